@@ -1,0 +1,85 @@
+// The typed boot configuration: parsed once from /proc/cmdline (over the defaults baked in by
+// `tarboot mkinitramfs --set`), then read by every stage. No stage looks at /proc/cmdline itself.
+
+/** Boot stages in the order they run; `break=STAGE` stops before the stage's work. */
+export const STAGES = ["top", "premount", "mount", "bottom", "init"] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** One root layer: alternatives tried in order (from `a|b` inside the layer, then each mirror for a relative name). */
+export interface Layer {
+  /** 1-based position, as printed on the console ("layer 2/3"). */
+  index: number;
+  /** The layer exactly as written on the command line, for messages. */
+  raw: string;
+  /** Absolute http(s) URLs, templates (%hostname, ...) not yet expanded: the lease is not known at parse time. */
+  urls: string[];
+  /** Expected sha256 of the downloaded (still compressed) bytes, lowercase hex, from `URL#sha256=HEX`. */
+  sha256?: string;
+}
+
+/** tmpfs `size=`: bytes, or a percentage of RAM. */
+export type RootSize = { kind: "bytes"; bytes: number } | { kind: "percent"; percent: number };
+
+export interface StaticIp {
+  mode: "static";
+  client: string;
+  server?: string;
+  gateway?: string;
+  netmask: string;
+  hostname?: string;
+  device?: string;
+  dns: string[];
+}
+
+export type IpConfig = { mode: "dhcp"; device?: string } | { mode: "off" } | StaticIp;
+
+export interface BootConfig {
+  /** `root=` split into layers; empty when no http(s) root was given (then tarboot has nothing to boot). */
+  layers: Layer[];
+  /** `tarboot.mirrors=`: base URLs (each ending in '/') for relative layer names. */
+  mirrors: string[];
+  /** `rootsize=`, default 50%. */
+  rootSize: RootSize;
+  /** `rootmode=`, default 0o755. */
+  rootMode: number;
+  /** `ip=`, default dhcp on every Ethernet-like interface. */
+  ip: IpConfig;
+  /** `BOOTIF=01-aa-bb-...` as PXELINUX/iPXE pass it, normalised to aa:bb:cc:dd:ee:ff. */
+  bootif?: string;
+  /** `hostname=`: wins over the lease's host name. */
+  hostname?: string;
+  /** `init=`, default /sbin/init. */
+  init: string;
+  /** Arguments the kernel leaves for init (everything after `--`, and unknown words without '='). */
+  initArgs: string[];
+  /** `break=`: stages to stop at with the rescue shell. */
+  breakAt: Stage[];
+  /** `panic=`: seconds to wait before rebooting after a fatal error; 0 waits forever. Default 30. */
+  panic: number;
+  quiet: boolean;
+  debug: boolean;
+  /** `tarboot.retries=`: attempts per layer URL before the next mirror, default 8. */
+  retries: number;
+  /** `tarboot.timeout=`: seconds of network silence before a download attempt is abandoned, default 30. */
+  timeout: number;
+  /** `tarboot.ca=`: CA bundle path inside the initramfs, added to Node's own CA store. */
+  ca?: string;
+  /** `tarboot.keep-etc`: the root's own /etc/hostname, hosts and resolv.conf win over the lease. */
+  keepEtc: boolean;
+  /** `tarboot.netwait=`: seconds to wait for interfaces and carrier, default 20. */
+  netWait: number;
+  /** `tarboot.dhcp-timeout=`: seconds for DHCP to get a lease before giving up, default 60. */
+  dhcpTimeout: number;
+}
+
+/** Values for `%name` in layer URLs, known once the network is up. */
+export interface TemplateVars {
+  hostname?: string;
+  fqdn?: string;
+  /** Boot NIC MAC, aa-bb-cc-dd-ee-ff. */
+  mac?: string;
+  /** Leased or static IPv4 address. */
+  ip?: string;
+  /** Machine architecture as Debian names it (amd64, arm64, ...). */
+  arch: string;
+}

@@ -1,0 +1,42 @@
+// Console output for PID 1. Writes are synchronous on fd 2 so that nothing is lost when the
+// next thing the init does is exec, reboot or a crash.
+import { writeSync } from "node:fs";
+
+export type Level = "info" | "warn" | "error" | "debug";
+
+const state = { quiet: false, debug: false, prefix: "tarboot: " };
+
+export function configureLog(opts: { quiet?: boolean; debug?: boolean; prefix?: string }): void {
+  if (opts.quiet !== undefined) state.quiet = opts.quiet;
+  if (opts.debug !== undefined) state.debug = opts.debug;
+  if (opts.prefix !== undefined) state.prefix = opts.prefix;
+}
+
+export function isDebug(): boolean {
+  return state.debug;
+}
+
+function emit(line: string): void {
+  try {
+    writeSync(2, line);
+  } catch {
+    // The console went away (EAGAIN on a full pipe, EIO on a hung-up tty); dropping a line beats dying.
+  }
+}
+
+export function log(level: Level, message: string): void {
+  if (level === "debug" && !state.debug) return;
+  if (level === "info" && state.quiet) return;
+  const tag = level === "info" ? "" : level === "debug" ? "debug: " : `${level}: `;
+  emit(`${state.prefix}${tag}${message}\n`);
+}
+
+export const info = (m: string) => log("info", m);
+export const warn = (m: string) => log("warn", m);
+export const error = (m: string) => log("error", m);
+export const debug = (m: string) => log("debug", m);
+
+/** Raw write for progress lines, which manage their own line endings. */
+export function writeRaw(text: string): void {
+  if (!state.quiet) emit(text);
+}

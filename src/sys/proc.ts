@@ -1,0 +1,48 @@
+// Process-level calls PID 1 needs: changing root, naming the host, reaping, rebooting.
+import { check, koffi, libc } from "./libc";
+
+const chroot_ = libc.func("int chroot(const char *path)");
+const sethostname_ = libc.func("int sethostname(const char *name, size_t len)");
+const waitpid_ = libc.func("int waitpid(int pid, _Out_ int *status, int options)");
+const reboot_ = libc.func("int reboot(int cmd)");
+const sync_ = libc.func("void sync(void)");
+
+export const WNOHANG = 1;
+export const RB_AUTOBOOT = 0x01234567;
+export const RB_POWER_OFF = 0x4321fedc;
+
+export function chroot(path: string): void {
+  check(chroot_(path), "chroot", path);
+}
+
+export function sethostname(name: string): void {
+  const bytes = Buffer.byteLength(name);
+  check(sethostname_(name, bytes), "sethostname", name);
+}
+
+/** Non-blocking reap: returns [pid, status] of one exited child, or null when none is waiting. */
+export function reapOne(): [number, number] | null {
+  const status = [0];
+  const pid = waitpid_(-1, status, WNOHANG);
+  if (pid <= 0) return null;
+  return [pid, status[0]];
+}
+
+/** Waits on the thread pool, so the event loop (lease renewal, console) keeps running. */
+export function waitpidAsync(pid: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const status = [0];
+    waitpid_.async(pid, status, 0, (err: Error | null, ret: number) => {
+      if (err) return reject(err);
+      if (ret < 0) return reject(new Error(`waitpid(${pid}) failed`));
+      resolve(status[0]);
+    });
+  });
+}
+
+export function reboot(cmd: number): void {
+  sync_();
+  check(reboot_(cmd), "reboot");
+}
+
+export { koffi };

@@ -1,0 +1,27 @@
+import { defineConfig } from "vitest/config";
+
+// Unit and integration tests live beside the code in src/. Real-kernel boots are a separate
+// project (qemu-tests/) because they are slow under TCG and need the built initramfs.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["src/**/*.test.ts", "build/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          name: "qemu",
+          include: ["qemu-tests/**/*.test.ts"],
+          testTimeout: 900_000,
+          hookTimeout: 1_800_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

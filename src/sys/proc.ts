@@ -46,3 +46,25 @@ export function reboot(cmd: number): void {
 }
 
 export { koffi };
+
+const waitid_ = libc.func("int waitid(int idtype, int id, _Inout_ uint8_t *infop, int options)");
+const P_ALL = 0;
+const WEXITED = 4;
+const WNOWAIT = 0x01000000;
+// siginfo_t is 128 bytes on Linux; for SIGCHLD si_pid sits at offset 16 on 64-bit ABIs.
+const SIGINFO_SIZE = 128;
+const SI_PID_OFFSET = 16;
+
+/** The pid of some exited child, left unreaped (WNOWAIT), or 0 when none has exited. */
+export function peekExitedChild(): number {
+  const info = Buffer.alloc(SIGINFO_SIZE);
+  const ret = waitid_(P_ALL, 0, info, WEXITED | WNOHANG | WNOWAIT);
+  if (ret < 0) return 0; // ECHILD: no children at all
+  return info.readInt32LE(SI_PID_OFFSET);
+}
+
+/** Reaps one specific child without blocking; returns whether it was reaped. */
+export function reap(pid: number): boolean {
+  const status = [0];
+  return waitpid_(pid, status, WNOHANG) === pid;
+}

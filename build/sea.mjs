@@ -1,0 +1,48 @@
+// Makes build/out/init: the init bundle injected as a SEA blob into a stripped copy of the
+// official Node 24 binary (the mechanism pkg's --sea mode uses).
+import { execFileSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { NATIVE_ASSETS, ROOT, bundleInit } from "./bundle.mjs";
+import { ensureNode24 } from "./node24.mjs";
+
+export const OUT = join(ROOT, "build/out");
+const SENTINEL = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
+
+export async function buildInitExecutable() {
+  const node = ensureNode24();
+  const work = join(OUT, "sea");
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const bundle = join(work, "init.cjs");
+  await bundleInit(bundle);
+  const blob = join(work, "init.blob");
+  writeFileSync(
+    join(work, "sea-config.json"),
+    JSON.stringify({
+      main: bundle,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      // Code cache trades ~1 MB for not compiling the bundle at every boot.
+      useCodeCache: true,
+      assets: NATIVE_ASSETS,
+    }),
+  );
+  execFileSync(node, ["--experimental-sea-config", join(work, "sea-config.json")], { stdio: ["ignore", "ignore", "inherit"] });
+  const exe = join(OUT, "init");
+  const tmp = `${exe}.tmp`;
+  copyFileSync(node, tmp);
+  chmodSync(tmp, 0o755);
+  // Strip before injecting: the blob lives in its own note section, which strip would drop.
+  execFileSync("strip", ["--strip-all", tmp]);
+  execFileSync(process.execPath, [join(ROOT, "node_modules/postject/dist/cli.js"), tmp, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SENTINEL], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  execFileSync("mv", ["-f", tmp, exe]);
+  return exe;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const exe = await buildInitExecutable();
+  process.stdout.write(`${exe}\n`);
+}

@@ -1,0 +1,100 @@
+// Boots a kernel + initramfs in QEMU with the serial console captured, and waits for a line.
+// User-mode networking: the host's 127.0.0.1 is 10.0.2.2 from the guest, its DNS is 10.0.2.3.
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+
+export interface BootOptions {
+  kernel: string;
+  initrd: string;
+  append: string;
+  /** Resolve when a console line matches; the VM is then killed unless `waitForExit`. */
+  until: RegExp;
+  timeoutMs: number;
+  memoryMiB?: number;
+  smp?: number;
+  /** QEMU's DHCP server hands these out. */
+  hostname?: string;
+  domain?: string;
+  /** Extra `-netdev user` options, e.g. tftp=...,bootfile=... */
+  netdevExtra?: string;
+  extraArgs?: string[];
+  /** Keep going after `until` matched, until QEMU exits (poweroff) or the timeout. */
+  waitForExit?: boolean;
+  /** Where the console goes as it arrives (the demo streams it to the terminal). */
+  onOutput?: (chunk: string) => void;
+  logFile?: string;
+}
+
+export interface BootResult {
+  console: string;
+  matched: RegExpMatchArray | null;
+  exitCode: number | null;
+  timedOut: boolean;
+  seconds: number;
+}
+
+/** KVM only when it is a real one: the kvm_pvm module here cannot boot a stock kernel. */
+export function accelerator(): string {
+  if (process.env.TARBOOT_QEMU_ACCEL) return process.env.TARBOOT_QEMU_ACCEL;
+  const mods = existsSync("/sys/module") ? readdirSync("/sys/module") : [];
+  if (existsSync("/dev/kvm") && (mods.includes("kvm_intel") || mods.includes("kvm_amd"))) return "kvm";
+  return "tcg,thread=multi";
+}
+
+export function qemuArgs(o: BootOptions): string[] {
+  const netdev = ["user", "id=n0"];
+  if (o.hostname) netdev.push(`hostname=${o.hostname}`);
+  if (o.domain) netdev.push(`domainname=${o.domain}`);
+  if (o.netdevExtra) netdev.push(o.netdevExtra);
+  return [
+    "-accel", accelerator(),
+    "-m", String(o.memoryMiB ?? 1024),
+    "-smp", String(o.smp ?? 2),
+    "-nodefaults", "-no-user-config",
+    "-display", "none",
+    "-serial", "stdio",
+    "-no-reboot",
+    "-netdev", netdev.join(","),
+    "-device", "virtio-net-pci,netdev=n0",
+    "-kernel", o.kernel,
+    "-initrd", o.initrd,
+    "-append", o.append,
+    ...(o.extraArgs ?? []),
+  ];
+}
+
+export function bootQemu(o: BootOptions): Promise<BootResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn("qemu-system-x86_64", qemuArgs(o), { stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    let matched: RegExpMatchArray | null = null;
+    let timedOut = false;
+    let stderr = "";
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, o.timeoutMs);
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      text += chunk;
+      o.onOutput?.(chunk);
+      if (!matched) {
+        matched = text.match(o.until);
+        if (matched && !o.waitForExit) child.kill("SIGKILL");
+      }
+    });
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (c: string) => (stderr += c));
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start qemu-system-x86_64: ${e.message}`));
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const console = text + (stderr ? `\n[qemu stderr]\n${stderr}` : "");
+      if (o.logFile) writeFileSync(o.logFile, console);
+      resolve({ console, matched, exitCode: code, timedOut, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}

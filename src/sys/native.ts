@@ -1,0 +1,34 @@
+// Native addons (koffi, lzma-native) travel inside the single executable as SEA assets. A shared
+// object can only be dlopen'ed from a file, so each is written out once and loaded with
+// process.dlopen. As PID 1 there is no /tmp yet: the initramfs root itself is writable RAM.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// node:sea only exists inside a SEA, and only from Node 20; the bundle is built for one.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sea = require("node:sea") as { isSea(): boolean; getAsset(key: string): ArrayBuffer };
+
+function nativeDir(): string {
+  if (process.env.TARBOOT_NATIVE_DIR) return process.env.TARBOOT_NATIVE_DIR;
+  if (process.pid === 1) return "/lib/tarboot";
+  return join(tmpdir(), `tarboot-native-${process.getuid?.() ?? 0}`);
+}
+
+export function loadNativeAsset(name: string): unknown {
+  if (!sea.isSea()) throw new Error(`native addon ${name}: only available inside the tarboot executable`);
+  const bytes = Buffer.from(sea.getAsset(name));
+  const digest = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+  const dir = nativeDir();
+  const file = join(dir, `${digest}-${name}`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, bytes, { mode: 0o500 });
+    renameSync(tmp, file);
+  }
+  const mod = { exports: {} as unknown };
+  process.dlopen(mod, file);
+  return mod.exports;
+}

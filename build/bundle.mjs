@@ -1,10 +1,10 @@
 // esbuild bundles of tarboot: the PID-1 init (everything inside, native addons redirected to SEA
 // assets) and the host CLI (dependencies left in node_modules).
 import { build } from "esbuild";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { ROOT } from "./paths.mjs";
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export { ROOT };
 
 /** Native addons the init embeds: SEA asset name -> file on the build host. */
 export const NATIVE_ASSETS = {
@@ -60,9 +60,9 @@ export async function bundleInit(outfile) {
   });
 }
 
-export async function bundleCli(outfile) {
+export async function bundleHost(entry, outfile) {
   await build({
-    entryPoints: [join(ROOT, "src/cli/main.ts")],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: "node",

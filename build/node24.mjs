@@ -3,12 +3,12 @@
 // its bin would shadow `node`), cached under build/cache/.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ROOT } from "./paths.mjs";
 
 export const NODE_VERSION = "24.21.0";
-const here = dirname(fileURLToPath(import.meta.url));
-export const CACHE = join(here, "cache");
+export const CACHE = join(ROOT, "build", "cache");
 export const NODE24 = join(CACHE, `node-v${NODE_VERSION}`, "bin", "node");
 
 export function ensureNode24() {
@@ -28,7 +28,7 @@ export function ensureNode24() {
   return NODE24;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (typeof import.meta.url === "string" && process.argv[1] === fileURLToPath(import.meta.url)) {
   const node = ensureNode24();
   const args = process.argv.slice(2);
   if (args.length === 0) {

@@ -1,6 +1,6 @@
 // Makes build/out/init: the init bundle injected as a SEA blob into a stripped copy of the
 // official Node 24 binary (the mechanism pkg's --sea mode uses).
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NATIVE_ASSETS, ROOT, bundleInit } from "./bundle.mjs";
@@ -35,14 +35,16 @@ export async function buildInitExecutable() {
   chmodSync(tmp, 0o755);
   // Strip before injecting: the blob lives in its own note section, which strip would drop.
   execFileSync("strip", ["--strip-all", tmp]);
-  execFileSync(process.execPath, [join(ROOT, "node_modules/postject/dist/cli.js"), tmp, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SENTINEL], {
-    stdio: ["ignore", "ignore", "inherit"],
+  // postject warns about every note section of the stripped binary: keep its output for failures only.
+  const inject = spawnSync(process.execPath, [join(ROOT, "node_modules/postject/dist/cli.js"), tmp, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SENTINEL], {
+    encoding: "utf8",
   });
+  if (inject.status !== 0) throw new Error(`postject failed:\n${inject.stdout}${inject.stderr}`);
   execFileSync("mv", ["-f", tmp, exe]);
   return exe;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (typeof import.meta.url === "string" && import.meta.url === `file://${process.argv[1]}`) {
   const exe = await buildInitExecutable();
   process.stdout.write(`${exe}\n`);
 }

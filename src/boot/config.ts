@@ -1,0 +1,22 @@
+// Reads what the init is told: the kernel command line over the defaults baked into the initramfs.
+import { readFileSync } from "node:fs";
+import { parseBootConfig } from "../cmdline";
+import type { BootConfig } from "../cmdline/types";
+
+export const CMDLINE_PATH = "/proc/cmdline";
+export const DEFAULTS_PATH = "/etc/tarboot.conf";
+
+function readOptional(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** `kernelArgs`: what the kernel passed to /init itself; those are init's arguments, as it meant them. */
+export function readBootConfig(kernelArgs: string[]): BootConfig {
+  const cfg = parseBootConfig({ cmdline: readFileSync(CMDLINE_PATH, "utf8"), defaults: readOptional(DEFAULTS_PATH) });
+  if (kernelArgs.length > 0 && cfg.initArgs.length === 0) cfg.initArgs = kernelArgs;
+  return cfg;
+}

@@ -1,0 +1,96 @@
+// The boot, in initramfs-tools' stage order: top, (network), premount, mount, bottom, init.
+// Each stage is timed into the timeline the booted system finds in /run/tarboot/boot.json.
+import type { BootConfig, Stage } from "../cmdline/types";
+import { BootError } from "../console/errors";
+import { configureLog, debug, info, warn } from "../console/log";
+import { loadNetworkDrivers } from "../modules/coldplug";
+import { bringUpNetwork } from "../net";
+import type { Lease } from "../net/lease";
+import { runHooks, leaseEnv } from "../root/hooks";
+import { mountRoot, wipeRoot } from "../root/tmpfs";
+import { switchRoot } from "../root/switch-root";
+import { Timeline, writeTimeline } from "../root/timeline";
+import { writeIdentity } from "../root/write-identity";
+import { readBootConfig } from "./config";
+import { earlyMounts } from "./early";
+import { unpackLayers } from "./layers";
+import { rescueShell, hasRescueShell } from "./rescue";
+import { release } from "node:os";
+
+export const NEW_ROOT = "/root";
+
+/** Options the failure path needs even when the command line could not be parsed. */
+export const bootState: { panic: number } = { panic: 30 };
+
+async function maybeBreak(cfg: BootConfig, stage: Stage): Promise<void> {
+  if (!cfg.breakAt.includes(stage)) return;
+  if (!hasRescueShell()) {
+    warn(`break=${stage}: no rescue shell in the initramfs (build it with --busybox); going on`);
+    return;
+  }
+  info(`break=${stage}: rescue shell; leave it with 'exit' to go on with the boot`);
+  await rescueShell();
+}
+
+export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): Promise<never> {
+  const timeline = new Timeline();
+  earlyMounts();
+  const cfg = readBootConfig(kernelArgs);
+  bootState.panic = cfg.panic;
+  configureLog({ quiet: cfg.quiet, debug: cfg.debug });
+  if (cfg.layers.length === 0)
+    throw new BootError("cmdline", "no root=http(s)://... on the kernel command line: tarboot has nothing to boot");
+  info(`booting ${cfg.layers.length} layer(s): ${cfg.layers.map((l) => l.raw).join(", ")}`);
+
+  let lease: Lease | null = null;
+  const env = (): Record<string, string> => ({ ...(lease ? leaseEnv(lease) : {}), TARBOOT_ROOT: NEW_ROOT });
+
+  await timeline.run("top", async () => {
+    await maybeBreak(cfg, "top");
+    await runHooks("top", env());
+  });
+
+  const network = await timeline.run("network", async () => {
+    if (cfg.ip.mode !== "off") {
+      const loaded = await loadNetworkDrivers({ modulesDir: `/lib/modules/${release()}` });
+      if (loaded.length === 0) debug("no network driver modules loaded (built in, or none needed)");
+    }
+    return bringUpNetwork(cfg, {
+      netWaitMs: cfg.netWait * 1000,
+      dhcpTimeoutMs: cfg.dhcpTimeout * 1000,
+      resolvConf: "/etc/resolv.conf",
+      setHostname: true,
+    });
+  });
+  lease = network.lease;
+
+  await timeline.run("premount", async () => {
+    await maybeBreak(cfg, "premount");
+    await runHooks("premount", env());
+  });
+
+  await timeline.run("mount", async () => {
+    await maybeBreak(cfg, "mount");
+    mountRoot(NEW_ROOT, cfg);
+    try {
+      const layers = await unpackLayers(cfg, lease, NEW_ROOT);
+      timeline.addFacts({ layers });
+      return { bytes: layers.reduce((a, l) => a + l.bytes, 0) };
+    } catch (err) {
+      // A root that failed a layer (checksum, truncation, ENOSPC) must never be booted.
+      wipeRoot(NEW_ROOT);
+      throw err;
+    }
+  });
+
+  await timeline.run("bottom", async () => {
+    await maybeBreak(cfg, "bottom");
+    writeIdentity(NEW_ROOT, lease, cfg, "/run");
+    await runHooks("bottom", env());
+  });
+
+  await maybeBreak(cfg, "init");
+  network.stop();
+  timeline.start("init");
+  return switchRoot({ newRoot: NEW_ROOT, init: cfg.init, args: cfg.initArgs, env: kernelEnv, timeline, writeTimeline: () => writeTimeline(timeline, "/run") });
+}

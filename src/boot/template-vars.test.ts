@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import type { BootConfig } from "../cmdline/types";
+import type { Lease } from "../net/lease";
+import { templateVars } from "./template-vars";
+
+const lease: Lease = {
+  source: "dhcp", iface: "eth0", mac: "52:54:00:AB:cd:01", address: "10.0.2.15", prefix: 24, netmask: "255.255.255.0",
+  dns: ["10.0.2.3"], search: [], ntp: [], hostname: "node7", domain: "cluster.test",
+};
+
+describe("templateVars", () => {
+  it("takes host name, domain, MAC and address from the lease", () => {
+    const v = templateVars({} as BootConfig, lease, "x64");
+    expect(v).toEqual({ hostname: "node7", fqdn: "node7.cluster.test", mac: "52-54-00-ab-cd-01", ip: "10.0.2.15", arch: "amd64" });
+  });
+
+  it("lets hostname= win, and splits an FQDN given there", () => {
+    const v = templateVars({ hostname: "db1.site.example" } as BootConfig, lease, "arm64");
+    expect(v.hostname).toBe("db1");
+    expect(v.fqdn).toBe("db1.site.example");
+    expect(v.arch).toBe("arm64");
+  });
+
+  it("leaves what is unknown undefined, so expansion can name it", () => {
+    const v = templateVars({} as BootConfig, null, "x64");
+    expect(v.hostname).toBeUndefined();
+    expect(v.mac).toBeUndefined();
+    expect(v.ip).toBeUndefined();
+  });
+});

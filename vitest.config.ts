@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts", "build/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "build/**/*.test.ts", "qemu-tests/lib/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 600_000,
         },
@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: "qemu",
-          include: ["qemu-tests/**/*.test.ts"],
+          include: ["qemu-tests/*.test.ts"],
           testTimeout: 900_000,
           hookTimeout: 1_800_000,
           fileParallelism: false,

@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { Invalid } from "./errors";
+import { parseIp } from "./ip";
+
+function problems(value: string): string[] {
+  try {
+    parseIp(value);
+  } catch (err) {
+    expect(err).toBeInstanceOf(Invalid);
+    return (err as Invalid).problems;
+  }
+  throw new Error(`ip=${value} did not throw`);
+}
+
+describe("parseIp: one-word forms", () => {
+  it("reads dhcp, on, any and both as DHCP on every interface", () => {
+    for (const w of ["dhcp", "on", "any", "both"]) expect(parseIp(w)).toEqual({ ip: { mode: "dhcp" } });
+  });
+
+  it("reads off and none as no network", () => {
+    expect(parseIp("off")).toEqual({ ip: { mode: "off" } });
+    expect(parseIp("none")).toEqual({ ip: { mode: "off" } });
+  });
+
+  it("reads a bare ip and an empty ip= as autoconfiguration, like the kernel", () => {
+    expect(parseIp(undefined as unknown as string)).toEqual({ ip: { mode: "dhcp" } });
+    expect(parseIp("")).toEqual({ ip: { mode: "dhcp" } });
+  });
+
+  it("refuses bootp and rarp, which tarboot cannot speak", () => {
+    expect(problems("bootp")).toEqual(["bootp is not supported (only DHCP)"]);
+    expect(problems("rarp")).toEqual(["rarp is not supported (only DHCP)"]);
+  });
+
+  it("names an unknown word", () => {
+    expect(problems("dhcp6")).toEqual(['"dhcp6" is neither one of dhcp, on, any, both, off, none nor an IPv4 address']);
+    expect(problems("auto")).toEqual(['"auto" is neither one of dhcp, on, any, both, off, none nor an IPv4 address']);
+  });
+});
+
+describe("parseIp: the colon form", () => {
+  it("reads DHCP on one device, with a hostname", () => {
+    expect(parseIp(":::::eth0:dhcp")).toEqual({ ip: { mode: "dhcp", device: "eth0" } });
+    expect(parseIp("::::node5:enp1s0:dhcp")).toEqual({ ip: { mode: "dhcp", device: "enp1s0" }, hostname: "node5" });
+    expect(parseIp("::::::")).toEqual({ ip: { mode: "dhcp" } });
+    expect(parseIp(":::::eth0:")).toEqual({ ip: { mode: "dhcp", device: "eth0" } });
+    expect(parseIp(":::::eth0:any")).toEqual({ ip: { mode: "dhcp", device: "eth0" } });
+  });
+
+  it("reads a full static configuration", () => {
+    expect(parseIp("10.0.0.5:10.0.0.2:10.0.0.1:255.255.255.0:node5:eth0:off:10.0.0.53:10.0.0.54:10.0.0.123")).toEqual({
+      ip: {
+        mode: "static",
+        client: "10.0.0.5",
+        server: "10.0.0.2",
+        gateway: "10.0.0.1",
+        netmask: "255.255.255.0",
+        hostname: "node5",
+        device: "eth0",
+        dns: ["10.0.0.53", "10.0.0.54"],
+      },
+      hostname: "node5",
+    });
+  });
+
+  it("reads a sparse static configuration with none or an empty autoconf", () => {
+    expect(parseIp("192.168.1.20:::255.255.255.0::eth1:none")).toEqual({
+      ip: { mode: "static", client: "192.168.1.20", netmask: "255.255.255.0", device: "eth1", dns: [] },
+    });
+    expect(parseIp("192.168.1.20::192.168.1.1:24")).toEqual({
+      ip: { mode: "static", client: "192.168.1.20", gateway: "192.168.1.1", netmask: "255.255.255.0", dns: [] },
+    });
+  });
+
+  it("gives a client address without a netmask the classful mask, as the kernel does", () => {
+    expect(parseIp("10.1.2.3")).toEqual({ ip: { mode: "static", client: "10.1.2.3", netmask: "255.0.0.0", dns: [] } });
+    expect(parseIp("172.16.5.5::::::off")).toMatchObject({ ip: { netmask: "255.255.0.0" } });
+  });
+
+  it("accepts the netmask as a prefix length, with or without /", () => {
+    expect(parseIp("10.0.0.5:::/20::eth0:off")).toMatchObject({ ip: { netmask: "255.255.240.0" } });
+  });
+
+  it("treats ::::::off as off, keeping the hostname", () => {
+    expect(parseIp("::::box::off")).toEqual({ ip: { mode: "off" }, hostname: "box" });
+  });
+
+  it("rejects ip=1.2.3", () => {
+    expect(problems("1.2.3")).toEqual(['client-ip "1.2.3" is not an IPv4 address (four numbers 0-255, dotted)']);
+  });
+
+  it("reports every bad field at once", () => {
+    expect(problems("10.0.0.256:x:10.0.0.1:255.0.255.0:-bad-:eth/0:bootp:1.2.3.4.5::ntp")).toEqual([
+      'client-ip "10.0.0.256" is not an IPv4 address (four numbers 0-255, dotted)',
+      'server-ip "x" is not an IPv4 address (four numbers 0-255, dotted)',
+      'netmask "255.0.255.0" has non-contiguous bits',
+      'label "-bad-" is not letters, digits and inner hyphens',
+      'device "eth/0" is not an interface name',
+      "autoconf bootp is not supported (only DHCP)",
+      'dns0-ip "1.2.3.4.5" is not an IPv4 address (four numbers 0-255, dotted)',
+      'ntp0-ip "ntp" is not an IPv4 address (four numbers 0-255, dotted)',
+    ]);
+  });
+
+  it("rejects an unknown autoconf word and too many fields", () => {
+    expect(problems(":::::eth0:static")).toEqual(['autoconf "static" is not one of dhcp, on, any, both, off, none']);
+    expect(problems("1.2.3.4::::::::::extra")).toEqual(["11 fields, at most 10"]);
+  });
+
+  it("refuses a client address with DHCP instead of silently going static", () => {
+    expect(problems("10.0.0.5:::255.255.255.0::eth0:dhcp")).toEqual([
+      "a client address (10.0.0.5) with autoconf dhcp: give either the address with autoconf off, or no address with dhcp",
+    ]);
+  });
+
+  it("refuses static-only fields without a client address", () => {
+    expect(problems("::10.0.0.1:255.255.255.0::eth0:dhcp:10.0.0.53")).toEqual([
+      "netmask, gw-ip, dns0-ip without a client address: DHCP brings its own; the first field is the client address",
+    ]);
+  });
+});

@@ -1,0 +1,101 @@
+// `ip=` in the kernel's syntax (Documentation/admin-guide/nfs/nfsroot.rst):
+//   ip=<client-ip>:<server-ip>:<gw-ip>:<netmask>:<hostname>:<device>:<autoconf>:<dns0-ip>:<dns1-ip>:<ntp0-ip>
+// or one word: dhcp, on/any/both (all mean DHCP here: it is the only protocol tarboot speaks), off/none.
+//
+// Where tarboot is stricter than the kernel, it is to fail clearly instead of half-configuring:
+// - bootp and rarp are refused (tarboot has no client for them);
+// - a client address together with a DHCP autoconf is refused (the kernel would silently go static);
+// - a client address without a netmask gets the old classful mask, as the kernel gives it; the
+//   netmask may also be a prefix length (24 or /24), stored dotted.
+import { Invalid } from "./errors";
+import type { IpConfig } from "./types";
+import { classfulNetmask, parseHostname, parseInterfaceName, parseIpv4, parseNetmask } from "./values";
+
+const DHCP_WORDS = ["dhcp", "on", "any", "both"];
+const OFF_WORDS = ["off", "none"];
+const UNSUPPORTED = ["bootp", "rarp"];
+const FIELDS = ["client-ip", "server-ip", "gw-ip", "netmask", "hostname", "device", "autoconf", "dns0-ip", "dns1-ip", "ntp0-ip"];
+
+export interface ParsedIp {
+  ip: IpConfig;
+  /** The hostname field, which stands in for `hostname=` when that is not given. */
+  hostname?: string;
+}
+
+function autoconf(word: string): "dhcp" | "off" | "" {
+  if (word === "") return "";
+  if (DHCP_WORDS.includes(word)) return "dhcp";
+  if (OFF_WORDS.includes(word)) return "off";
+  if (UNSUPPORTED.includes(word)) throw new Invalid(`autoconf ${word} is not supported (only DHCP)`);
+  throw new Invalid(`autoconf "${word}" is not one of dhcp, on, any, both, off, none`);
+}
+
+/** Parses the value of `ip=`; throws Invalid with every problem found. */
+export function parseIp(value: string | undefined): ParsedIp {
+  // `ip` alone or `ip=` empty: every field empty, which the kernel reads as "autoconfigure".
+  if (value === undefined || value === "") return { ip: { mode: "dhcp" } };
+  if (!value.includes(":")) {
+    if (DHCP_WORDS.includes(value)) return { ip: { mode: "dhcp" } };
+    if (OFF_WORDS.includes(value)) return { ip: { mode: "off" } };
+    if (UNSUPPORTED.includes(value)) throw new Invalid(`${value} is not supported (only DHCP)`);
+    if (!/^[0-9.]+$/.test(value)) throw new Invalid(`"${value}" is neither one of dhcp, on, any, both, off, none nor an IPv4 address`);
+  }
+  const fields = value.split(":");
+  if (fields.length > FIELDS.length) throw new Invalid(`${fields.length} fields, at most ${FIELDS.length}`);
+  const [client, server, gw, mask, host, device, auto, dns0, dns1, ntp0] = [...fields, ...Array<string>(FIELDS.length).fill("")];
+
+  const problems: string[] = [];
+  const check = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  const addr = (text: string, what: string) => (text === "" ? undefined : check(() => parseIpv4(text, what)));
+
+  const clientIp = addr(client, "client-ip");
+  const serverIp = addr(server, "server-ip");
+  const gateway = addr(gw, "gw-ip");
+  const netmask = mask === "" ? undefined : check(() => parseNetmask(mask));
+  const hostname = host === "" ? undefined : check(() => parseHostname(host));
+  const dev = device === "" ? undefined : check(() => parseInterfaceName(device));
+  const mode = check(() => autoconf(auto));
+  const dns = [addr(dns0, "dns0-ip"), addr(dns1, "dns1-ip")].filter((d): d is string => d !== undefined);
+  addr(ntp0, "ntp0-ip"); // accepted and checked for compatibility; tarboot sets no clock from it
+
+  if (client !== "" && mode === "dhcp") {
+    problems.push(`a client address (${client}) with autoconf ${auto}: give either the address with autoconf off, or no address with dhcp`);
+  }
+  if (client === "" && mode !== "off") {
+    const stray = [
+      [mask, "netmask"],
+      [gw, "gw-ip"],
+      [dns0, "dns0-ip"],
+      [dns1, "dns1-ip"],
+    ].filter(([v]) => v !== "");
+    if (stray.length) {
+      problems.push(`${stray.map(([, what]) => what).join(", ")} without a client address: DHCP brings its own; the first field is the client address`);
+    }
+  }
+  if (problems.length) throw new Invalid(...problems);
+
+  if (clientIp === undefined) {
+    // `ip=::::::off` (no address, autoconf off) configures nothing, like `ip=off`.
+    if (mode === "off") return { ip: { mode: "off" }, hostname };
+    return { ip: dev === undefined ? { mode: "dhcp" } : { mode: "dhcp", device: dev }, hostname };
+  }
+  const ip: IpConfig = {
+    mode: "static",
+    client: clientIp,
+    netmask: netmask ?? classfulNetmask(clientIp),
+    dns,
+    ...(serverIp !== undefined && { server: serverIp }),
+    ...(gateway !== undefined && { gateway }),
+    ...(hostname !== undefined && { hostname }),
+    ...(dev !== undefined && { device: dev }),
+  };
+  return { ip, hostname };
+}

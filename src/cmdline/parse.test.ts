@@ -1,0 +1,419 @@
+import { describe, expect, it } from "vitest";
+import { BootError } from "../console/errors";
+import { CmdlineError, CmdlineErrors } from "./errors";
+import { ACCEPTED, defaultBootConfig, deriveInitArgs, parseBootConfig, PARAM_NAMES, type BootConfigInput } from "./parse";
+import type { BootConfig } from "./types";
+
+const SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+const ROOT = "root=http://srv/base.tar.xz";
+
+function parse(cmdline: string, more: Omit<BootConfigInput, "cmdline"> = {}): BootConfig {
+  return parseBootConfig({ cmdline, ...more });
+}
+
+function errorsOf(cmdline: string, more: Omit<BootConfigInput, "cmdline"> = {}): CmdlineErrors {
+  try {
+    parse(cmdline, more);
+  } catch (err) {
+    expect(err).toBeInstanceOf(CmdlineErrors);
+    return err as CmdlineErrors;
+  }
+  throw new Error(`${cmdline} did not throw`);
+}
+
+/** The one error a command line gives; asserts it names the parameter, shows the value and says what is accepted. */
+function oneError(cmdline: string, more: Omit<BootConfigInput, "cmdline"> = {}): CmdlineError {
+  const all = errorsOf(cmdline, more);
+  expect(all.errors).toHaveLength(1);
+  const e = all.errors[0];
+  expect(all.message).toBe(e.message);
+  expect(e).toBeInstanceOf(BootError);
+  expect(e.stage).toBe("cmdline");
+  expect(e.message).toContain(e.value === undefined ? e.param : `${e.param}=`);
+  if (e.value) expect(e.message).toContain(e.value);
+  expect(e.message).toContain(`; accepted: ${e.accepted}`);
+  return e;
+}
+
+describe("parseBootConfig: defaults", () => {
+  it("gives the documented defaults for an empty command line", () => {
+    const cfg = parse("");
+    expect(cfg).toEqual({
+      layers: [],
+      mirrors: [],
+      rootSize: { kind: "percent", percent: 50 },
+      rootMode: 0o755,
+      ip: { mode: "dhcp" },
+      init: "/sbin/init",
+      initArgs: [],
+      breakAt: [],
+      panic: 30,
+      quiet: false,
+      debug: false,
+      retries: 8,
+      timeout: 30,
+      keepEtc: false,
+      netWait: 20,
+      dhcpTimeout: 60,
+    });
+    expect(cfg).toEqual(defaultBootConfig());
+    expect(cfg.bootif).toBeUndefined();
+    expect(cfg.hostname).toBeUndefined();
+    expect(cfg.ca).toBeUndefined();
+  });
+});
+
+describe("parseBootConfig: seed examples", () => {
+  it("root=http://srv/base.tar.xz,http://srv/%hostname.tar.gz rootsize=4g", () => {
+    const cfg = parse("root=http://srv/base.tar.xz,http://srv/%hostname.tar.gz rootsize=4g");
+    expect(cfg.layers).toEqual([
+      { index: 1, raw: "http://srv/base.tar.xz", urls: ["http://srv/base.tar.xz"] },
+      { index: 2, raw: "http://srv/%hostname.tar.gz", urls: ["http://srv/%hostname.tar.gz"] },
+    ]);
+    expect(cfg.rootSize).toEqual({ kind: "bytes", bytes: 4 * 1024 ** 3 });
+    expect({ ...cfg, layers: [], rootSize: defaultBootConfig().rootSize }).toEqual(defaultBootConfig());
+  });
+
+  it("a full Debian-style PXE command line, the kernel's and init's parameters left alone", () => {
+    const cmdline =
+      "BOOT_IMAGE=/vmlinuz-6.1.0-18-amd64 initrd=initrd.img console=tty0 console=ttyS0,115200n8 quiet splash " +
+      "net.ifnames=0 systemd.unit=multi-user.target apparmor=1 security=apparmor ro " +
+      `root=http://10.0.0.1/images/base.tar.zst|http://10.0.0.2/images/base.tar.zst#sha256=${SHA},http://10.0.0.1/hosts/%hostname.tar.gz ` +
+      "boot=tmpfs rootsize=75% ip=dhcp BOOTIF=01-52-54-00-12-34-56 tarboot.retries=3 tarboot.timeout=10 panic=10 " +
+      "-- --log-level=info\n";
+    const cfg = parse(cmdline);
+    expect(cfg.layers).toEqual([
+      {
+        index: 1,
+        raw: `http://10.0.0.1/images/base.tar.zst|http://10.0.0.2/images/base.tar.zst#sha256=${SHA}`,
+        urls: ["http://10.0.0.1/images/base.tar.zst", "http://10.0.0.2/images/base.tar.zst"],
+        sha256: SHA,
+      },
+      { index: 2, raw: "http://10.0.0.1/hosts/%hostname.tar.gz", urls: ["http://10.0.0.1/hosts/%hostname.tar.gz"] },
+    ]);
+    expect(cfg.rootSize).toEqual({ kind: "percent", percent: 75 });
+    expect(cfg.ip).toEqual({ mode: "dhcp" });
+    expect(cfg.bootif).toBe("52:54:00:12:34:56");
+    expect(cfg.retries).toBe(3);
+    expect(cfg.timeout).toBe(10);
+    expect(cfg.panic).toBe(10);
+    expect(cfg.quiet).toBe(true);
+    expect(cfg.debug).toBe(false);
+    // Without the kernel's argv: bare words without '.', minus tarboot's own, then what follows --.
+    expect(cfg.initArgs).toEqual(["splash", "ro", "--log-level=info"]);
+  });
+});
+
+describe("parseBootConfig: every parameter", () => {
+  it("root= with boot=tmpfs", () => {
+    expect(parse("root=http://a/b.tar boot=tmpfs").layers).toHaveLength(1);
+  });
+
+  it("root= that is not a URL is someone else's: no layers, no error", () => {
+    for (const root of ["root=/dev/sda1", "root=UUID=0b6c1a3e", "root=LABEL=root", "root=/dev/nfs", "root=live:http://x/y.iso", "root=", "root"]) {
+      expect(parse(`${root} ro`).layers).toEqual([]);
+    }
+    expect(parse("boot=nfs root=/dev/nfs").layers).toEqual([]);
+  });
+
+  it("root= with relative names needs mirrors; with them it is tarboot's even without boot=tmpfs", () => {
+    const cfg = parse("root=base.tar.xz,site.tar.gz tarboot.mirrors=http://a/img,http://b/img/");
+    expect(cfg.mirrors).toEqual(["http://a/img/", "http://b/img/"]);
+    expect(cfg.layers.map((l) => l.urls)).toEqual([
+      ["http://a/img/base.tar.xz", "http://b/img/base.tar.xz"],
+      ["http://a/img/site.tar.gz", "http://b/img/site.tar.gz"],
+    ]);
+    expect(parse("root=base.tar.xz").layers).toEqual([]);
+  });
+
+  it("rootsize=", () => {
+    expect(parse("rootsize=512m").rootSize).toEqual({ kind: "bytes", bytes: 512 * 2 ** 20 });
+    expect(parse("rootsize=1048576").rootSize).toEqual({ kind: "bytes", bytes: 1048576 });
+    expect(parse("rootsize=100k").rootSize).toEqual({ kind: "bytes", bytes: 102400 });
+    expect(parse("rootsize=90%").rootSize).toEqual({ kind: "percent", percent: 90 });
+  });
+
+  it("rootmode=", () => {
+    expect(parse("rootmode=0700").rootMode).toBe(0o700);
+    expect(parse("rootmode=755").rootMode).toBe(0o755);
+    expect(parse("rootmode=1777").rootMode).toBe(0o1777);
+  });
+
+  it("ip=", () => {
+    expect(parse("ip=off").ip).toEqual({ mode: "off" });
+    expect(parse("ip=none").ip).toEqual({ mode: "off" });
+    expect(parse("ip=on").ip).toEqual({ mode: "dhcp" });
+    expect(parse("ip=:::::eth1:dhcp").ip).toEqual({ mode: "dhcp", device: "eth1" });
+    expect(parse("ip=10.0.0.5::10.0.0.1:255.255.255.0:node5:eth0:off:10.0.0.1").ip).toEqual({
+      mode: "static",
+      client: "10.0.0.5",
+      gateway: "10.0.0.1",
+      netmask: "255.255.255.0",
+      hostname: "node5",
+      device: "eth0",
+      dns: ["10.0.0.1"],
+    });
+  });
+
+  it("hostname= wins over the one in ip=, which stands in when hostname= is not given", () => {
+    expect(parse("ip=::::fromip:eth0:dhcp").hostname).toBe("fromip");
+    expect(parse("ip=::::fromip:eth0:dhcp hostname=given").hostname).toBe("given");
+    expect(parse("hostname=node17.cluster.example").hostname).toBe("node17.cluster.example");
+    expect(parse("hostname=").hostname).toBeUndefined();
+  });
+
+  it("BOOTIF=", () => {
+    expect(parse("BOOTIF=01-aa-bb-cc-dd-ee-ff").bootif).toBe("aa:bb:cc:dd:ee:ff");
+    expect(parse("BOOTIF=").bootif).toBeUndefined();
+  });
+
+  it("init=", () => {
+    expect(parse("init=/lib/systemd/systemd").init).toBe("/lib/systemd/systemd");
+  });
+
+  it("break and break=", () => {
+    expect(parse("break").breakAt).toEqual(["premount"]);
+    expect(parse("break=top").breakAt).toEqual(["top"]);
+    expect(parse("break=init,mount").breakAt).toEqual(["mount", "init"]);
+    expect(parse("break=bottom break=").breakAt).toEqual([]);
+  });
+
+  it("panic=, negative meaning reboot at once (as the kernel)", () => {
+    expect(parse("panic=0").panic).toBe(0);
+    expect(parse("panic=120").panic).toBe(120);
+    expect(parse("panic=-1").panic).toBe(-1);
+    expect(parse("panic=-30").panic).toBe(-1);
+  });
+
+  it("quiet, debug and tarboot.keep-etc, bare or with a yes/no value", () => {
+    const on = parse("quiet debug tarboot.keep-etc");
+    expect([on.quiet, on.debug, on.keepEtc]).toEqual([true, true, true]);
+    const off = parse("quiet=0 debug=no tarboot.keep-etc=off");
+    expect([off.quiet, off.debug, off.keepEtc]).toEqual([false, false, false]);
+  });
+
+  it("tarboot.retries=, tarboot.timeout=, tarboot.netwait=, tarboot.dhcp-timeout=", () => {
+    const cfg = parse("tarboot.retries=1 tarboot.timeout=300 tarboot.netwait=0 tarboot.dhcp-timeout=5");
+    expect([cfg.retries, cfg.timeout, cfg.netWait, cfg.dhcpTimeout]).toEqual([1, 300, 0, 5]);
+  });
+
+  it("tarboot.ca=", () => {
+    expect(parse("tarboot.ca=/etc/ssl/site-ca.pem").ca).toBe("/etc/ssl/site-ca.pem");
+    expect(parse("tarboot.ca=").ca).toBeUndefined();
+  });
+
+  it("takes - and _ as the same in names, like the kernel", () => {
+    const cfg = parse("tarboot.keep_etc tarboot.dhcp_timeout=7");
+    expect(cfg.keepEtc).toBe(true);
+    expect(cfg.dhcpTimeout).toBe(7);
+  });
+
+  it("lets the last of a repeated parameter win, like the kernel", () => {
+    const cfg = parse("rootsize=banana rootsize=1g root=http://a/1 root=http://b/2 quiet quiet=0");
+    expect(cfg.rootSize).toEqual({ kind: "bytes", bytes: 2 ** 30 });
+    expect(cfg.layers.map((l) => l.raw)).toEqual(["http://b/2"]);
+    expect(cfg.quiet).toBe(false);
+  });
+
+  it("handles quoted values as the kernel does", () => {
+    expect(parse('"root=http://a/b.tar,http://a/c.tar" init="/sbin/init"').layers).toHaveLength(2);
+    expect(parse('init="/sbin/init"').init).toBe("/sbin/init");
+    expect(oneError('hostname="my node"').message).toBe(
+      `hostname="my node": label "my node" is not letters, digits and inner hyphens; accepted: ${ACCEPTED.hostname}`,
+    );
+  });
+
+  it("lists every parameter it reads", () => {
+    expect([...PARAM_NAMES].sort()).toEqual(
+      [
+        "root",
+        "boot",
+        "rootsize",
+        "rootmode",
+        "ip",
+        "BOOTIF",
+        "hostname",
+        "init",
+        "break",
+        "panic",
+        "quiet",
+        "debug",
+        "tarboot.mirrors",
+        "tarboot.retries",
+        "tarboot.timeout",
+        "tarboot.ca",
+        "tarboot.keep-etc",
+        "tarboot.netwait",
+        "tarboot.dhcp-timeout",
+      ].sort(),
+    );
+  });
+});
+
+describe("parseBootConfig: error messages name the parameter, show the value and say what is accepted", () => {
+  const cases: [string, string][] = [
+    ["rootsize=banana", `rootsize=banana: not a size; accepted: bytes with optional k/m/g suffix (binary) or N% of RAM, e.g. rootsize=4g or rootsize=50%`],
+    ["rootsize=0", `rootsize=0: 0 leaves no room for the root; accepted: ${ACCEPTED.rootsize}`],
+    ["rootsize=150%", `rootsize=150%: more than 100% of RAM; accepted: ${ACCEPTED.rootsize}`],
+    ["rootsize", `rootsize: needs a value; accepted: ${ACCEPTED.rootsize}`],
+    ["rootmode=999", `rootmode=999: not an octal mode; accepted: an octal mode up to 07777, e.g. rootmode=0755`],
+    ["rootmode=77777", `rootmode=77777: more than 07777; accepted: ${ACCEPTED.rootmode}`],
+    ["ip=1.2.3", `ip=1.2.3: client-ip "1.2.3" is not an IPv4 address (four numbers 0-255, dotted); accepted: ${ACCEPTED.ip}`],
+    ["ip=bootp", `ip=bootp: bootp is not supported (only DHCP); accepted: ${ACCEPTED.ip}`],
+    ["BOOTIF=01-zz", `BOOTIF=01-zz: not a hardware address; accepted: ${ACCEPTED.BOOTIF}`],
+    ["hostname=-x", `hostname=-x: label "-x" is not letters, digits and inner hyphens; accepted: ${ACCEPTED.hostname}`],
+    ["init=sbin/init", `init=sbin/init: not an absolute path; accepted: an absolute path, e.g. init=/sbin/init`],
+    ["init=", `init=: empty; accepted: ${ACCEPTED.init}`],
+    ["break=modules", `break=modules: unknown stage "modules"; accepted: ${ACCEPTED.break}`],
+    ["panic=soon", `panic=soon: not a whole number; accepted: ${ACCEPTED.panic}`],
+    ["quiet=maybe", `quiet=maybe: not a yes/no value; accepted: the bare flag, or =1/0, yes/no, y/n, true/false, on/off`],
+    ["debug=2", `debug=2: not a yes/no value; accepted: ${ACCEPTED.debug}`],
+    ["tarboot.keep-etc=perhaps", `tarboot.keep-etc=perhaps: not a yes/no value; accepted: ${ACCEPTED["tarboot.keep_etc"]}`],
+    ["tarboot.retries=0", `tarboot.retries=0: out of range (1 to 1000); accepted: a whole number of attempts from 1 to 1000, e.g. tarboot.retries=8`],
+    ["tarboot.timeout=1.5", `tarboot.timeout=1.5: not a whole number; accepted: ${ACCEPTED["tarboot.timeout"]}`],
+    ["tarboot.netwait=-1", `tarboot.netwait=-1: out of range (0 to 86400); accepted: ${ACCEPTED["tarboot.netwait"]}`],
+    ["tarboot.dhcp-timeout=0", `tarboot.dhcp-timeout=0: out of range (1 to 86400); accepted: ${ACCEPTED["tarboot.dhcp_timeout"]}`],
+    ["tarboot.ca=ca.pem", `tarboot.ca=ca.pem: not an absolute path; accepted: ${ACCEPTED["tarboot.ca"]}`],
+    ["tarboot.mirrors=ftp://m/", `tarboot.mirrors=ftp://m/: mirror 1 "ftp://m/": not an http:// or https:// URL; accepted: ${ACCEPTED["tarboot.mirrors"]}`],
+    ["root=ftp://x", `root=ftp://x: layer 1 "ftp://x": not an http:// or https:// URL; accepted: ${ACCEPTED.root}`],
+    ["root=http://a/b,,http://a/c", `root=http://a/b,,http://a/c: layer 2 is empty (a doubled or trailing comma?); accepted: ${ACCEPTED.root}`],
+    ["root=http://a/b,", `root=http://a/b,: layer 2 is empty (a doubled or trailing comma?); accepted: ${ACCEPTED.root}`],
+    [
+      "root=http://a/b.tar#sha256=xyz",
+      `root=http://a/b.tar#sha256=xyz: layer 1 "http://a/b.tar#sha256=xyz": bad sha256 "xyz": needs exactly 64 hex digits; accepted: ${ACCEPTED.root}`,
+    ],
+    [
+      "root=http://srv/%host.tar",
+      `root=http://srv/%host.tar: layer 1 "http://srv/%host.tar": unknown template %host (known: %hostname %fqdn %mac %ip %arch; %XX with two hex digits is a URL escape); accepted: ${ACCEPTED.root}`,
+    ],
+    ['root="http://a/b c.tar"', `root="http://a/b c.tar": layer 1 "http://a/b c.tar": contains a space, quote, backslash or control character; accepted: ${ACCEPTED.root}`],
+    ["boot=tmpfs root=/dev/sda1", `root=/dev/sda1: layer 1 "/dev/sda1": a name without http:// or https://, but no tarboot.mirrors= to fetch it from; accepted: ${ACCEPTED.root}`],
+    ["boot=tmpfs", `boot=tmpfs: needs root= with at least one layer; accepted: ${ACCEPTED.root}`],
+    ["boot=tmpfs root=", `root=: no layers; accepted: ${ACCEPTED.root}`],
+    ["boot=tmpfs root", `root: needs a value; accepted: ${ACCEPTED.root}`],
+    ["boot=local root=http://a/b", `boot=local: tarboot boots only into a tmpfs; accepted: tmpfs, e.g. boot=tmpfs (or leave boot= out)`],
+    ["tarboot.retry=3", `tarboot.retry=3: unknown tarboot parameter; accepted: one of tarboot.mirrors, tarboot.retries, tarboot.timeout, tarboot.ca, tarboot.keep-etc, tarboot.netwait, tarboot.dhcp-timeout`],
+  ];
+  for (const [cmdline, message] of cases) {
+    it(cmdline, () => {
+      expect(oneError(cmdline).message).toBe(message);
+    });
+  }
+
+  it("carries the parts as fields", () => {
+    const e = oneError("rootsize=banana");
+    expect(e).toMatchObject({ param: "rootsize", value: "banana", problem: "not a size", accepted: ACCEPTED.rootsize, source: "cmdline" });
+  });
+
+  it("collects every bad parameter at once, root's problems one by one", () => {
+    const all = errorsOf("rootsize=banana ip=1.2.3 root=ftp://x,,http://a/%nope panic=x quiet");
+    expect(all.message).toBe("6 problems with the boot parameters");
+    expect(all.stage).toBe("cmdline");
+    expect(all.errors.map((e) => e.param)).toEqual(["rootsize", "ip", "panic", "root", "root", "root"]);
+    expect(all.errors.map((e) => e.problem)).toEqual([
+      "not a size",
+      'client-ip "1.2.3" is not an IPv4 address (four numbers 0-255, dotted)',
+      "not a whole number",
+      'layer 1 "ftp://x": not an http:// or https:// URL',
+      "layer 2 is empty (a doubled or trailing comma?)",
+      'layer 3 "http://a/%nope": unknown template %nope (known: %hostname %fqdn %mac %ip %arch; %XX with two hex digits is a URL escape)',
+    ]);
+  });
+
+  it("checks relative layer names even when the mirrors themselves are bad, without blaming missing mirrors", () => {
+    const all = errorsOf("root=base.tar,/abs.tar tarboot.mirrors=ftp://m/");
+    expect(all.errors.map((e) => e.message)).toEqual([
+      `tarboot.mirrors=ftp://m/: mirror 1 "ftp://m/": not an http:// or https:// URL; accepted: ${ACCEPTED["tarboot.mirrors"]}`,
+      `root=base.tar,/abs.tar: layer 2 "/abs.tar": a relative name must not start with '/' (it is appended to each mirror); accepted: ${ACCEPTED.root}`,
+    ]);
+  });
+
+  it("judges only the value that wins", () => {
+    expect(parse("ip=1.2.3 ip=dhcp").ip).toEqual({ mode: "dhcp" });
+  });
+});
+
+describe("parseBootConfig: the initramfs defaults", () => {
+  const defaults = [
+    "# written by tarboot mkinitramfs --set",
+    `root=http://srv/base.tar.xz#sha256=${SHA}`,
+    "tarboot.mirrors=http://m1/,http://m2/",
+    "rootsize=2g",
+    "  # an indented comment",
+    "tarboot.keep-etc",
+    "panic=5",
+    "",
+  ].join("\n");
+
+  it("applies them when the command line says nothing", () => {
+    const cfg = parse("console=ttyS0", { defaults });
+    expect(cfg.layers).toEqual([{ index: 1, raw: `http://srv/base.tar.xz#sha256=${SHA}`, urls: ["http://srv/base.tar.xz"], sha256: SHA }]);
+    expect(cfg.mirrors).toEqual(["http://m1/", "http://m2/"]);
+    expect(cfg.rootSize).toEqual({ kind: "bytes", bytes: 2 * 2 ** 30 });
+    expect(cfg.keepEtc).toBe(true);
+    expect(cfg.panic).toBe(5);
+  });
+
+  it("lets the command line win, flags included", () => {
+    const cfg = parse("rootsize=25% tarboot.keep-etc=0 root=site.tar panic=0", { defaults });
+    expect(cfg.rootSize).toEqual({ kind: "percent", percent: 25 });
+    expect(cfg.keepEtc).toBe(false);
+    expect(cfg.panic).toBe(0);
+    expect(cfg.layers[0].urls).toEqual(["http://m1/site.tar", "http://m2/site.tar"]);
+  });
+
+  it("lets an empty value on the command line drop a baked-in list", () => {
+    expect(parse("tarboot.mirrors= root=http://a/b", { defaults }).mirrors).toEqual([]);
+  });
+
+  it("does not take a bad baked-in value that the command line overrides", () => {
+    expect(parse("rootsize=1g", { defaults: "rootsize=banana" }).rootSize).toEqual({ kind: "bytes", bytes: 2 ** 30 });
+  });
+
+  it("says when a bad value comes from the defaults file", () => {
+    const e = oneError("", { defaults: "rootsize=banana" });
+    expect(e.source).toBe("defaults");
+    expect(e.message).toBe(`rootsize=banana (from /etc/tarboot.conf in the initramfs): not a size; accepted: ${ACCEPTED.rootsize}`);
+  });
+
+  it("rejects parameters in the defaults file that tarboot does not read, since nobody else sees them", () => {
+    const e = oneError("", { defaults: "rootsise=4g" });
+    expect(e.message).toBe(`rootsise=4g (from /etc/tarboot.conf in the initramfs): not a tarboot parameter (the kernel never sees this file); accepted: one of ${PARAM_NAMES.join(", ")}`);
+  });
+
+  it("rejects -- in the defaults file", () => {
+    expect(oneError("", { defaults: "quiet -- single" }).message).toBe(
+      "-- (from /etc/tarboot.conf in the initramfs): init arguments cannot be baked in; accepted: name=value parameters; arguments for init go on the kernel command line after --",
+    );
+  });
+
+  it("reports problems from both sources together", () => {
+    const all = errorsOf("ip=1.2.3", { defaults: "panic=never" });
+    expect(all.errors.map((e) => [e.param, e.source])).toEqual([
+      ["ip", "cmdline"],
+      ["panic", "defaults"],
+    ]);
+  });
+});
+
+describe("init's arguments", () => {
+  it("are the kernel's own argv for the init when given, unchanged", () => {
+    expect(parse(`${ROOT} splash -- single`, { argv: ["splash", "single"] }).initArgs).toEqual(["splash", "single"]);
+    expect(parse(ROOT, { argv: [] }).initArgs).toEqual([]);
+  });
+
+  it("are otherwise the bare words the kernel would pass plus everything after --", () => {
+    expect(deriveInitArgs('single net.ifnames=0 systemd.debug quiet debug break tarboot.keep-etc x=y -- "a=b c" --foo')).toEqual([
+      "single",
+      "a=b c",
+      "--foo",
+    ]);
+    expect(parse(`${ROOT} -- 3`).initArgs).toEqual(["3"]);
+  });
+
+  it("keep init= itself out of them", () => {
+    const cfg = parse(`${ROOT} init=/bin/bash -- -x`);
+    expect(cfg.init).toBe("/bin/bash");
+    expect(cfg.initArgs).toEqual(["-x"]);
+  });
+});

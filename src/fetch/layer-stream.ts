@@ -1,0 +1,118 @@
+// The one continuous byte stream a consumer (the decompressor and tar extractor) reads for a layer,
+// fed by as many HTTP responses as it takes. Each response writes through its own short-lived Writable
+// ("sink"), so that undici destroying a sink when a connection drops leaves the consumer's stream open
+// for the resumed response to continue.
+import { createHash, type Hash } from "node:crypto";
+import { PassThrough, Writable } from "node:stream";
+import type { Progress } from "../console/progress";
+import type { Validator } from "./resume";
+
+/** Bytes buffered between the network and the consumer before the socket is paused. */
+export const BODY_HIGH_WATER_MARK = 1 << 20;
+/** Per-response buffer: small, so that backpressure reaches undici (and TCP) promptly. */
+const SINK_HIGH_WATER_MARK = 64 * 1024;
+
+export class LayerStream<T> {
+  readonly body = new PassThrough({ highWaterMark: BODY_HIGH_WATER_MARK });
+  private readonly hash: Hash = createHash("sha256");
+  /** Bytes written into `body` (and hashed): where a resumed response must start. */
+  bytes = 0;
+  size?: number;
+  validator?: Validator;
+  /** Some bytes came from a resume no validator vouched for: only the sha256 proves the whole. */
+  unvalidatedSplice = false;
+  /** Set when the download destroyed `body` itself: the consumer's rejection that follows is expected. */
+  ownError?: Error;
+  /** The consumer's promise for this stream. */
+  result!: Promise<T>;
+  /** The consumer has returned: bytes are still downloaded and hashed, but no longer handed on. */
+  detached = false;
+  /** The source URL whose response is (or was last) feeding the stream. */
+  url: string;
+
+  constructor(
+    url: string,
+    readonly progress: Progress,
+  ) {
+    this.url = url;
+  }
+
+  /** A Writable for one response body: forwards into `body`, holding the response while `body` is full. */
+  sink(): Writable {
+    const body = this.body;
+    return new Writable({
+      highWaterMark: SINK_HIGH_WATER_MARK,
+      write: (chunk: Buffer, _encoding, callback) => {
+        if (this.detached) {
+          this.count(chunk);
+          callback();
+          return;
+        }
+        if (body.destroyed) {
+          this.afterClose(chunk, callback);
+          return;
+        }
+        this.count(chunk);
+        if (body.write(chunk)) {
+          callback();
+          return;
+        }
+        const onDrain = () => done();
+        const onClose = () => done(true);
+        const done = (closed?: boolean) => {
+          body.off("drain", onDrain);
+          body.off("close", onClose);
+          if (closed) this.afterClose(undefined, callback);
+          else callback();
+        };
+        body.on("drain", onDrain);
+        body.on("close", onClose);
+      },
+    });
+  }
+
+  /**
+   * The consumer's stream is gone. If the download closed it, this response is over. Otherwise the
+   * consumer did: it either failed (the response is aborted with its error) or returned early (the rest
+   * is still downloaded and hashed, see detach()).
+   */
+  private afterClose(chunk: Buffer | undefined, callback: (err?: Error) => void): void {
+    if (this.ownError) {
+      callback(this.ownError);
+      return;
+    }
+    this.result.then(
+      () => {
+        this.detached = true;
+        if (chunk) this.count(chunk);
+        callback();
+      },
+      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  private count(chunk: Buffer): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    this.progress.update(this.bytes);
+  }
+
+  /** The consumer returned before the end: keep downloading (the sha256 covers every byte) into nothing. */
+  detach(): void {
+    this.detached = true;
+    if (!this.body.destroyed) this.body.destroy();
+  }
+
+  /** The digest of every byte delivered; call once, when the download is complete. */
+  digest(): string {
+    return this.hash.digest("hex");
+  }
+
+  /** Ends the consumer's stream with `err` (no-op if it already ended or failed). */
+  fail(err: Error): void {
+    if (this.body.destroyed) return;
+    this.ownError = err;
+    this.progress.interrupt();
+    this.body.destroy(err);
+  }
+}

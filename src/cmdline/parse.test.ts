@@ -160,11 +160,14 @@ describe("parseBootConfig: every parameter", () => {
     expect(parse("ip=::::fromip:eth0:dhcp hostname=given").hostname).toBe("given");
     expect(parse("hostname=node17.cluster.example").hostname).toBe("node17.cluster.example");
     expect(parse("hostname=").hostname).toBeUndefined();
+    expect("hostname" in parse("hostname=", { defaults: "hostname=baked" })).toBe(false);
+    expect(parse("", { defaults: "hostname=baked" }).hostname).toBe("baked");
   });
 
   it("BOOTIF=", () => {
     expect(parse("BOOTIF=01-aa-bb-cc-dd-ee-ff").bootif).toBe("aa:bb:cc:dd:ee:ff");
-    expect(parse("BOOTIF=").bootif).toBeUndefined();
+    expect("bootif" in parse("BOOTIF=")).toBe(false);
+    expect(oneError("BOOTIF").message).toBe(`BOOTIF: needs a value; accepted: ${ACCEPTED.BOOTIF}`);
   });
 
   it("init=", () => {
@@ -199,7 +202,7 @@ describe("parseBootConfig: every parameter", () => {
 
   it("tarboot.ca=", () => {
     expect(parse("tarboot.ca=/etc/ssl/site-ca.pem").ca).toBe("/etc/ssl/site-ca.pem");
-    expect(parse("tarboot.ca=").ca).toBeUndefined();
+    expect("ca" in parse("tarboot.ca=", { defaults: "tarboot.ca=/etc/ca.pem" })).toBe(false);
   });
 
   it("takes - and _ as the same in names, like the kernel", () => {

@@ -167,9 +167,14 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
     config.ip = v.ip;
     ipHostname = v.hostname;
   });
-  take("BOOTIF", (v) => (v === "" ? undefined : parseBootif(v)), (v) => (config.bootif = v));
-  take("hostname", (v) => (requireValue(v) === "" ? undefined : parseHostname(v!)), (v) => (config.hostname = v));
-  config.hostname ??= ipHostname;
+  // An empty value unsets: only the last value is parsed, so a baked-in one is dropped this way.
+  const optional =
+    <T>(parse: (v: string) => T) =>
+    (v: string | undefined): T | undefined =>
+      requireValue(v) === "" ? undefined : parse(v!);
+  take("BOOTIF", optional(parseBootif), (v) => v !== undefined && (config.bootif = v));
+  take("hostname", optional(parseHostname), (v) => v !== undefined && (config.hostname = v));
+  if (config.hostname === undefined && ipHostname !== undefined) config.hostname = ipHostname;
   take("init", parseAbsolutePath, (v) => (config.init = v));
   take("break", parseStages, (v) => (config.breakAt = v));
   take("panic", (v) => parseInteger(v, -2147483648, 2147483), (v) => (config.panic = v < 0 ? -1 : v));
@@ -177,7 +182,7 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
   take("debug", parseFlag, (v) => (config.debug = v));
   take("tarboot.retries", (v) => parseInteger(v, 1, 1000), (v) => (config.retries = v));
   take("tarboot.timeout", (v) => parseInteger(v, 1, SECONDS_MAX), (v) => (config.timeout = v));
-  take("tarboot.ca", (v) => (requireValue(v) === "" ? undefined : parseAbsolutePath(v)), (v) => (config.ca = v));
+  take("tarboot.ca", optional(parseAbsolutePath), (v) => v !== undefined && (config.ca = v));
   take("tarboot.keep_etc", parseFlag, (v) => (config.keepEtc = v));
   take("tarboot.netwait", (v) => parseInteger(v, 0, SECONDS_MAX), (v) => (config.netWait = v));
   take("tarboot.dhcp_timeout", (v) => parseInteger(v, 1, SECONDS_MAX), (v) => (config.dhcpTimeout = v));

@@ -16,7 +16,5 @@ function readOptional(path: string): string {
 
 /** `kernelArgs`: what the kernel passed to /init itself; those are init's arguments, as it meant them. */
 export function readBootConfig(kernelArgs: string[]): BootConfig {
-  const cfg = parseBootConfig({ cmdline: readFileSync(CMDLINE_PATH, "utf8"), defaults: readOptional(DEFAULTS_PATH) });
-  if (kernelArgs.length > 0 && cfg.initArgs.length === 0) cfg.initArgs = kernelArgs;
-  return cfg;
+  return parseBootConfig({ cmdline: readFileSync(CMDLINE_PATH, "utf8"), defaults: readOptional(DEFAULTS_PATH), argv: kernelArgs });
 }

@@ -6,7 +6,7 @@ import { configureLog, debug, info, warn } from "../console/log";
 import { loadNetworkDrivers } from "../modules/coldplug";
 import { bringUpNetwork } from "../net";
 import type { Lease } from "../net/lease";
-import { runHooks, leaseEnv } from "../root/hooks";
+import { leaseEnv, runHooks } from "../root/hooks";
 import { mountRoot, wipeRoot } from "../root/tmpfs";
 import { switchRoot } from "../root/switch-root";
 import { Timeline, writeTimeline } from "../root/timeline";
@@ -14,13 +14,26 @@ import { writeIdentity } from "../root/write-identity";
 import { readBootConfig } from "./config";
 import { earlyMounts } from "./early";
 import { unpackLayers } from "./layers";
-import { rescueShell, hasRescueShell } from "./rescue";
+import { hasRescueShell, rescueShell } from "./rescue";
 import { release } from "node:os";
 
 export const NEW_ROOT = "/root";
 
 /** Options the failure path needs even when the command line could not be parsed. */
 export const bootState: { panic: number } = { panic: 30 };
+
+/** Times a stage into the timeline; a stage that throws is recorded as failed. */
+async function runStage<T>(timeline: Timeline, stage: string, work: () => Promise<T>, bytesOf?: (r: T) => number): Promise<T> {
+  timeline.start(stage);
+  try {
+    const r = await work();
+    timeline.end(stage, { bytes: bytesOf?.(r) });
+    return r;
+  } catch (err) {
+    timeline.end(stage, { failed: true });
+    throw err;
+  }
+}
 
 async function maybeBreak(cfg: BootConfig, stage: Stage): Promise<void> {
   if (!cfg.breakAt.includes(stage)) return;
@@ -43,14 +56,14 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
   info(`booting ${cfg.layers.length} layer(s): ${cfg.layers.map((l) => l.raw).join(", ")}`);
 
   let lease: Lease | null = null;
-  const env = (): Record<string, string> => ({ ...(lease ? leaseEnv(lease) : {}), TARBOOT_ROOT: NEW_ROOT });
+  const env = (): Record<string, string> => ({ ...leaseEnv(lease, cfg), TARBOOT_ROOT: NEW_ROOT });
 
-  await timeline.run("top", async () => {
+  await runStage(timeline, "top", async () => {
     await maybeBreak(cfg, "top");
     await runHooks("top", env());
   });
 
-  const network = await timeline.run("network", async () => {
+  const network = await runStage(timeline, "network", async () => {
     if (cfg.ip.mode !== "off") {
       const loaded = await loadNetworkDrivers({ modulesDir: `/lib/modules/${release()}` });
       if (loaded.length === 0) debug("no network driver modules loaded (built in, or none needed)");
@@ -64,33 +77,33 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
   });
   lease = network.lease;
 
-  await timeline.run("premount", async () => {
+  await runStage(timeline, "premount", async () => {
     await maybeBreak(cfg, "premount");
     await runHooks("premount", env());
   });
 
-  await timeline.run("mount", async () => {
+  await runStage(timeline, "mount", async () => {
     await maybeBreak(cfg, "mount");
     mountRoot(NEW_ROOT, cfg);
     try {
       const layers = await unpackLayers(cfg, lease, NEW_ROOT);
       timeline.addFacts({ layers });
-      return { bytes: layers.reduce((a, l) => a + l.bytes, 0) };
+      return layers.reduce((a, l) => a + l.bytes, 0);
     } catch (err) {
       // A root that failed a layer (checksum, truncation, ENOSPC) must never be booted.
       wipeRoot(NEW_ROOT);
       throw err;
     }
-  });
+  }, (bytes) => bytes);
 
-  await timeline.run("bottom", async () => {
+  await runStage(timeline, "bottom", async () => {
     await maybeBreak(cfg, "bottom");
     writeIdentity(NEW_ROOT, lease, cfg, "/run");
     await runHooks("bottom", env());
   });
 
   await maybeBreak(cfg, "init");
-  network.stop();
-  timeline.start("init");
+  // The booted system takes the address over (ifupdown reads /run/net-IFACE.conf); ours stops renewing.
+  await network.stop();
   return switchRoot({ newRoot: NEW_ROOT, init: cfg.init, args: cfg.initArgs, env: kernelEnv, timeline, writeTimeline: () => writeTimeline(timeline, "/run") });
 }

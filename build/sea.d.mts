@@ -1,0 +1,2 @@
+export const OUT: string;
+export function buildInitExecutable(): Promise<string>;

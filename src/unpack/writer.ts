@@ -1,0 +1,407 @@
+// Writes tar members into a root the way GNU tar does as root with
+// `--xattrs --xattrs-include='*' --numeric-owner -p`: synchronous calls, few per entry
+// (open, write, fchown, fchmod, fsetxattr, futimens, close for a file), whatever is in the way
+// removed first (never written into), directory metadata applied at the end, deepest first.
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  ftruncateSync,
+  lchownSync,
+  chmodSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  rmdirSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { S_IFBLK, S_IFCHR, S_IFIFO, futimens, fsetxattr, lsetxattr, mknod, setTimes, type Timespec } from "../sys/fs";
+import type { Entry, EntrySink, SparseMap } from "./entry";
+import { display, fsPath, memberComponents } from "./names";
+import { ContainmentError, RootDir } from "./root";
+
+const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+export interface WriterStats {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  hardlinks: number;
+  /** Character and block devices and FIFOs. */
+  special: number;
+  /** File content bytes written (holes of sparse files not counted). */
+  bytes: number;
+  /** Things GNU tar would also only warn about (an xattr the filesystem refuses). */
+  warnings: string[];
+}
+
+interface DirMeta {
+  /** Resolved path relative to the root (where the metadata goes). */
+  rel: string;
+  /** The member name, normalised, for the ancestor test. */
+  name: string;
+  uid: number;
+  gid: number;
+  mode: number;
+  mtime: Timespec;
+  xattrs: [string, Buffer][];
+  /** The entry is a symlink to a directory that was kept in place of the directory (GNU tar does). */
+  isLink: boolean;
+}
+
+/** An error tied to one member; `code` is the errno name when a syscall failed. */
+export class EntryError extends Error {
+  readonly entry: string;
+  readonly code: string | undefined;
+  constructor(message: string, entry: string, code?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "EntryError";
+    this.entry = entry;
+    this.code = code;
+  }
+}
+
+export class TreeWriter implements EntrySink {
+  readonly stats: WriterStats = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, special: 0, bytes: 0, warnings: [] };
+  private readonly dir: RootDir;
+  // GNU tar's delayed_set_stat list: a stack of directories whose metadata waits until the archive
+  // leaves them (the next member is not below them) or ends; a directory named again is updated
+  // in place. Archives from bsdtar, which lists a directory's contents later, need exactly this.
+  private readonly delayed: DirMeta[] = [];
+  private readonly delayedByRel = new Map<string, DirMeta>();
+  private entry: Entry | null = null;
+  private fd = -1;
+  private sparse: SparseMap | undefined;
+  private segment = 0;
+  private segmentDone = 0;
+
+  /** `root` must be an existing directory, given as an absolute path without symlinks. */
+  constructor(root: string) {
+    this.dir = new RootDir(Buffer.from(root, "utf8").toString("latin1"));
+  }
+
+  begin(entry: Entry): void {
+    this.entry = entry;
+    try {
+      const comps = memberComponents(entry.name);
+      this.applyNonAncestors(comps.join("/"));
+      this.create(entry, comps);
+    } catch (e) {
+      this.closeFd();
+      throw this.wrap(e, entry);
+    }
+  }
+
+  data(buf: Buffer, start: number, end: number): void {
+    if (this.fd < 0) return;
+    try {
+      if (this.sparse) this.writeSparse(buf, start, end);
+      else writeAll(this.fd, buf, start, end - start, null);
+      this.stats.bytes += end - start;
+    } catch (e) {
+      this.closeFd();
+      throw this.wrap(e, this.entry as Entry);
+    }
+  }
+
+  end(): void {
+    const entry = this.entry as Entry;
+    this.entry = null;
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    try {
+      if (this.sparse) {
+        const segs = this.sparse.segments;
+        let missing = this.segment < segs.length ? segs[this.segment][1] - this.segmentDone : 0;
+        for (let i = this.segment + 1; i < segs.length; i++) missing += segs[i][1];
+        if (missing > 0) throw new Error(`sparse map describes ${missing} more bytes than the member holds`);
+        ftruncateSync(fd, this.sparse.realSize);
+      }
+      fchownSync(fd, entry.uid, entry.gid);
+      // After the chown, which clears setuid and setgid.
+      fchmodSync(fd, entry.mode);
+      for (const [name, value] of entry.xattrs) {
+        try {
+          fsetxattr(fd, name, value, display(entry.name));
+        } catch (e) {
+          this.xattrWarning(entry, name, e);
+        }
+      }
+      futimens(fd, entry.mtime, null, display(entry.name));
+      this.fd = -1;
+      closeSync(fd);
+    } catch (e) {
+      this.closeFd();
+      throw this.wrap(e, entry);
+    }
+  }
+
+  /** Applies the directory metadata still waiting, innermost first, as tar does at the end. */
+  finish(): void {
+    this.applyNonAncestors(null);
+  }
+
+  /** Pops and applies waiting directories until one is an ancestor of `member` (all when null). */
+  private applyNonAncestors(member: string | null): void {
+    while (this.delayed.length > 0) {
+      const meta = this.delayed[this.delayed.length - 1];
+      if (member !== null && (meta.name === "" ? member !== "" : member.startsWith(meta.name) && member.charCodeAt(meta.name.length) === 47)) break;
+      this.delayed.pop();
+      this.delayedByRel.delete(meta.rel);
+      this.applyDir(meta);
+    }
+  }
+
+  private applyDir(meta: DirMeta): void {
+    {
+      const rel = meta.rel;
+      const p = this.dir.abs(rel);
+      const name = rel === "" ? "." : rel;
+      try {
+        lchownSync(p, meta.uid, meta.gid);
+        if (!meta.isLink) chmodSync(p, meta.mode);
+        for (const [xname, value] of meta.xattrs) {
+          try {
+            lsetxattr(p, xname, value);
+          } catch (e) {
+            this.stats.warnings.push(`${display(name)}: cannot set xattr ${xname}: ${(e as Error).message}`);
+          }
+        }
+        setTimes(p, meta.mtime, null, true);
+      } catch (e) {
+        throw this.wrap(e, { name } as Entry);
+      }
+    }
+  }
+
+  /** Stops after a failure: closes the file being written, drops the deferred directory metadata. */
+  abort(): void {
+    this.closeFd();
+    this.delayed.length = 0;
+    this.delayedByRel.clear();
+  }
+
+  private create(entry: Entry, comps: string[]): void {
+    if (comps.length === 0) {
+      if (entry.type !== "dir") throw new ContainmentError(`entry ${display(entry.name)} names the root itself but is not a directory`);
+      this.defer("", "", entry, false);
+      this.stats.dirs++;
+      return;
+    }
+    const parent = this.dir.parentOf(comps, entry.name, true);
+    const last = comps[comps.length - 1];
+    const rel = parent === "" ? last : `${parent}/${last}`;
+    const path = this.dir.abs(rel);
+    switch (entry.type) {
+      case "file":
+        this.fd = this.retry(rel, path, () => openSync(path, OPEN_FLAGS, 0o600));
+        this.sparse = entry.sparse;
+        this.segment = 0;
+        this.segmentDone = 0;
+        this.stats.files++;
+        return;
+      case "dir":
+        this.mkdir(rel, comps.join("/"), path, entry);
+        this.stats.dirs++;
+        return;
+      case "symlink":
+        this.retry(rel, path, () => symlinkSync(fsPath(entry.linkname), path));
+        lchownSync(path, entry.uid, entry.gid);
+        this.setXattrsByPath(path, entry);
+        setTimes(path, entry.mtime, null, true);
+        this.stats.symlinks++;
+        return;
+      case "hardlink": {
+        const tcomps = memberComponents(entry.linkname, "hardlink target");
+        if (tcomps.length === 0) throw new ContainmentError(`hardlink ${display(entry.name)} points at the root directory`);
+        const tparent = this.dir.parentOf(tcomps, entry.name, false);
+        const tlast = tcomps[tcomps.length - 1];
+        const target = this.dir.abs(tparent === "" ? tlast : `${tparent}/${tlast}`);
+        try {
+          linkSync(target, path);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === "ENOENT") throw new EntryError(`hardlink ${display(entry.name)}: target ${display(entry.linkname)} does not exist`, entry.name, code);
+          if (code !== "EEXIST") throw e;
+          // Already the same file (a second layer repeating the link): nothing to do, as in GNU tar.
+          const a = lstatSync(target);
+          const b = lstatSync(path);
+          if (a.ino !== b.ino || a.dev !== b.dev) {
+            this.removeExisting(rel, path);
+            linkSync(target, path);
+          }
+        }
+        this.stats.hardlinks++;
+        return;
+      }
+      case "char":
+      case "block":
+      case "fifo": {
+        const kind = entry.type === "char" ? S_IFCHR : entry.type === "block" ? S_IFBLK : S_IFIFO;
+        this.retry(rel, path, () => mknod(path, kind | 0o600, entry.devmajor, entry.devminor));
+        lchownSync(path, entry.uid, entry.gid);
+        chmodSync(path, entry.mode);
+        this.setXattrsByPath(path, entry);
+        setTimes(path, entry.mtime, null, true);
+        this.stats.special++;
+        return;
+      }
+    }
+  }
+
+  /** Runs `make`; when something is in the way, removes it as GNU tar does and tries once more. */
+  private retry<T>(rel: string, path: string | Buffer, make: () => T): T {
+    try {
+      return make();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    this.removeExisting(rel, path);
+    return make();
+  }
+
+  private removeExisting(rel: string, path: string | Buffer): void {
+    const st = lstatSync(path);
+    if (st.isDirectory()) {
+      try {
+        rmdirSync(path);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOTEMPTY" || code === "EEXIST") {
+          throw new EntryError(`cannot replace directory ${display(rel)}, which is not empty`, rel, code);
+        }
+        throw e;
+      }
+      this.dir.forget(rel);
+      this.forgetDeferred(rel);
+    } else {
+      unlinkSync(path);
+    }
+  }
+
+  private forgetDeferred(rel: string): void {
+    const prefix = rel + "/";
+    for (let i = this.delayed.length - 1; i >= 0; i--) {
+      const k = this.delayed[i].rel;
+      if (k === rel || k.startsWith(prefix)) {
+        this.delayedByRel.delete(k);
+        this.delayed.splice(i, 1);
+      }
+    }
+  }
+
+  private mkdir(rel: string, name: string, path: string | Buffer, entry: Entry): void {
+    try {
+      // Owner-only until the deferred metadata is applied, as GNU tar does with -p.
+      mkdirSync(path, 0o700);
+      this.dir.markDir(rel);
+      this.defer(rel, name, entry, false);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const st = lstatSync(path);
+    if (st.isDirectory()) {
+      this.dir.markDir(rel);
+      this.defer(rel, name, entry, false);
+      return;
+    }
+    if (st.isSymbolicLink() && this.linkIsDir(rel, entry.name)) {
+      // GNU tar keeps a symlink to a directory where the archive has that directory (usrmerge's
+      // bin -> usr/bin meeting a later layer's bin/), and gives the link the directory's owner and times.
+      this.defer(rel, name, entry, true);
+      return;
+    }
+    unlinkSync(path);
+    mkdirSync(path, 0o700);
+    this.dir.markDir(rel);
+    this.defer(rel, name, entry, false);
+  }
+
+  private linkIsDir(rel: string, name: string): boolean {
+    try {
+      this.dir.resolveDir(rel.split("/"), name, false);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private defer(rel: string, name: string, entry: Entry, isLink: boolean): void {
+    const meta: DirMeta = { rel, name, uid: entry.uid, gid: entry.gid, mode: entry.mode, mtime: entry.mtime, xattrs: entry.xattrs, isLink };
+    const old = this.delayedByRel.get(rel);
+    if (old) {
+      Object.assign(old, meta);
+      return;
+    }
+    this.delayed.push(meta);
+    this.delayedByRel.set(rel, meta);
+  }
+
+  private setXattrsByPath(path: string | Buffer, entry: Entry): void {
+    for (const [name, value] of entry.xattrs) {
+      try {
+        lsetxattr(path, name, value);
+      } catch (e) {
+        this.xattrWarning(entry, name, e);
+      }
+    }
+  }
+
+  private xattrWarning(entry: Entry, name: string, e: unknown): void {
+    const code = (e as { code?: string }).code;
+    if (code === "ENOSPC" || code === "EDQUOT") throw e;
+    this.stats.warnings.push(`${display(entry.name)}: cannot set xattr ${name}: ${(e as Error).message}`);
+  }
+
+  private writeSparse(buf: Buffer, start: number, end: number): void {
+    const segs = (this.sparse as SparseMap).segments;
+    let pos = start;
+    while (pos < end) {
+      while (this.segment < segs.length && this.segmentDone === segs[this.segment][1]) {
+        this.segment++;
+        this.segmentDone = 0;
+      }
+      if (this.segment >= segs.length) throw new Error("member holds more data than its sparse map describes");
+      const [off, len] = segs[this.segment];
+      const n = Math.min(len - this.segmentDone, end - pos);
+      writeAll(this.fd, buf, pos, n, off + this.segmentDone);
+      this.segmentDone += n;
+      pos += n;
+    }
+  }
+
+  private closeFd(): void {
+    if (this.fd >= 0) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // Already failing; the first error is the one worth reporting.
+      }
+      this.fd = -1;
+    }
+  }
+
+  private wrap(e: unknown, entry: Entry): Error {
+    if (e instanceof EntryError || e instanceof ContainmentError) return e;
+    const code = (e as { code?: string }).code;
+    const name = display(entry.name);
+    if (code === "ENOSPC" || code === "EDQUOT") {
+      return new EntryError(`no space left on ${display(this.dir.root || "/")} while writing ${name}`, entry.name, code, { cause: e });
+    }
+    return new EntryError(`cannot extract ${name}: ${(e as Error).message}`, entry.name, code, { cause: e });
+  }
+}
+
+function writeAll(fd: number, buf: Buffer, off: number, len: number, position: number | null): void {
+  while (len > 0) {
+    const n = writeSync(fd, buf, off, len, position);
+    off += n;
+    len -= n;
+    if (position !== null) position += n;
+  }
+}

@@ -14,7 +14,8 @@ function readOptional(path: string): string {
   }
 }
 
-/** `kernelArgs`: what the kernel passed to /init itself; those are init's arguments, as it meant them. */
+/** `kernelArgs`: what the kernel passed to /init itself; those are init's arguments, as it meant them.
+ * latin1: the kernel splits bytes (0xA0 counts as a space), so must we. */
 export function readBootConfig(kernelArgs: string[]): BootConfig {
-  return parseBootConfig({ cmdline: readFileSync(CMDLINE_PATH, "utf8"), defaults: readOptional(DEFAULTS_PATH), argv: kernelArgs });
+  return parseBootConfig({ cmdline: readFileSync(CMDLINE_PATH, "latin1"), defaults: readOptional(DEFAULTS_PATH), argv: kernelArgs });
 }

@@ -33,8 +33,13 @@ export async function failBoot(err: unknown, panicSeconds = DEFAULT_PANIC_SECOND
     }
     rebootNow();
   }
-  if (panicSeconds <= 0) {
+  if (panicSeconds === 0) {
     info("no rescue shell in the initramfs; waiting forever (panic=0)");
+    return new Promise<never>(() => {});
+  }
+  if (panicSeconds < 0) {
+    // As the kernel reads panic=-1: reboot at once.
+    rebootNow();
     return new Promise<never>(() => {});
   }
   info(`no rescue shell in the initramfs; rebooting in ${panicSeconds}s (panic=${panicSeconds})`);

@@ -50,11 +50,11 @@ export interface BootConfig {
   hostname?: string;
   /** `init=`, default /sbin/init. */
   init: string;
-  /** Arguments the kernel leaves for init (everything after `--`, and unknown words without '='). */
+  /** Arguments for init: the kernel's argv to /init when the caller passes it, else derived from the command line (words after `--`, bare unknown words). */
   initArgs: string[];
   /** `break=`: stages to stop at with the rescue shell. */
   breakAt: Stage[];
-  /** `panic=`: seconds to wait before rebooting after a fatal error; 0 waits forever. Default 30. */
+  /** `panic=`: seconds to wait before rebooting after a fatal error; 0 waits forever, -1 reboots at once. Default 30. */
   panic: number;
   quiet: boolean;
   debug: boolean;

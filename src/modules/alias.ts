@@ -1,0 +1,143 @@
+// modules.alias: which module drives a device, by matching the device's modalias string against
+// the shell-style globs depmod collected from every module's MODULE_DEVICE_TABLE.
+
+export interface AliasEntry {
+  pattern: string;
+  module: string;
+}
+
+/** Module names as the kernel knows them: dashes and underscores are the same. */
+export function normalizeModuleName(name: string): string {
+  return name.replace(/-/g, "_");
+}
+
+export function parseModulesAlias(text: string): AliasEntry[] {
+  const out: AliasEntry[] = [];
+  for (const raw of text.split("\n")) {
+    if (!raw.startsWith("alias")) continue;
+    const words = raw.trim().split(/\s+/);
+    if (words.length === 3 && words[0] === "alias") out.push({ pattern: words[1], module: normalizeModuleName(words[2]) });
+  }
+  return out;
+}
+
+/** fnmatch(3) without flags, as kmod uses it: `*`, `?`, `[...]` (with `!`/`^` and ranges), `\` escapes. */
+export function globMatch(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let starP = -1;
+  let starT = 0;
+  while (t < text.length) {
+    if (p < pattern.length) {
+      const c = pattern[p];
+      if (c === "*") {
+        starP = p++;
+        starT = t;
+        continue;
+      }
+      if (c === "?") {
+        p++;
+        t++;
+        continue;
+      }
+      if (c === "[") {
+        const r = matchClass(pattern, p, text[t]);
+        if (r.end > 0) {
+          if (r.matched) {
+            p = r.end;
+            t++;
+            continue;
+          }
+        } else if (text[t] === "[") {
+          // An unterminated '[' is an ordinary character.
+          p++;
+          t++;
+          continue;
+        }
+      } else {
+        let lit = c;
+        let next = p + 1;
+        if (c === "\\" && p + 1 < pattern.length) {
+          lit = pattern[p + 1];
+          next = p + 2;
+        }
+        if (lit === text[t]) {
+          p = next;
+          t++;
+          continue;
+        }
+      }
+    }
+    if (starP >= 0) {
+      p = starP + 1;
+      t = ++starT;
+      continue;
+    }
+    return false;
+  }
+  while (p < pattern.length && pattern[p] === "*") p++;
+  return p === pattern.length;
+}
+
+/** Matches one character against the class starting at pattern[start] === '['; end is 0 if unterminated. */
+function matchClass(pattern: string, start: number, ch: string): { matched: boolean; end: number } {
+  let i = start + 1;
+  let negate = false;
+  if (pattern[i] === "!" || pattern[i] === "^") {
+    negate = true;
+    i++;
+  }
+  let matched = false;
+  let first = true;
+  while (i < pattern.length && (first || pattern[i] !== "]")) {
+    first = false;
+    let lo = pattern[i];
+    if (lo === "\\" && i + 1 < pattern.length) lo = pattern[++i];
+    let hi = lo;
+    if (pattern[i + 1] === "-" && i + 2 < pattern.length && pattern[i + 2] !== "]") {
+      hi = pattern[i + 2];
+      if (hi === "\\" && i + 3 < pattern.length) hi = pattern[++i + 2];
+      i += 2;
+    }
+    if (ch >= lo && ch <= hi) matched = true;
+    i++;
+  }
+  if (i >= pattern.length) return { matched: false, end: 0 };
+  return { matched: matched !== negate, end: i + 1 };
+}
+
+/**
+ * Aliases grouped by their bus prefix ("pci:", "usb:", "virtio:" ...), so that a device is only
+ * compared with the globs of its own bus: modules.alias of a distribution kernel has ~26,000.
+ */
+export class AliasIndex {
+  private readonly byBus = new Map<string, AliasEntry[]>();
+  private readonly other: AliasEntry[] = [];
+
+  constructor(entries: AliasEntry[]) {
+    for (const e of entries) {
+      const colon = e.pattern.indexOf(":");
+      const bus = colon > 0 ? e.pattern.slice(0, colon) : "";
+      if (bus && !/[*?[\\]/.test(bus)) {
+        const list = this.byBus.get(bus) ?? [];
+        list.push(e);
+        this.byBus.set(bus, list);
+      } else {
+        this.other.push(e);
+      }
+    }
+  }
+
+  /** Modules whose aliases match `modalias`, each once, in modules.alias order. */
+  match(modalias: string): string[] {
+    const colon = modalias.indexOf(":");
+    const bus = colon > 0 ? modalias.slice(0, colon) : "";
+    const out: string[] = [];
+    for (const list of [this.byBus.get(bus) ?? [], this.other]) {
+      for (const e of list) {
+        if (!out.includes(e.module) && globMatch(e.pattern, modalias)) out.push(e.module);
+      }
+    }
+    return out;
+  }
+}

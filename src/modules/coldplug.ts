@@ -1,0 +1,127 @@
+// Driver coldplug for the boot NIC: match every driverless device's modalias against the
+// modules the initramfs carries, load the matches (dependencies first), and repeat while loading
+// makes new devices appear (virtio_pci first, then virtio_net for the virtio device it creates).
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describeError } from "../console/errors";
+import { debug, info, warn } from "../console/log";
+import { AliasIndex, normalizeModuleName, parseModulesAlias } from "./alias";
+import { loadOrder, moduleNameFromPath, parseModulesDep, parseModulesSoftdep, type ModuleInfo } from "./deps";
+import { describeDevice, scanDevices } from "./devices";
+import { loadModuleFile } from "./load";
+
+export interface LoadedDriver {
+  module: string;
+  device: string;
+}
+
+export interface ColdplugOptions {
+  /** /lib/modules/$(uname -r) */
+  modulesDir: string;
+  /** Default "/sys". */
+  sysRoot?: string;
+  /** Default "/proc/modules". */
+  procModules?: string;
+  /** How long to keep looking for devices that appear after a load, default 1000 ms. */
+  settleMs?: number;
+}
+
+function readOptional(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function loadedModules(procModules: string): Set<string> {
+  const names = readOptional(procModules)
+    .split("\n")
+    .map((l) => l.split(" ")[0])
+    .filter(Boolean);
+  return new Set(names.map(normalizeModuleName));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function loadNetworkDrivers(opts: ColdplugOptions): Promise<LoadedDriver[]> {
+  const { modulesDir } = opts;
+  const sysRoot = opts.sysRoot ?? "/sys";
+  const settleMs = opts.settleMs ?? 1000;
+  if (!existsSync(join(modulesDir, "modules.alias")) || !existsSync(join(modulesDir, "modules.dep"))) {
+    debug(`${modulesDir}: no modules.alias/modules.dep, no driver modules to load (built-in drivers need none)`);
+    return [];
+  }
+  const deps = parseModulesDep(readOptional(join(modulesDir, "modules.dep")));
+  const soft = parseModulesSoftdep(readOptional(join(modulesDir, "modules.softdep")));
+  const builtin = new Set(readOptional(join(modulesDir, "modules.builtin")).split("\n").filter(Boolean).map(moduleNameFromPath));
+  // Only aliases of modules the initramfs actually carries: the alias file may be the full kernel's.
+  const carriedCache = new Map<string, boolean>();
+  const carried = (m: ModuleInfo) => {
+    let yes = carriedCache.get(m.name);
+    if (yes === undefined) carriedCache.set(m.name, (yes = existsSync(join(modulesDir, m.path))));
+    return yes;
+  };
+  const index = new AliasIndex(parseModulesAlias(readOptional(join(modulesDir, "modules.alias"))).filter((a) => {
+    const info = deps.get(a.module);
+    return info !== undefined && !builtin.has(a.module) && carried(info);
+  }));
+
+  const inKernel = loadedModules(opts.procModules ?? "/proc/modules");
+  const failed = new Set<string>();
+  const handled = new Set<string>();
+  const results: LoadedDriver[] = [];
+
+  const ensure = async (module: string, device: string): Promise<boolean> => {
+    for (const m of loadOrder(module, deps, soft)) {
+      if (inKernel.has(m) || builtin.has(m)) continue;
+      if (failed.has(m)) return false;
+      const info = deps.get(m);
+      if (!info || !carried(info)) {
+        warn(`cannot load ${module} for ${device}: it needs ${m}, which the initramfs does not carry`);
+        failed.add(m);
+        return false;
+      }
+      try {
+        const r = await loadModuleFile(join(modulesDir, info.path), m);
+        debug(`${m}: ${r === "loaded" ? "loaded" : "was already loaded"}${m === module ? "" : ` (needed by ${module})`}`);
+      } catch (err) {
+        warn(`cannot load ${m}${m === module ? "" : ` (needed by ${module})`} for ${device}: ${describeError(err)}`);
+        failed.add(m);
+        return false;
+      }
+      inKernel.add(m);
+    }
+    return true;
+  };
+
+  // One pass loads what the devices present now need; passes repeat while that makes new devices
+  // appear, and for `settleMs` after the last load for devices a driver registers a little later.
+  let lastLoad = 0;
+  for (;;) {
+    let loadedNow = false;
+    for (const dev of scanDevices(sysRoot)) {
+      const key = `${dev.path}\0${dev.modalias}`;
+      if (dev.bound || handled.has(key)) continue;
+      handled.add(key);
+      const modules = index.match(dev.modalias);
+      if (modules.length === 0) continue;
+      const device = describeDevice(dev.path);
+      for (const module of modules) {
+        const was = inKernel.has(module);
+        if (!(await ensure(module, device))) continue;
+        results.push({ module, device });
+        if (!was) {
+          info(`loaded ${module} for ${device}`);
+          loadedNow = true;
+        } else {
+          debug(`${module} (already loaded) for ${device}`);
+        }
+      }
+    }
+    if (loadedNow) lastLoad = Date.now();
+    else if (lastLoad === 0 || Date.now() - lastLoad >= settleMs) break;
+    await sleep(100);
+  }
+  return results;
+}

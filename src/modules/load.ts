@@ -1,0 +1,50 @@
+// Loading one module file into the kernel. finit_module lets the kernel read (and, if it was
+// built with CONFIG_MODULE_DECOMPRESS, decompress) the file itself; older or differently built
+// kernels get the image decompressed here and passed to init_module.
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { Readable } from "node:stream";
+import { SysError } from "../sys/libc";
+import { finitModule, initModule, MODULE_INIT_COMPRESSED_FILE } from "../sys/module";
+import { createDecoder } from "../unpack/decompress";
+import { debug } from "../console/log";
+
+export type LoadResult = "loaded" | "already-loaded";
+
+type Kind = "xz" | "zstd" | "gzip";
+
+function compressionOf(path: string): Kind | null {
+  if (path.endsWith(".ko.xz")) return "xz";
+  if (path.endsWith(".ko.zst")) return "zstd";
+  if (path.endsWith(".ko.gz")) return "gzip";
+  return null;
+}
+
+async function decompress(file: string, kind: Kind): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const decoder = Readable.from([readFileSync(file)]).pipe(createDecoder(kind));
+  for await (const c of decoder) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function loadModuleFile(file: string, name: string): Promise<LoadResult> {
+  const kind = compressionOf(file);
+  const fd = openSync(file, "r");
+  try {
+    finitModule(fd, name, kind ? MODULE_INIT_COMPRESSED_FILE : 0);
+    return "loaded";
+  } catch (err) {
+    if (err instanceof SysError && err.code === "EEXIST") return "already-loaded";
+    // EINVAL: the flag is unknown (before Linux 5.17); EOPNOTSUPP: no decompressor for this format.
+    if (!(kind && err instanceof SysError && (err.code === "EINVAL" || err.code === "EOPNOTSUPP"))) throw err;
+    debug(`${name}: kernel cannot decompress ${kind} modules (${err.code}), decompressing it here`);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    initModule(await decompress(file, kind), name);
+    return "loaded";
+  } catch (err) {
+    if (err instanceof SysError && err.code === "EEXIST") return "already-loaded";
+    throw err;
+  }
+}

@@ -1,0 +1,258 @@
+// The DHCPv4 client state machine for one interface (RFC 2131 4.4): INIT -> SELECTING ->
+// REQUESTING -> BOUND, and from BOUND the RENEWING and REBINDING exchanges. It only talks DHCP;
+// configuring the interface with the result is the caller's job.
+import { randomBytes, randomInt } from "node:crypto";
+import type { Lease } from "../lease";
+import { debug, info } from "../../console/log";
+import { leaseFromAck } from "./ack";
+import { ACQUIRE_BACKOFF, backoffDelay, extendDelay } from "./backoff";
+import { DhcpSocket, exchange, type Received } from "./exchange";
+import { type ClientIdentity, discover, macToString, release, requestExtend, requestSelecting } from "./messages";
+import { MessageType, messageTypeName, Opt, readIp, readString } from "./options";
+import { messageType } from "./packet";
+
+const BROADCAST = "255.255.255.255";
+/** REQUESTs in SELECTING state before going back to DISCOVER (RFC 2131 leaves this open). */
+const MAX_SELECTING_REQUESTS = 4;
+
+export interface DhcpClientOptions {
+  iface: string;
+  identity: ClientIdentity;
+  /** Uniform in [0, 1); jitter source. */
+  random?: () => number;
+}
+
+/** Counts for error messages: what the client did before giving up. */
+export interface AcquireStats {
+  discovers: number;
+  offers: number;
+  requests: number;
+  naks: number;
+  lastSendError?: Error;
+}
+
+export class DhcpTimeoutError extends Error {
+  readonly iface: string;
+  readonly stats: AcquireStats;
+  readonly seconds: number;
+
+  constructor(iface: string, seconds: number, stats: AcquireStats) {
+    const what =
+      stats.offers === 0
+        ? `no DHCP offer on ${iface} after ${seconds}s (${stats.discovers} DISCOVER${stats.discovers === 1 ? "" : "s"} sent)`
+        : `no DHCP lease on ${iface} after ${seconds}s (${stats.offers} offer${stats.offers === 1 ? "" : "s"}, ${stats.requests} REQUEST${stats.requests === 1 ? "" : "s"} sent, ${stats.naks} NAK${stats.naks === 1 ? "" : "s"})`;
+    super(stats.lastSendError ? `${what}; last send failed: ${stats.lastSendError.message}` : what);
+    this.name = "DhcpTimeoutError";
+    this.iface = iface;
+    this.stats = stats;
+    this.seconds = seconds;
+  }
+}
+
+export class DhcpAbortedError extends Error {
+  constructor(iface: string) {
+    super(`${iface}: DHCP stopped`);
+    this.name = "DhcpAbortedError";
+  }
+}
+
+export type ExtendResult =
+  | { kind: "ack"; lease: Lease }
+  | { kind: "nak"; server: string; message?: string }
+  | { kind: "timeout"; sends: number }
+  | { kind: "aborted" };
+
+interface Offer {
+  address: string;
+  serverId: string;
+}
+
+function newXid(): number {
+  return randomBytes(4).readUInt32BE(0);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+export class DhcpClient {
+  readonly iface: string;
+  readonly identity: ClientIdentity;
+  private readonly random: () => number;
+  private readonly mac: string;
+
+  constructor(o: DhcpClientOptions) {
+    this.iface = o.iface;
+    this.identity = o.identity;
+    this.random = o.random ?? (() => randomInt(0, 1 << 30) / (1 << 30));
+    this.mac = macToString(o.identity.mac);
+  }
+
+  /** A reply addressed to us: our transaction, our hardware address. */
+  private ours(r: Received, xid: number): boolean {
+    return r.packet.xid === xid && r.packet.chaddr.subarray(0, 6).equals(this.identity.mac);
+  }
+
+  /**
+   * Gets a lease from scratch: DISCOVER until an OFFER comes, REQUEST it, start over on NAK or
+   * silence, until `timeoutMs` has passed.
+   */
+  async acquire(o: { timeoutMs: number; signal?: AbortSignal; requestedIp?: string }): Promise<Lease> {
+    const startedAt = Date.now();
+    const deadline = startedAt + o.timeoutMs;
+    const stats: AcquireStats = { discovers: 0, offers: 0, requests: 0, naks: 0 };
+    const socket = DhcpSocket.open(this.iface);
+    try {
+      for (;;) {
+        const xid = newXid();
+        const offered = await exchange<Offer>({
+          socket,
+          to: BROADCAST,
+          build: (secs) => discover(this.identity, xid, secs, o.requestedIp),
+          accept: (r) => this.acceptOffer(r, xid),
+          startedAt,
+          deadline,
+          delay: (n) => backoffDelay(ACQUIRE_BACKOFF, n, this.random),
+          signal: o.signal,
+        });
+        stats.discovers += offered.sends;
+        if (!offered.ok) {
+          if (offered.reason === "aborted") throw new DhcpAbortedError(this.iface);
+          stats.lastSendError = offered.sendError;
+          throw new DhcpTimeoutError(this.iface, Math.round(o.timeoutMs / 1000), stats);
+        }
+        stats.offers++;
+        const offer = offered.value;
+        debug(`${this.iface}: offer of ${offer.address} from ${offer.serverId}`);
+
+        const answered = await exchange<Received>({
+          socket,
+          to: BROADCAST,
+          build: (secs) => requestSelecting(this.identity, xid, secs, offer.address, offer.serverId),
+          accept: (r) => (this.ours(r, xid) && this.isAckOrNak(r, offer.serverId) ? r : undefined),
+          startedAt,
+          deadline,
+          delay: (n) => backoffDelay(ACQUIRE_BACKOFF, n, this.random),
+          maxSends: MAX_SELECTING_REQUESTS,
+          signal: o.signal,
+        });
+        stats.requests += answered.sends;
+        if (!answered.ok) {
+          if (answered.reason === "aborted") throw new DhcpAbortedError(this.iface);
+          if (Date.now() >= deadline) {
+            stats.lastSendError = answered.sendError;
+            throw new DhcpTimeoutError(this.iface, Math.round(o.timeoutMs / 1000), stats);
+          }
+          info(`${this.iface}: no answer to REQUEST for ${offer.address} from ${offer.serverId}, starting over`);
+          continue;
+        }
+        const reply = answered.value;
+        if (messageType(reply.packet) === MessageType.NAK) {
+          stats.naks++;
+          info(`${this.iface}: ${offer.serverId} refused ${offer.address} (DHCPNAK${this.nakReason(reply)}), starting over`);
+          // Back off on repeated NAKs so that a confused server and client do not loop at full speed.
+          if (stats.naks > 1) await sleep(Math.min(1000 * 2 ** (stats.naks - 2), 10000), o.signal);
+          o.requestedIp = undefined;
+          continue;
+        }
+        return this.toLease(reply, answered.lastSentAt);
+      }
+    } finally {
+      socket.close();
+    }
+  }
+
+  /**
+   * RENEWING (unicast to the server that granted the lease) or REBINDING (broadcast to any
+   * server), retransmitting until `deadline` (T2 or the lease's end).
+   */
+  async extend(lease: Lease, mode: "renew" | "rebind", deadline: number, signal?: AbortSignal): Promise<ExtendResult> {
+    const startedAt = Date.now();
+    const xid = newXid();
+    const to = mode === "renew" && lease.serverId ? lease.serverId : BROADCAST;
+    const socket = DhcpSocket.open(this.iface);
+    try {
+      const r = await exchange<Received>({
+        socket,
+        to,
+        build: (secs) => requestExtend(this.identity, xid, secs, lease.address),
+        // While renewing, only the server holding the lease may answer; while rebinding, any.
+        accept: (rep) => (this.ours(rep, xid) && this.isAckOrNak(rep, mode === "renew" ? lease.serverId : undefined) ? rep : undefined),
+        startedAt,
+        deadline,
+        delay: (_n, now) => extendDelay(deadline - now, this.random),
+        signal,
+      });
+      if (!r.ok) return r.reason === "aborted" ? { kind: "aborted" } : { kind: "timeout", sends: r.sends };
+      const reply = r.value;
+      if (messageType(reply.packet) === MessageType.NAK) {
+        return { kind: "nak", server: this.serverOf(reply), message: this.nakMessage(reply) };
+      }
+      return { kind: "ack", lease: this.toLease(reply, r.lastSentAt) };
+    } finally {
+      socket.close();
+    }
+  }
+
+  /** Gives a lease back (an interface that lost the race); best effort, no answer expected. */
+  release(lease: Lease): void {
+    if (!lease.serverId) return;
+    let socket: DhcpSocket | undefined;
+    try {
+      socket = DhcpSocket.open(this.iface);
+      socket.send(release(this.identity, newXid(), lease.address, lease.serverId), lease.serverId);
+    } catch (err) {
+      debug(`${this.iface}: DHCPRELEASE of ${lease.address} failed: ${(err as Error).message}`);
+    } finally {
+      socket?.close();
+    }
+  }
+
+  private acceptOffer(r: Received, xid: number): Offer | undefined {
+    if (!this.ours(r, xid) || messageType(r.packet) !== MessageType.OFFER) return undefined;
+    if (r.packet.yiaddr === "0.0.0.0") return undefined;
+    const serverId = this.serverOf(r);
+    return { address: r.packet.yiaddr, serverId };
+  }
+
+  private isAckOrNak(r: Received, serverId: string | undefined): boolean {
+    const t = messageType(r.packet);
+    if (t !== MessageType.ACK && t !== MessageType.NAK) {
+      if (t !== MessageType.OFFER) debug(`${this.iface}: ignoring ${messageTypeName(t ?? 0)} from ${r.from}`);
+      return false;
+    }
+    // Another server's answer to a REQUEST that named a different server is not for us.
+    return serverId === undefined || this.serverOf(r) === serverId;
+  }
+
+  private serverOf(r: Received): string {
+    const id = r.packet.options.get(Opt.SERVER_ID);
+    if (id && id.length === 4) return readIp(Opt.SERVER_ID, id);
+    return r.from;
+  }
+
+  private nakMessage(r: Received): string | undefined {
+    const m = r.packet.options.get(Opt.MESSAGE);
+    return m ? readString(m) : undefined;
+  }
+
+  private nakReason(r: Received): string {
+    const m = this.nakMessage(r);
+    return m ? `: ${m}` : "";
+  }
+
+  private toLease(r: Received, sentAt: number): Lease {
+    const { lease, problems } = leaseFromAck(r.packet, this.iface, this.mac, sentAt, r.from);
+    for (const p of problems) info(`${this.iface}: ${p}`);
+    return lease;
+  }
+}

@@ -1,0 +1,124 @@
+// One request/reply exchange on a DHCP socket: send, retransmit on a schedule, and hand back the
+// first reply the caller accepts, or report how many sends went unanswered.
+import { DeviceUdpSocket } from "../../sys/socket";
+import { debug } from "../../console/log";
+import { BOOTREPLY, CLIENT_PORT, decodePacket, encodePacket, type DhcpPacket, SERVER_PORT } from "./packet";
+
+export interface Received {
+  packet: DhcpPacket;
+  from: string;
+}
+
+/** The client's socket on one interface (UDP port 68, bound to the device). */
+export class DhcpSocket {
+  readonly iface: string;
+  private sock: DeviceUdpSocket;
+  private listener: ((r: Received) => void) | null = null;
+
+  private constructor(iface: string) {
+    this.iface = iface;
+    this.sock = DeviceUdpSocket.open(iface, CLIENT_PORT, (msg) => {
+      let packet: DhcpPacket;
+      try {
+        packet = decodePacket(msg.data);
+      } catch (err) {
+        debug(`${iface}: ignoring packet from ${msg.address}: ${(err as Error).message}`);
+        return;
+      }
+      if (packet.op !== BOOTREPLY) return;
+      this.listener?.({ packet, from: msg.address });
+    });
+  }
+
+  static open(iface: string): DhcpSocket {
+    return new DhcpSocket(iface);
+  }
+
+  send(p: DhcpPacket, to: string): void {
+    this.sock.send(encodePacket(p), to, SERVER_PORT);
+  }
+
+  setListener(fn: ((r: Received) => void) | null): void {
+    this.listener = fn;
+  }
+
+  close(): void {
+    this.listener = null;
+    this.sock.close();
+  }
+}
+
+export interface ExchangeOptions<T> {
+  socket: DhcpSocket;
+  /** Builds the packet for each (re)transmission; `secs` is the time since `startedAt`. */
+  build: (secs: number) => DhcpPacket;
+  to: string;
+  /** Returns a value for a reply that answers this exchange, undefined to keep waiting. */
+  accept: (r: Received) => T | undefined;
+  startedAt: number;
+  /** Absolute time (ms) after which the exchange gives up. */
+  deadline: number;
+  /** Milliseconds from send number `attempt` (0-based) to the next one. */
+  delay: (attempt: number, now: number) => number;
+  /** Transmissions before giving up, failed sends included. */
+  maxSends?: number;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+/** `sends` counts packets that left the host; `sendError` is the last failure, if the last send failed. */
+export type ExchangeResult<T> =
+  | { ok: true; value: T; sends: number; lastSentAt: number }
+  | { ok: false; reason: "timeout" | "aborted"; sends: number; sendError?: Error };
+
+export function exchange<T>(o: ExchangeOptions<T>): Promise<ExchangeResult<T>> {
+  const now = o.now ?? Date.now;
+  return new Promise((resolve) => {
+    let attempts = 0;
+    let sends = 0;
+    let lastSentAt = 0;
+    let sendError: Error | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let done = false;
+
+    const finish = (r: ExchangeResult<T>) => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      o.socket.setListener(null);
+      o.signal?.removeEventListener("abort", onAbort);
+      resolve(r);
+    };
+    const onAbort = () => finish({ ok: false, reason: "aborted", sends, sendError });
+    if (o.signal?.aborted) return onAbort();
+    o.signal?.addEventListener("abort", onAbort, { once: true });
+
+    o.socket.setListener((r) => {
+      if (attempts === 0) return;
+      const value = o.accept(r);
+      if (value !== undefined) finish({ ok: true, value, sends, lastSentAt });
+    });
+
+    const transmit = () => {
+      if (done) return;
+      const t = now();
+      if (t >= o.deadline || (o.maxSends !== undefined && attempts >= o.maxSends)) {
+        return finish({ ok: false, reason: "timeout", sends, sendError });
+      }
+      try {
+        o.socket.send(o.build(Math.floor((t - o.startedAt) / 1000)), o.to);
+        sends++;
+        sendError = undefined;
+      } catch (err) {
+        // A link that is still down fails the send; keep the schedule, the link may come up.
+        sendError = err as Error;
+        debug(`${o.socket.iface}: send to ${o.to} failed: ${sendError.message}`);
+      }
+      lastSentAt = t;
+      attempts++;
+      const wait = Math.max(0, Math.min(o.delay(attempts - 1, t), o.deadline - t));
+      timer = setTimeout(transmit, wait);
+    };
+    transmit();
+  });
+}

@@ -1,0 +1,271 @@
+// Brings the network up for the boot: wait for the NIC, bring links up, wait for carrier, get a
+// lease (DHCP on every candidate at once, first ACK wins) or apply ip=, configure the kernel,
+// host name and resolver, then keep the lease alive in the background.
+import type { BootConfig } from "../cmdline/types";
+import type { Lease } from "./lease";
+import { BootError, describeError } from "../console/errors";
+import { debug, info, warn } from "../console/log";
+import { sethostname } from "../sys/proc";
+import { setLinkUp } from "../sys/netdev";
+import { applyLease, describeLease } from "./apply";
+import { DhcpAbortedError, DhcpClient, DhcpTimeoutError } from "./dhcp/client";
+import { LeaseKeeper, type LeaseEvent } from "./dhcp/keeper";
+import { defaultClientId, parseMac } from "./dhcp/messages";
+import { hasCarrier, listInterfaces, type NetInterface, readInterface } from "./links";
+import { useNameservers, writeResolvConf } from "./resolv";
+import { describePresent, describeWanted, pickCandidates, wantedInterface } from "./select";
+import { staticLease } from "./static";
+
+export type { LeaseEvent } from "./dhcp/keeper";
+
+export interface NetworkOptions {
+  /** Bound on waiting for the interface(s) to appear and for carrier, together. */
+  netWaitMs: number;
+  /** Bound on getting the first lease, per interface, from its first DISCOVER. */
+  dhcpTimeoutMs: number;
+  /** Where to write the resolver configuration; PID 1 passes "/etc/resolv.conf". */
+  resolvConf?: string;
+  /** Set the kernel host name (default true). */
+  setHostname?: boolean;
+  /** Vendor class identifier (option 60), default "tarboot". */
+  vendorClass?: string;
+}
+
+export interface NetworkSession {
+  /** The lease in force now (renewals replace it); null with ip=off. */
+  readonly lease: Lease | null;
+  /** The host name that was set (command line first, then the lease), if any. */
+  readonly hostname: string | undefined;
+  /** Subscribes to renewal events; returns the unsubscribe function. */
+  on(listener: (e: LeaseEvent) => void): () => void;
+  /** Stops lease renewal: clears every timer and closes every socket. */
+  stop(): Promise<void>;
+}
+
+const POLL_MS = 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function ifaceOf(name: string): NetInterface {
+  const i = readInterface(name);
+  if (!i) throw new BootError("network", `${name}: interface disappeared`);
+  return i;
+}
+
+function linkUp(i: NetInterface): void {
+  try {
+    setLinkUp(i.ifindex, i.name);
+  } catch (err) {
+    throw new BootError("network", `${i.name}: cannot bring the link up: ${describeError(err)}`, { cause: err });
+  }
+}
+
+async function waitForInterfaces(cfg: BootConfig, device: string | undefined, deadline: number, waitMs: number): Promise<NetInterface[]> {
+  const wanted = wantedInterface({ bootif: cfg.bootif, device });
+  for (;;) {
+    const present = listInterfaces();
+    const found = pickCandidates(wanted, present);
+    if (found.length > 0) return found;
+    if (Date.now() >= deadline) {
+      throw new BootError(
+        "network",
+        `${describeWanted(wanted)} did not appear within ${Math.round(waitMs / 1000)}s; present: ${describePresent(present)}` +
+          " (is the NIC driver in the initramfs? see tarboot.netwait=)",
+      );
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/** Resolves with the first candidate that has carrier, or null at the deadline. */
+async function firstWithCarrier(cands: NetInterface[], deadline: number): Promise<NetInterface | null> {
+  for (;;) {
+    const up = cands.find((c) => hasCarrier(c.name));
+    if (up) return up;
+    if (Date.now() >= deadline) return null;
+    await sleep(POLL_MS);
+  }
+}
+
+interface Won {
+  lease: Lease;
+  client: DhcpClient;
+  iface: NetInterface;
+}
+
+/**
+ * DHCP on every candidate, each starting as soon as its link has carrier (or at the carrier
+ * deadline without it); the first ACK wins and the others are stopped or released.
+ */
+function raceDhcp(cands: NetInterface[], carrierDeadline: number, opts: NetworkOptions, hostname: string | undefined): Promise<Won> {
+  return new Promise((resolve, reject) => {
+    const ac = new AbortController();
+    const failures = new Map<string, string>();
+    const started = new Set<string>();
+    const noCarrier = new Set<string>();
+    let won = false;
+    let watch: NodeJS.Timeout | undefined;
+
+    const start = (iface: NetInterface) => {
+      started.add(iface.name);
+      const mac = parseMac(iface.mac);
+      const client = new DhcpClient({
+        iface: iface.name,
+        identity: { mac, clientId: defaultClientId(mac), hostname, vendorClass: opts.vendorClass ?? "tarboot", maxMessageSize: iface.mtu },
+      });
+      debug(`${iface.name}: DHCP started`);
+      client.acquire({ timeoutMs: opts.dhcpTimeoutMs, signal: ac.signal }).then(
+        (lease) => {
+          if (won) {
+            client.release(lease);
+            return;
+          }
+          won = true;
+          if (watch) clearInterval(watch);
+          ac.abort();
+          resolve({ lease, client, iface });
+        },
+        (err) => {
+          if (err instanceof DhcpAbortedError) return;
+          let msg = err instanceof DhcpTimeoutError ? err.message : `${iface.name}: ${describeError(err)}`;
+          if (noCarrier.has(iface.name) && !hasCarrier(iface.name)) msg += "; the link never had carrier (cable? switch port?)";
+          failures.set(iface.name, msg);
+          if (failures.size === cands.length && !won) {
+            if (watch) clearInterval(watch);
+            const text = cands.length === 1 ? msg : `no DHCP lease on any interface: ${[...failures.values()].join("; ")}`;
+            reject(new BootError("network", text, { cause: err }));
+          }
+        },
+      );
+    };
+
+    const check = () => {
+      const late = Date.now() >= carrierDeadline;
+      for (const c of cands) {
+        if (started.has(c.name)) continue;
+        if (hasCarrier(c.name)) start(c);
+        else if (late) {
+          warn(`${c.name}: no carrier after waiting, trying DHCP anyway`);
+          noCarrier.add(c.name);
+          start(c);
+        }
+      }
+      if (started.size === cands.length && watch) clearInterval(watch);
+    };
+    watch = setInterval(check, POLL_MS);
+    check();
+  });
+}
+
+function chooseHostname(cfg: BootConfig, lease: Lease): string | undefined {
+  return cfg.hostname ?? lease.hostname;
+}
+
+export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Promise<NetworkSession> {
+  const lo = readInterface("lo");
+  if (lo) {
+    try {
+      setLinkUp(lo.ifindex, "lo");
+    } catch (err) {
+      warn(`lo: cannot bring loopback up: ${describeError(err)}`);
+    }
+  }
+  if (cfg.ip.mode === "off") {
+    info("ip=off: leaving the network unconfigured");
+    return fixedSession(null, undefined);
+  }
+
+  const waitStart = Date.now();
+  const deadline = waitStart + opts.netWaitMs;
+  const cands = await waitForInterfaces(cfg, cfg.ip.device, deadline, opts.netWaitMs);
+  for (const c of cands) linkUp(c);
+  debug(`candidates: ${cands.map((c) => c.name).join(", ")}`);
+
+  const setHost = opts.setHostname ?? true;
+  const applyHostname = (lease: Lease, previous?: string): string | undefined => {
+    const name = chooseHostname(cfg, lease);
+    if (name && setHost && name !== previous) {
+      try {
+        sethostname(name);
+        info(`hostname ${name}${cfg.hostname ? "" : ` (from ${lease.source === "dhcp" ? "DHCP" : "ip="})`}`);
+      } catch (err) {
+        warn(`cannot set host name ${name}: ${describeError(err)}`);
+      }
+    }
+    return name;
+  };
+  const applyNames = (lease: Lease) => {
+    useNameservers(lease.dns);
+    if (opts.resolvConf) writeResolvConf(opts.resolvConf, lease);
+  };
+
+  if (cfg.ip.mode === "static") {
+    const ip = cfg.ip;
+    const chosen = cands.length === 1 ? cands[0] : ((await firstWithCarrier(cands, deadline)) ?? cands[0]);
+    if (!hasCarrier(chosen.name)) warn(`${chosen.name}: no carrier; configuring it anyway`);
+    let lease: Lease;
+    try {
+      lease = staticLease(ip, chosen.name, chosen.mac);
+      applyLease(lease, chosen.ifindex);
+      applyNames(lease);
+    } catch (err) {
+      throw new BootError("network", `${chosen.name}: ${describeError(err)}`, { cause: err });
+    }
+    info(describeLease(lease));
+    return fixedSession(lease, applyHostname(lease));
+  }
+
+  const won = await raceDhcp(cands, deadline, opts, cfg.hostname);
+  const { client, iface } = won;
+  try {
+    applyLease(won.lease, iface.ifindex);
+    applyNames(won.lease);
+  } catch (err) {
+    throw new BootError("network", `${iface.name}: cannot configure ${won.lease.address}/${won.lease.prefix}: ${describeError(err)}`, { cause: err });
+  }
+  info(describeLease(won.lease));
+  let hostname = applyHostname(won.lease);
+
+  const listeners = new Set<(e: LeaseEvent) => void>();
+  const keeper = new LeaseKeeper({
+    client,
+    lease: won.lease,
+    acquireTimeoutMs: opts.dhcpTimeoutMs,
+    apply: (lease, previous) => {
+      applyLease(lease, ifaceOf(lease.iface).ifindex, previous);
+      applyNames(lease);
+      if (!cfg.hostname) hostname = applyHostname(lease, hostname);
+    },
+    emit: (e) => {
+      for (const l of listeners) {
+        try {
+          l(e);
+        } catch (err) {
+          warn(`lease event listener failed: ${describeError(err)}`);
+        }
+      }
+    },
+  });
+  keeper.start();
+  return {
+    get lease() {
+      return keeper.lease;
+    },
+    get hostname() {
+      return hostname;
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stop: () => keeper.stop(),
+  };
+}
+
+function fixedSession(lease: Lease | null, hostname: string | undefined): NetworkSession {
+  return {
+    lease,
+    hostname,
+    on: () => () => undefined,
+    stop: () => Promise.resolve(),
+  };
+}

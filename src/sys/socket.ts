@@ -1,0 +1,209 @@
+// Sockets Node cannot make: a UDP socket tied to one interface (SO_BINDTODEVICE) so DHCP can
+// broadcast from an interface that has no address yet, and rtnetlink sockets to configure links.
+// Reads are driven by one poll(2) on the thread pool for all open sockets, so waiting for a
+// DHCP reply never blocks the event loop and never holds more than one pool thread.
+import { check, koffi, libc, SysError } from "./libc";
+
+const socket_ = libc.func("int socket(int domain, int type, int protocol)");
+const setsockopt_ = libc.func("int setsockopt(int fd, int level, int name, const void *value, uint32_t len)");
+const bind_ = libc.func("int bind(int fd, const void *addr, uint32_t len)");
+const sendto_ = libc.func("intptr_t sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)");
+const recvfrom_ = libc.func("intptr_t recvfrom(int fd, void *buf, size_t len, int flags, void *addr, _Inout_ uint32_t *addrlen)");
+const close_ = libc.func("int close(int fd)");
+const poll_ = libc.func("int poll(void *fds, unsigned long nfds, int timeout)");
+
+export const AF_INET = 2;
+export const AF_NETLINK = 16;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOCK_NONBLOCK = 0o4000;
+export const NETLINK_ROUTE = 0;
+const SOL_SOCKET = 1;
+const SO_REUSEADDR = 2;
+const SO_BROADCAST = 6;
+const SO_RCVBUF = 8;
+const SO_BINDTODEVICE = 25;
+const MSG_DONTWAIT = 0x40;
+const POLLIN = 1;
+const POLL_SLICE_MS = 200;
+const EAGAIN = 11;
+
+/** a.b.c.d -> 4 bytes in network order. */
+export function ipv4Bytes(address: string): Buffer {
+  const parts = address.split(".");
+  const bytes = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
+  if (bytes.length !== 4 || bytes.some((b) => !(b >= 0 && b <= 255))) throw new Error(`not an IPv4 address: ${address}`);
+  return Buffer.from(bytes);
+}
+
+function sockaddrIn(address: string, port: number): Buffer {
+  const sa = Buffer.alloc(16);
+  sa.writeUInt16LE(AF_INET, 0); // sa_family is host order; little-endian on every Linux tarboot targets
+  sa.writeUInt16BE(port, 2);
+  ipv4Bytes(address).copy(sa, 4);
+  return sa;
+}
+
+function setIntOption(fd: number, level: number, name: number, value: number, what: string, target: string): void {
+  const v = Buffer.alloc(4);
+  v.writeInt32LE(value, 0);
+  check(setsockopt_(fd, level, name, v, 4), `setsockopt(${what})`, target);
+}
+
+export interface Datagram {
+  data: Buffer;
+  address: string;
+  port: number;
+}
+
+type Handler = (msg: Datagram) => void;
+
+interface Entry {
+  fd: number;
+  handler: Handler;
+  closed: boolean;
+}
+
+// One poll loop for every open socket. A socket closed while poll() runs on the pool is only
+// really closed once poll() has returned, so its descriptor number cannot be reused under it.
+const entries = new Map<number, Entry>();
+let polling = false;
+
+function pollLoop(): void {
+  const live = [...entries.values()].filter((e) => !e.closed);
+  if (live.length === 0) {
+    polling = false;
+    return;
+  }
+  polling = true;
+  const fds = Buffer.alloc(8 * live.length);
+  live.forEach((e, i) => {
+    fds.writeInt32LE(e.fd, 8 * i);
+    fds.writeInt16LE(POLLIN, 8 * i + 4);
+  });
+  poll_.async(fds, live.length, POLL_SLICE_MS, (err: Error | null, ret: number) => {
+    if (!err && ret > 0) {
+      live.forEach((e, i) => {
+        if (!e.closed && fds.readInt16LE(8 * i + 6) !== 0) drain(e);
+      });
+    }
+    for (const e of live) {
+      if (e.closed) {
+        entries.delete(e.fd);
+        close_(e.fd);
+      }
+    }
+    setImmediate(pollLoop);
+  });
+}
+
+function drain(e: Entry): void {
+  const buf = Buffer.alloc(65536);
+  const from = Buffer.alloc(16);
+  for (;;) {
+    const len = [16];
+    const n = Number(recvfrom_(e.fd, buf, buf.length, MSG_DONTWAIT, from, len));
+    if (n < 0) return; // EAGAIN: drained; anything else shows up again on the next poll
+    const msg: Datagram = {
+      data: Buffer.from(buf.subarray(0, n)),
+      address: `${from[4]}.${from[5]}.${from[6]}.${from[7]}`,
+      port: from.readUInt16BE(2),
+    };
+    try {
+      e.handler(msg);
+    } catch {
+      // A handler bug must not stop the loop that serves every other socket.
+    }
+  }
+}
+
+/** A UDP socket bound to one network interface, receiving through the shared poll loop. */
+export class DeviceUdpSocket {
+  readonly fd: number;
+  readonly device: string;
+  private entry: Entry;
+
+  private constructor(fd: number, device: string, handler: Handler) {
+    this.fd = fd;
+    this.device = device;
+    this.entry = { fd, handler, closed: false };
+    entries.set(fd, this.entry);
+    if (!polling) pollLoop();
+  }
+
+  /** Opens 0.0.0.0:port on `device` with broadcast allowed; several devices may share the port. */
+  static open(device: string, port: number, onMessage: Handler): DeviceUdpSocket {
+    const fd = check(socket_(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), "socket", device);
+    try {
+      setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR", device);
+      setIntOption(fd, SOL_SOCKET, SO_BROADCAST, 1, "SO_BROADCAST", device);
+      const name = Buffer.from(`${device}\0`);
+      check(setsockopt_(fd, SOL_SOCKET, SO_BINDTODEVICE, name, name.length), "setsockopt(SO_BINDTODEVICE)", device);
+      check(bind_(fd, sockaddrIn("0.0.0.0", port), 16), "bind", `${device} 0.0.0.0:${port}`);
+    } catch (err) {
+      close_(fd);
+      throw err;
+    }
+    return new DeviceUdpSocket(fd, device, onMessage);
+  }
+
+  send(data: Buffer, address: string, port: number): void {
+    if (this.entry.closed) throw new Error(`${this.device}: socket already closed`);
+    const n = Number(sendto_(this.fd, data, data.length, 0, sockaddrIn(address, port), 16));
+    if (n < 0) throw new SysError("sendto", koffi.errno(), `${this.device} -> ${address}:${port}`);
+  }
+
+  close(): void {
+    if (this.entry.closed) return;
+    this.entry.closed = true;
+    if (!polling) {
+      entries.delete(this.fd);
+      close_(this.fd);
+    }
+  }
+}
+
+/** A request/acknowledge rtnetlink socket; the kernel answers within the send call. */
+export class NetlinkSocket {
+  readonly fd: number;
+  private closed = false;
+
+  constructor() {
+    this.fd = check(socket_(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), "socket", "AF_NETLINK");
+    try {
+      setIntOption(this.fd, SOL_SOCKET, SO_RCVBUF, 1 << 20, "SO_RCVBUF", "netlink");
+      const sa = Buffer.alloc(12);
+      sa.writeUInt16LE(AF_NETLINK, 0);
+      check(bind_(this.fd, sa, 12), "bind", "netlink");
+    } catch (err) {
+      close_(this.fd);
+      throw err;
+    }
+  }
+
+  send(message: Buffer, what: string): void {
+    const sa = Buffer.alloc(12);
+    sa.writeUInt16LE(AF_NETLINK, 0);
+    const n = Number(sendto_(this.fd, message, message.length, 0, sa, 12));
+    if (n < 0) throw new SysError("sendto(netlink)", koffi.errno(), what);
+  }
+
+  /** One datagram (may hold several messages); null if none is queued. */
+  receive(what: string): Buffer | null {
+    const buf = Buffer.alloc(65536);
+    const n = Number(recvfrom_(this.fd, buf, buf.length, MSG_DONTWAIT, null, null));
+    if (n < 0) {
+      const errno = koffi.errno();
+      if (errno === EAGAIN) return null;
+      throw new SysError("recvfrom(netlink)", errno, what);
+    }
+    return buf.subarray(0, n);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    close_(this.fd);
+  }
+}

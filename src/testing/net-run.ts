@@ -1,0 +1,117 @@
+// Builds the network test driver with esbuild (CJS, like the init bundle) and runs it under the
+// pinned Node 24 inside a namespace, collecting its JSON lines.
+import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DriverLine, DriverRequest } from "./net-driver";
+import { spawnInNetns, stopProcess } from "./netns";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const OUT_DIR = join(ROOT, "build", "cache", "net-test");
+
+let bundled: Promise<string> | undefined;
+
+/** The driver bundle, built once per test process; node_modules next to build/ resolves koffi. */
+export function driverBundle(): Promise<string> {
+  bundled ??= (async () => {
+    mkdirSync(OUT_DIR, { recursive: true });
+    const outfile = join(OUT_DIR, `driver-${process.pid}.cjs`);
+    await build({
+      entryPoints: [join(ROOT, "src", "testing", "net-driver.ts")],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node24",
+      outfile,
+      external: ["koffi", "lzma-native", "undici"],
+      logLevel: "warning",
+    });
+    return outfile;
+  })();
+  return bundled;
+}
+
+export function node24(): string {
+  return execFileSync(process.execPath, [join(ROOT, "build", "node24.mjs")], { encoding: "utf8" }).trim();
+}
+
+export interface DriverRun {
+  lines: DriverLine[];
+  stderr: string;
+  code: number | null;
+  elapsedMs: number;
+}
+
+export interface DriverHandle {
+  lines: DriverLine[];
+  stderr(): string;
+  /** Resolves with the first line matching `pred`. */
+  waitForLine(pred: (l: DriverLine) => boolean, timeoutMs: number): Promise<DriverLine>;
+  done: Promise<DriverRun>;
+  kill(): Promise<void>;
+}
+
+/**
+ * Runs the driver in namespace `ns`; `unshareUts` gives it its own host name so that
+ * sethostname() runs for real without touching the test machine's.
+ */
+export async function startDriver(ns: string, req: DriverRequest, o: { unshareUts?: boolean; timeoutMs: number }): Promise<DriverHandle> {
+  const bundle = await driverBundle();
+  const node = node24();
+  const argv = [node, bundle, JSON.stringify(req)];
+  const child = o.unshareUts ? spawnInNetns(ns, "unshare", ["--uts", ...argv]) : spawnInNetns(ns, argv[0], argv.slice(1));
+  const started = Date.now();
+  const lines: DriverLine[] = [];
+  let stderr = "";
+  let partial = "";
+  const waiters: { pred: (l: DriverLine) => boolean; resolve: (l: DriverLine) => void }[] = [];
+  child.stdout?.on("data", (d: Buffer) => {
+    partial += d.toString();
+    let nl: number;
+    while ((nl = partial.indexOf("\n")) >= 0) {
+      const text = partial.slice(0, nl);
+      partial = partial.slice(nl + 1);
+      if (!text.trim()) continue;
+      const line = JSON.parse(text) as DriverLine;
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.pred(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const hardKill = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs);
+  const done = new Promise<DriverRun>((resolve) => {
+    child.once("exit", (code) => {
+      clearTimeout(hardKill);
+      resolve({ lines, stderr, code, elapsedMs: Date.now() - started });
+    });
+  });
+  return {
+    lines,
+    stderr: () => stderr,
+    waitForLine(pred, timeoutMs) {
+      const found = lines.find(pred);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`driver did not report the expected line within ${timeoutMs}ms; stderr:\n${stderr}`)), timeoutMs);
+        waiters.push({
+          pred,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
+      });
+    },
+    done,
+    kill: () => stopProcess(child),
+  };
+}

@@ -1,0 +1,100 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type DebianKernel, ensureDebianKernel } from "../initramfs/debian-kernel";
+import { AliasIndex, globMatch, parseModulesAlias } from "./alias";
+import { loadOrder, parseModulesDep, parseModulesSoftdep } from "./deps";
+
+const KERNEL_CACHE = fileURLToPath(new URL("../../build/cache/kernel", import.meta.url));
+
+describe("globMatch (fnmatch semantics)", () => {
+  it("handles *, ?, classes, negation, ranges and escapes", () => {
+    expect(globMatch("pci:v00008086d*sv*sd*bc02sc00i*", "pci:v00008086d0000100Esv00008086sd0000001Ebc02sc00i00")).toBe(true);
+    expect(globMatch("pci:v00008086d*sv*sd*bc02sc00i*", "pci:v00008086d0000100Esv00008086sd0000001Ebc03sc00i00")).toBe(false);
+    expect(globMatch("usb:v0B95p1790d*dc*dsc*dp*ic*isc*ip*in*", "usb:v0B95p1790d0100dcFFdsc00dp00icFFiscFFip00in00")).toBe(true);
+    expect(globMatch("a?c", "abc")).toBe(true);
+    expect(globMatch("a?c", "ac")).toBe(false);
+    expect(globMatch("x[0-9A-F]y", "xBy")).toBe(true);
+    expect(globMatch("x[!0-9]y", "x5y")).toBe(false);
+    expect(globMatch("x[!0-9]y", "xay")).toBe(true);
+    expect(globMatch("x[]]y", "x]y")).toBe(true);
+    expect(globMatch("a\\*b", "a*b")).toBe(true);
+    expect(globMatch("a\\*b", "axb")).toBe(false);
+    expect(globMatch("*", "")).toBe(true);
+    expect(globMatch("a*b*c", "aXXbYYbZc")).toBe(true);
+    expect(globMatch("a*b*c", "aXXbYY")).toBe(false);
+  });
+});
+
+describe("against the real Debian kernel's module tree", () => {
+  let k: DebianKernel;
+  let index: AliasIndex;
+  let deps: ReturnType<typeof parseModulesDep>;
+
+  beforeAll(async () => {
+    k = await ensureDebianKernel(KERNEL_CACHE);
+    const aliases = parseModulesAlias(readFileSync(join(k.modulesDir, "modules.alias"), "utf8"));
+    expect(aliases.length).toBeGreaterThan(10_000);
+    index = new AliasIndex(aliases);
+    deps = parseModulesDep(readFileSync(join(k.modulesDir, "modules.dep"), "utf8"));
+  }, 600_000);
+
+  it("finds the driver of the NICs QEMU and real machines have", () => {
+    // modalias strings as the kernel writes them for these devices
+    expect(index.match("pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00")).toEqual(["virtio_pci"]);
+    expect(index.match("virtio:d00000001v00001AF4")).toEqual(["virtio_net"]);
+    expect(index.match("pci:v00008086d0000100Esv00008086sd0000001Ebc02sc00i00")).toEqual(["e1000"]);
+    expect(index.match("pci:v00008086d000010D3sv00008086sd0000A01Fbc02sc00i00")).toEqual(["e1000e"]);
+    expect(index.match("pci:v000010ECd00008168sv00001043sd000085F1bc02sc00i00")).toEqual(["r8169"]);
+    expect(index.match("pci:v000015ADd000007B0sv000015ADsd000007B0bc02sc00i00")).toEqual(["vmxnet3"]);
+    expect(index.match("pci:v0000FFFFd0000FFFFsv00000000sd00000000bcFFscFFi00")).toEqual([]);
+  });
+
+  it("orders dependencies before the module, deepest first", () => {
+    const order = loadOrder("virtio_net", deps);
+    expect(order[order.length - 1]).toBe("virtio_net");
+    expect(order).toEqual(expect.arrayContaining(["failover", "net_failover"]));
+    expect(order.indexOf("failover")).toBeLessThan(order.indexOf("net_failover"));
+    for (const m of order) for (const d of deps.get(m)?.deps ?? []) expect(order.indexOf(d)).toBeLessThan(order.indexOf(m));
+    const all = [...deps.keys()].filter((m) => m.startsWith("mlx5") || m === "bnxt_en" || m === "ice");
+    for (const top of all) {
+      const o = loadOrder(top, deps);
+      for (const m of o) for (const d of deps.get(m)?.deps ?? []) expect(o.indexOf(d)).toBeLessThan(o.indexOf(m));
+    }
+  });
+
+  it("reads soft dependencies and loads 'pre' ones first when carried", () => {
+    const soft = parseModulesSoftdep(readFileSync(join(k.modulesDir, "modules.softdep"), "utf8"));
+    expect(soft.size).toBeGreaterThan(0);
+    const [mod, sd] = [...soft.entries()].find(([m, s]) => deps.has(m) && s.pre.some((p) => deps.has(p)))!;
+    const pre = sd.pre.find((p) => deps.has(p))!;
+    const order = loadOrder(mod, deps, soft);
+    expect(order.indexOf(pre)).toBeLessThan(order.indexOf(mod));
+  });
+});
+
+describe("loadOrder on a small tree", () => {
+  const deps = parseModulesDep(
+    [
+      "kernel/a.ko: kernel/b.ko kernel/c.ko",
+      "kernel/b.ko: kernel/c.ko",
+      "kernel/c.ko:",
+      "kernel/x-y.ko.xz: kernel/missing.ko",
+    ].join("\n"),
+  );
+
+  it("normalises names and keeps each module once", () => {
+    expect(loadOrder("a", deps)).toEqual(["c", "b", "a"]);
+    expect(deps.get("x_y")?.path).toBe("kernel/x-y.ko.xz");
+  });
+
+  it("keeps unknown hard dependencies in the order so the caller can report them", () => {
+    expect(loadOrder("x_y", deps)).toEqual(["missing", "x_y"]);
+  });
+
+  it("skips unknown soft dependencies", () => {
+    const soft = parseModulesSoftdep("softdep a pre: nothere c post: b\n");
+    expect(loadOrder("a", deps, soft)).toEqual(["c", "b", "a"]);
+  });
+});

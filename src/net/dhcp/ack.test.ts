@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { INFINITE_LEASE, leaseFromAck } from "./ack";
+import { defaultClientId, discover, parseMac } from "./messages";
+import { ipBytes, Opt, u16Bytes, u32Bytes } from "./options";
+import { BOOTREPLY, type DhcpPacket } from "./packet";
+
+function reply(options: [number, Buffer][], yiaddr = "192.168.5.20"): DhcpPacket {
+  const mac = parseMac("02:00:00:00:00:01");
+  const p = discover({ mac, clientId: defaultClientId(mac), vendorClass: "x", maxMessageSize: 576 }, 1, 0);
+  p.op = BOOTREPLY;
+  p.yiaddr = yiaddr;
+  p.options = new Map([[Opt.MESSAGE_TYPE, Buffer.from([5])], ...options]);
+  return p;
+}
+
+describe("leaseFromAck", () => {
+  it("splits a fully qualified option 12 into host name and domain", () => {
+    const { lease } = leaseFromAck(reply([[Opt.HOSTNAME, Buffer.from("n1.rack4.example.")]]), "eth0", "m", 0);
+    expect(lease.hostname).toBe("n1");
+    expect(lease.domain).toBe("rack4.example");
+  });
+
+  it("keeps option 15 over the domain of an FQDN in option 12", () => {
+    const { lease } = leaseFromAck(reply([[Opt.HOSTNAME, Buffer.from("n1.other")], [Opt.DOMAIN_NAME, Buffer.from("lab.test")]]), "eth0", "m", 0);
+    expect([lease.hostname, lease.domain]).toEqual(["n1", "lab.test"]);
+  });
+
+  it("ignores unusable values and says why, keeping the lease", () => {
+    const { lease, problems } = leaseFromAck(
+      reply([
+        [Opt.HOSTNAME, Buffer.from("bad name;rm -rf")],
+        [Opt.MTU, u16Bytes(40)],
+        [Opt.SUBNET_MASK, ipBytes("255.0.255.0")],
+        [Opt.ROUTER, Buffer.from([1, 2, 3])],
+      ]),
+      "eth0",
+      "m",
+      0,
+    );
+    expect(lease.hostname).toBeUndefined();
+    expect(lease.mtu).toBeUndefined();
+    expect(lease.prefix).toBe(24); // classful default for 192.168.x.x
+    expect(lease.gateway).toBeUndefined();
+    expect(problems).toHaveLength(4);
+    for (const what of [/option 12: ignoring invalid host name/, /option 26: ignoring MTU 40/, /option 1: netmask 255.0.255.0 is not contiguous/, /option 3: expected a multiple of 4/]) {
+      expect(problems.some((p) => what.test(p))).toBe(true);
+    }
+  });
+
+  it("derives T1/T2 from the lease time when absent or inconsistent", () => {
+    const a = leaseFromAck(reply([[Opt.LEASE_TIME, u32Bytes(3600)]]), "e", "m", 0).lease;
+    expect([a.renewalTime, a.rebindTime]).toEqual([1800, 3150]);
+    const b = leaseFromAck(reply([[Opt.LEASE_TIME, u32Bytes(100)], [Opt.RENEWAL_TIME, u32Bytes(90)], [Opt.REBINDING_TIME, u32Bytes(80)]]), "e", "m", 0).lease;
+    expect(b.rebindTime).toBe(80);
+    expect(b.renewalTime).toBe(50);
+    const inf = leaseFromAck(reply([]), "e", "m", 0).lease;
+    expect(inf.leaseTime).toBe(INFINITE_LEASE);
+    expect(inf.renewalTime).toBeUndefined();
+  });
+
+  it("falls back to the sender for a missing server identifier, refuses yiaddr 0.0.0.0", () => {
+    expect(leaseFromAck(reply([]), "e", "m", 0, "192.168.5.1").lease.serverId).toBe("192.168.5.1");
+    expect(() => leaseFromAck(reply([], "0.0.0.0"), "e", "m", 0)).toThrow(/no address/);
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { staticLease } from "./static";
+
+describe("static ip=", () => {
+  it("turns the kernel syntax fields into a lease", () => {
+    const l = staticLease(
+      { mode: "static", client: "192.168.10.5", server: "192.168.10.1", gateway: "192.168.10.254", netmask: "255.255.255.0", hostname: "n5.lab.test", device: "eth1", dns: ["192.168.10.2"] },
+      "eth1",
+      "52:54:00:00:00:05",
+    );
+    expect(l).toMatchObject({
+      source: "static",
+      iface: "eth1",
+      address: "192.168.10.5",
+      prefix: 24,
+      broadcast: "192.168.10.255",
+      gateway: "192.168.10.254",
+      dns: ["192.168.10.2"],
+      hostname: "n5",
+      domain: "lab.test",
+    });
+    expect(l.serverId).toBeUndefined();
+  });
+
+  it("accepts a prefix length or nothing (classful) as the netmask", () => {
+    expect(staticLease({ mode: "static", client: "10.1.2.3", netmask: "20", dns: [] }, "e", "m").prefix).toBe(20);
+    expect(staticLease({ mode: "static", client: "10.1.2.3", netmask: "", dns: [] }, "e", "m").prefix).toBe(8);
+  });
+
+  it("names the bad field", () => {
+    expect(() => staticLease({ mode: "static", client: "10.1.2", netmask: "", dns: [] }, "e", "m")).toThrow(/client address "10.1.2"/);
+    expect(() => staticLease({ mode: "static", client: "10.1.2.3", netmask: "255.0.255.0", dns: [] }, "e", "m")).toThrow(/ip=: netmask 255.0.255.0 is not contiguous/);
+    expect(() => staticLease({ mode: "static", client: "10.1.2.3", netmask: "24", gateway: "gw", dns: [] }, "e", "m")).toThrow(/gateway "gw"/);
+    expect(() => staticLease({ mode: "static", client: "10.1.2.3", netmask: "24", dns: ["x"] }, "e", "m")).toThrow(/DNS server "x"/);
+  });
+});

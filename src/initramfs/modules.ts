@@ -1,0 +1,243 @@
+// Which kernel modules go into the initramfs, and the module index files that describe just them.
+//
+// The init only needs the network: a default set of common wired NIC drivers (virtual machines,
+// clouds, the usual server and desktop chips) with their modules.dep closure. On top of the hard
+// dependencies modules.dep lists, two kinds are added because a NIC does not work without them:
+// the bus transport of a virtual NIC (virtio_net binds nothing without virtio_pci), and the
+// softdeps and PHY drivers a MAC driver asks the kernel to load at probe time (r8169 needs realtek).
+// Module files are copied as they are (.ko, .ko.xz, .ko.zst): the kernel decompresses them.
+import { readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+
+export interface ModuleAlias {
+  pattern: string;
+  module: string;
+}
+
+export interface ModuleTree {
+  /** Kernel release the tree is for (its directory name). */
+  version: string;
+  /** Module paths relative to the tree, in modules.dep order. */
+  order: string[];
+  /** modules.dep: path -> dependency paths, as listed (deepest last). */
+  deps: Map<string, string[]>;
+  /** Normalized module name (dashes as underscores) -> path. */
+  byName: Map<string, string>;
+  aliases: ModuleAlias[];
+  /** softdep lines: module -> names to load before/after it. */
+  softdeps: Map<string, { pre: string[]; post: string[] }>;
+  /** Normalized names of modules built into the kernel. */
+  builtin: Set<string>;
+  /** The raw text of index files copied as they are (modules.builtin, modules.builtin.modinfo). */
+  rawFiles: Map<string, Buffer>;
+}
+
+/** The common wired NICs: virtual machines and clouds first, then server and desktop chips. */
+export const DEFAULT_NET_DRIVERS: readonly string[] = [
+  "virtio_net", "e1000", "e1000e", "vmxnet3", "hv_netvsc", "xen-netfront", "ena", "gve",
+  "igb", "igc", "ixgbe", "i40e", "ice", "r8169", "tg3", "bnx2", "bnx2x", "bnxt_en",
+  "mlx4_en", "mlx5_core", "sfc", "be2net", "qede", "atlantic",
+];
+
+/** Directories whose modules `all` means: every wired Ethernet driver, USB adapters, PHYs. */
+export const ALL_NET_DRIVER_DIRS: readonly string[] = [
+  "kernel/drivers/net/ethernet/", "kernel/drivers/net/usb/", "kernel/drivers/net/phy/",
+  "kernel/drivers/net/hyperv/", "kernel/drivers/net/vmxnet3/",
+];
+
+/** A virtual NIC's driver binds to a device its bus transport creates; without it, nothing probes. */
+export const COMPANIONS: Readonly<Record<string, readonly string[]>> = {
+  virtio_net: ["virtio_pci"],
+};
+
+/** The module name the kernel and modprobe use for a file: no directory, no .ko*, '-' as '_'. */
+export function moduleName(path: string): string {
+  return basename(path).replace(/\.ko(\.(xz|zst|gz))?$/, "").replace(/-/g, "_");
+}
+
+export function parseModulesDep(text: string): { order: string[]; deps: Map<string, string[]> } {
+  const order: string[] = [];
+  const deps = new Map<string, string[]>();
+  for (const [i, line] of text.split("\n").entries()) {
+    if (line.trim() === "" || line.startsWith("#")) continue;
+    const colon = line.indexOf(":");
+    if (colon <= 0) throw new Error(`modules.dep line ${i + 1}: no 'module:' in '${line}'`);
+    const path = line.slice(0, colon);
+    order.push(path);
+    deps.set(path, line.slice(colon + 1).split(/\s+/).filter((d) => d !== ""));
+  }
+  return { order, deps };
+}
+
+export function parseModulesAlias(text: string): ModuleAlias[] {
+  const out: ModuleAlias[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^alias\s+(\S+)\s+(\S+)\s*$/.exec(line);
+    if (m) out.push({ pattern: m[1], module: m[2] });
+  }
+  return out;
+}
+
+export function parseModulesSoftdep(text: string): Map<string, { pre: string[]; post: string[] }> {
+  const out = new Map<string, { pre: string[]; post: string[] }>();
+  for (const line of text.split("\n")) {
+    const words = line.trim().split(/\s+/);
+    if (words[0] !== "softdep" || words.length < 3) continue;
+    const entry = out.get(words[1]) ?? { pre: [], post: [] };
+    // modprobe.d(5): names before any "pre:"/"post:" are pre-dependencies.
+    let list = entry.pre;
+    for (const w of words.slice(2)) {
+      if (w === "pre:") list = entry.pre;
+      else if (w === "post:") list = entry.post;
+      else list.push(w);
+    }
+    out.set(words[1], entry);
+  }
+  return out;
+}
+
+function readOptional(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/** The pure part of loading: a tree from the index files' contents. */
+export function moduleTreeFrom(version: string, files: { dep: string; alias?: string; softdep?: string; builtin?: Buffer; builtinModinfo?: Buffer }): ModuleTree {
+  const { order, deps } = parseModulesDep(files.dep);
+  const byName = new Map<string, string>();
+  for (const path of order) byName.set(moduleName(path), path);
+  const rawFiles = new Map<string, Buffer>();
+  if (files.builtin) rawFiles.set("modules.builtin", files.builtin);
+  if (files.builtinModinfo) rawFiles.set("modules.builtin.modinfo", files.builtinModinfo);
+  const builtin = new Set<string>();
+  for (const line of (files.builtin?.toString("utf8") ?? "").split("\n")) if (line.trim() !== "") builtin.add(moduleName(line.trim()));
+  return {
+    version, order, deps, byName, builtin, rawFiles,
+    aliases: parseModulesAlias(files.alias ?? ""),
+    softdeps: parseModulesSoftdep(files.softdep ?? ""),
+  };
+}
+
+/** Reads a module tree (/lib/modules/VERSION); its modules.dep must exist (run depmod). */
+export function loadModuleTree(dir: string): ModuleTree {
+  const dep = readOptional(join(dir, "modules.dep"));
+  if (dep === undefined) {
+    throw new Error(`${dir}: no modules.dep (not a kernel module tree, or depmod has not been run: depmod -b ROOT VERSION)`);
+  }
+  return moduleTreeFrom(basename(dir), {
+    dep: dep.toString("utf8"),
+    alias: readOptional(join(dir, "modules.alias"))?.toString("utf8"),
+    softdep: readOptional(join(dir, "modules.softdep"))?.toString("utf8"),
+    builtin: readOptional(join(dir, "modules.builtin")),
+    builtinModinfo: readOptional(join(dir, "modules.builtin.modinfo")),
+  });
+}
+
+export interface NetDriverRequest {
+  /** Names the caller insists on: missing ones are an error. */
+  strict: string[];
+  /** Names taken when the tree has them (the default set, `all`). */
+  lenient: string[];
+  /** Directory prefixes whose every module is wanted (`all`). */
+  dirs: string[];
+}
+
+/**
+ * `--net-drivers`: comma-separated module names, where `default` stands for the default set and
+ * `all` for every wired NIC and PHY driver of the tree; e.g. `default,cxgb4`.
+ */
+export function parseNetDrivers(spec: string | undefined): NetDriverRequest {
+  const req: NetDriverRequest = { strict: [], lenient: [], dirs: [] };
+  const words = (spec ?? "default").split(",").map((w) => w.trim()).filter((w) => w !== "");
+  if (words.length === 0) throw new Error(`--net-drivers '${spec}': empty; give module names, 'default' or 'all'`);
+  for (const w of words) {
+    if (w === "default") req.lenient.push(...DEFAULT_NET_DRIVERS);
+    else if (w === "all") {
+      req.lenient.push(...DEFAULT_NET_DRIVERS);
+      req.dirs.push(...ALL_NET_DRIVER_DIRS);
+    } else if (/^[A-Za-z0-9_-]+$/.test(w)) req.strict.push(w);
+    else throw new Error(`--net-drivers: '${w}' is not a module name`);
+  }
+  return req;
+}
+
+export interface ModuleSelection {
+  /** Module paths relative to the tree, in modules.dep order. */
+  modules: string[];
+  /** Requested names the kernel has built in: nothing to load, nothing to copy. */
+  builtin: string[];
+}
+
+function resolveName(tree: ModuleTree, name: string): string | undefined {
+  const norm = name.replace(/-/g, "_");
+  const direct = tree.byName.get(norm);
+  if (direct) return direct;
+  // softdeps may name an alias ("crypto-crc32c", "platform:leds-gpio") instead of a module.
+  const viaAlias = tree.aliases.find((a) => a.pattern === name);
+  return viaAlias ? tree.byName.get(viaAlias.module.replace(/-/g, "_")) : undefined;
+}
+
+/** The requested modules and everything they need, in modules.dep order. */
+export function selectModules(tree: ModuleTree, req: NetDriverRequest): ModuleSelection {
+  const chosen = new Set<string>();
+  const builtin = new Set<string>();
+  const pending: string[] = [];
+  const want = (path: string) => {
+    if (!chosen.has(path)) {
+      chosen.add(path);
+      pending.push(path);
+    }
+  };
+  const wantName = (name: string, strict: boolean) => {
+    const path = resolveName(tree, name);
+    if (path) want(path);
+    else if (tree.builtin.has(name.replace(/-/g, "_"))) builtin.add(name);
+    else if (strict) throw new Error(`net driver '${name}' is not in the module tree for ${tree.version} (no ${name}.ko* in modules.dep, not built in)`);
+  };
+  for (const name of req.strict) wantName(name, true);
+  for (const name of req.lenient) wantName(name, false);
+  for (const path of tree.order) if (req.dirs.some((d) => path.startsWith(d))) want(path);
+
+  const phyDrivers = new Set(tree.aliases.filter((a) => a.pattern.startsWith("mdio:")).map((a) => a.module));
+  let addedPhys = false;
+  while (pending.length > 0) {
+    const path = pending.shift()!;
+    const name = moduleName(path);
+    for (const dep of tree.deps.get(path) ?? []) {
+      if (!tree.deps.has(dep)) throw new Error(`modules.dep for ${tree.version}: ${path} depends on ${dep}, which has no entry`);
+      want(dep);
+    }
+    for (const c of COMPANIONS[name] ?? []) wantName(c, false);
+    const soft = tree.softdeps.get(name);
+    for (const s of [...(soft?.pre ?? []), ...(soft?.post ?? [])]) wantName(s, false);
+    // phylib loads the PHY's driver by its mdio: alias when a MAC driver probes.
+    if (name === "libphy" && !addedPhys) {
+      addedPhys = true;
+      for (const phy of phyDrivers) wantName(phy, false);
+    }
+  }
+  return { modules: tree.order.filter((p) => chosen.has(p)), builtin: [...builtin].sort() };
+}
+
+/** The index files for the initramfs, relative to /lib/modules/VERSION/, describing only `modules`. */
+export function moduleIndexFiles(tree: ModuleTree, modules: readonly string[]): Array<{ path: string; data: Buffer }> {
+  const included = new Set(modules);
+  const names = new Set(modules.map(moduleName));
+  const dep = tree.order.filter((p) => included.has(p)).map((p) => `${p}:${(tree.deps.get(p) ?? []).map((d) => ` ${d}`).join("")}\n`).join("");
+  const alias = tree.aliases.filter((a) => names.has(a.module.replace(/-/g, "_"))).map((a) => `alias ${a.pattern} ${a.module}\n`).join("");
+  const softdep = [...tree.softdeps.entries()]
+    .filter(([m]) => names.has(m.replace(/-/g, "_")))
+    .map(([m, s]) => `softdep ${m}${s.pre.length ? ` pre: ${s.pre.join(" ")}` : ""}${s.post.length ? ` post: ${s.post.join(" ")}` : ""}\n`)
+    .join("");
+  const files = [
+    { path: "modules.dep", data: Buffer.from(dep) },
+    { path: "modules.alias", data: Buffer.from(`# Aliases extracted from modules themselves.\n${alias}`) },
+    { path: "modules.softdep", data: Buffer.from(`# Soft dependencies extracted from modules themselves.\n${softdep}`) },
+  ];
+  for (const [path, data] of tree.rawFiles) files.push({ path, data });
+  return files.sort((a, b) => (a.path < b.path ? -1 : 1));
+}

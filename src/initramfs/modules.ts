@@ -233,7 +233,7 @@ export function moduleIndexFiles(tree: ModuleTree, modules: readonly string[]): 
     .filter(([m]) => names.has(m.replace(/-/g, "_")))
     .map(([m, s]) => `softdep ${m}${s.pre.length ? ` pre: ${s.pre.join(" ")}` : ""}${s.post.length ? ` post: ${s.post.join(" ")}` : ""}\n`)
     .join("");
-  const files = [
+  const files: Array<{ path: string; data: Buffer }> = [
     { path: "modules.dep", data: Buffer.from(dep) },
     { path: "modules.alias", data: Buffer.from(`# Aliases extracted from modules themselves.\n${alias}`) },
     { path: "modules.softdep", data: Buffer.from(`# Soft dependencies extracted from modules themselves.\n${softdep}`) },

@@ -12,9 +12,6 @@ function familyOf(f: number | "IPv4" | "IPv6" | undefined): 0 | 4 | 6 {
   return 0;
 }
 
-/** c-ares error codes whose meaning is "this name has no such record" rather than "no answer". */
-const NO_RECORD = new Set(["ENODATA", "ENOTFOUND"]);
-
 export async function resolveHost(resolver: dns.Resolver, servers: string[], hostname: string, family: 0 | 4 | 6): Promise<Address[]> {
   const v = isIP(hostname);
   if (v === 4 || v === 6) return [{ address: hostname, family: v }];
@@ -29,10 +26,11 @@ export async function resolveHost(resolver: dns.Resolver, servers: string[], hos
     } catch (err) {
       const code = (err as { code?: string }).code ?? "EUNKNOWN";
       const e = new DnsError(code, hostname, servers);
-      // NXDOMAIN answers for every type: asking for AAAA after it would only double the wait.
-      if (code === "ENOTFOUND") throw e;
-      // Keep the more telling error: a timeout on A says more than "no AAAA record".
-      if (!firstError || (NO_RECORD.has(firstError.code) && !NO_RECORD.has(code))) firstError = e;
+      // Only "the name exists but has no record of this type" is worth asking the other type for:
+      // NXDOMAIN holds for every type, and a server that did not answer A will not answer AAAA either
+      // (asking would double the wait within the attempt's timeout).
+      if (code !== "ENODATA") throw e;
+      firstError ??= e;
     }
     if (found.length > 0 && family === 0) break;
   }
@@ -42,8 +40,8 @@ export async function resolveHost(resolver: dns.Resolver, servers: string[], hos
 
 /** A `lookup` for net/tls.connect that asks `servers` (the lease's) instead of the system resolver. */
 export function leaseLookup(servers: string[], timeoutMs: number): LookupFunction {
-  // c-ares retries each server `tries` times with this per-try timeout; keep the total within the
-  // attempt's own timeout so that a dead DNS server fails the attempt, not the whole boot.
+  // undici's connect timeout (timeoutMs) already covers the lookup; per-try timeouts well below it
+  // let c-ares ask again, or ask the lease's next server, before the attempt as a whole is given up.
   const perTry = Math.max(300, Math.min(5_000, Math.floor(timeoutMs / 3)));
   const resolver = new dns.Resolver({ timeout: perTry, tries: 2 });
   resolver.setServers(servers);

@@ -99,6 +99,22 @@ describe("fetchLayer: resume", () => {
     expect(srv.seen.slice(1).every((s) => s.status === 206)).toBe(true);
   });
 
+  it("asks for the rest when a server caps its range answers, without counting that as a failure", async () => {
+    const srv = await serve(data, (n) => (n === 0 ? { cutAfter: MiB } : { capRange: MiB }));
+    const done = await fetchLayer([srv.url()], { ...base, retries: 2, sha256: dataSha }, digestReader().consume);
+    expect(done.result.sha).toBe(dataSha);
+    // 1 MiB (or a little less) before the cut, then at most 1 MiB per answer.
+    expect(srv.seen.length).toBeGreaterThanOrEqual(6);
+    expect(srv.seen.length).toBeLessThanOrEqual(7);
+    expect(srv.seen.slice(1).every((s) => s.status === 206 && s.sent <= MiB)).toBe(true);
+  });
+
+  it("shows progress on the console while resuming (plain lines off a terminal)", async () => {
+    const srv = await serve(data, (n) => (n === 0 ? { cutAfter: 3 * MiB } : {}));
+    const done = await fetchLayer([srv.url()], { ...base, progress: true }, digestReader().consume);
+    expect(done.result.sha).toBe(dataSha);
+  });
+
   it("uses Last-Modified for If-Range when there is no ETag and the date is at least 1 s older than Date", async () => {
     const lastModified = "Mon, 01 Jan 2024 00:00:00 GMT";
     const srv = await serve(data, (n) => ({ etag: null, ...(n === 0 ? { cutAfter: MiB } : {}) }), {

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Writable, type Readable } from "node:stream";
 import type { Agent } from "undici";
-import { log, debug, type Level } from "../console/log";
+import { log, debug, isDebug, type Level } from "../console/log";
 import { createProgress, type Progress } from "../console/progress";
 import { formatBytes, formatDelay } from "../console/units";
 import { createAgent } from "./agent";
@@ -146,6 +146,7 @@ class LayerDownload<T> {
   }
 
   private say(level: Level, message: string): void {
+    if (level === "debug" && !isDebug()) return;
     this.pass?.progress.interrupt();
     log(level, message);
   }
@@ -179,6 +180,8 @@ class LayerDownload<T> {
     let failures = 0;
     let restartsHere = 0;
     let forceFresh: string | undefined;
+    /** The last answer ended cleanly short of the end (a capped range): continuing is routine, not news. */
+    let continuing = false;
     for (;;) {
       this.checkStopped();
       attempts++;
@@ -194,16 +197,25 @@ class LayerDownload<T> {
         forceFresh,
       });
       forceFresh = undefined;
-      this.announce(url, plan);
-      const { verdict, error } = await this.attempt(url, target, plan);
+      this.announce(url, plan, continuing ? "debug" : "info");
+      continuing = false;
+      const outcome = await this.attempt(url, target, plan);
+      const { verdict } = outcome;
+      let { error } = outcome;
       this.checkStopped();
       restartsHere += this.restarts - restartsBefore;
 
       if (error === undefined) {
         const done = await this.complete(url);
         if (done) return done;
-        failures = 0;
-        continue;
+        const p = this.pass;
+        if (p !== before || (p?.bytes ?? 0) > bytesBefore) {
+          failures = 0;
+          continuing = p === before;
+          continue;
+        }
+        // A clean end that brought nothing (an empty partial answer): retrying at once would spin.
+        error = new ResponseRejected(`response ended early at ${formatBytes(p?.bytes ?? 0)}`, false);
       }
       if (verdict?.kind === "redirect") {
         attempts--;
@@ -241,11 +253,11 @@ class LayerDownload<T> {
     }
   }
 
-  private announce(url: string, plan: Plan): void {
+  private announce(url: string, plan: Plan, level: Level): void {
     if (plan.range === undefined) return;
     const at = formatBytes(plan.range);
-    if (plan.ifRange !== undefined) this.say("info", `${this.label} ${url}: resuming at ${at} (If-Range ${plan.ifRange})`);
-    else this.say("info", `${this.label} ${url}: resuming at ${at} without a validator (the sha256 checks the result)`);
+    if (plan.ifRange !== undefined) this.say(level, `${this.label} ${url}: resuming at ${at} (If-Range ${plan.ifRange})`);
+    else this.say(level, `${this.label} ${url}: resuming at ${at} without a validator (the sha256 checks the result)`);
   }
 
   /** One HTTP request; its body, if usable, flows into the consumer's stream. */

@@ -21,6 +21,8 @@ export interface Behaviour {
   lastModified?: string | null;
   /** Send `Connection: close` and close after the body. */
   close?: boolean;
+  /** Answer a Range request with at most this many bytes (as some CDNs do). */
+  capRange?: number;
   /** Delay between 64 KiB chunks, ms. */
   chunkDelayMs?: number;
 }
@@ -107,7 +109,7 @@ export async function startFaultServer(
       if (matches) {
         status = 206;
         start = range.start;
-        end = range.end;
+        end = b.capRange ? Math.min(range.end, start + b.capRange - 1) : range.end;
         headers["content-range"] = `bytes ${start}-${end}/${body.length}`;
       }
     }

@@ -17,6 +17,7 @@ export default defineConfig({
         test: {
           name: "qemu",
           include: ["qemu-tests/*.test.ts"],
+          globalSetup: ["qemu-tests/setup.ts"],
           testTimeout: 900_000,
           hookTimeout: 1_800_000,
           fileParallelism: false,

@@ -1,5 +1,6 @@
-// The walking skeleton: a real Debian kernel boots tarboot's initramfs, which gets an address from
-// QEMU's DHCP server, streams a busybox root over HTTP from this host and switch_roots into it.
+// The walking skeleton and the layered root: a real Debian kernel boots tarboot's initramfs, which
+// gets its address, host name and DNS from QEMU's DHCP server, streams three layers over HTTP
+// (base, extra, %hostname) into one tmpfs and switch_roots into the result.
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,11 +18,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(QEMU_OUT, "boot-"));
   makeRootTarball(join(dir, "base.tar.zst"), {
     busybox: true,
-    files: {
-      "sbin/init": markerInit("TARBOOT-BOOTED", "mount -t proc proc /proc"),
-      "etc/layers": "base\n",
-    },
+    files: { "sbin/init": markerInit("TARBOOT-BOOTED"), "etc/who": "base\n", "etc/from-base": "kept\n" },
   });
+  // gzip and xz on purpose: the format is found from the bytes, per layer.
+  makeRootTarball(join(dir, "extra.tar.gz"), { files: { "etc/who": "extra\n", "etc/from-extra": "kept\n" } }, "gzip");
+  makeRootTarball(join(dir, "node7.tar.xz"), { files: { "etc/who": "node7\n" } }, "xz");
   server = await serveDir(dir);
 });
 
@@ -30,22 +31,28 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe("boot from an HTTP root tarball", () => {
-  it("reaches the root's /sbin/init as PID 1 with the lease's hostname and DNS", async () => {
+describe("boot from HTTP root layers", () => {
+  it("unpacks base, extra and %hostname in order and runs the root's init as PID 1", async () => {
+    const base = `http://10.0.2.2:${server.port}`;
     const r = await bootQemu({
       kernel: art.vmlinux,
       initrd: art.initramfs,
-      append: baseAppend(`root=http://10.0.2.2:${server.port}/base.tar.zst`),
+      append: baseAppend(`root=${base}/base.tar.zst,${base}/extra.tar.gz,${base}/%hostname.tar.xz`),
       hostname: "node7",
       domain: "cluster.test",
       until: /TARBOOT-BOOTED .*/,
       waitForExit: true,
-      timeoutMs: 240_000,
+      timeoutMs: 300_000,
       logFile: join(dir, "console.log"),
     });
     expect(r.timedOut, r.console).toBe(false);
-    expect(r.console).toContain("TARBOOT-BOOTED pid=1 hostname=node7 ns=10.0.2.3 layers=base,");
-    expect(server.requests).toEqual(["GET /base.tar.zst 200"]);
+    const line = r.matched?.[0] ?? "";
+    // The last layer wins, the lease named the host and its DNS server, the root's init is PID 1.
+    expect(line, r.console).toMatch(/^TARBOOT-BOOTED pid=1 hostname=node7 ns=10\.0\.2\.3 who=node7 freed=\d+/);
+    // The initramfs (the ~110 MB init among it) was deleted before the exec.
+    expect(Number(line.match(/freed=(\d+)/)?.[1])).toBeGreaterThan(100 * 1024 * 1024);
+    expect(server.requests).toEqual(["GET /base.tar.zst 200", "GET /extra.tar.gz 200", "GET /node7.tar.xz 200"]);
+    expect(r.console).toContain("eth0: 10.0.2.15/24 via 10.0.2.2");
     expect(r.console).not.toMatch(/Kernel panic/);
   });
 });

@@ -50,7 +50,9 @@ export function markerInit(marker: string, extra = ""): { content: string; mode:
     content: `#!/bin/sh
 export PATH=/bin:/sbin
 ${extra}
-echo "${marker} pid=$$ hostname=$(hostname) ns=$(grep -m1 '^nameserver' /etc/resolv.conf 2>/dev/null | sed 's/nameserver //') layers=$(cat /etc/layers 2>/dev/null | tr '\\n' ,)"
+boot=$(tr -d ' \\n' < /run/tarboot/boot.json 2>/dev/null)
+freed=$(echo "$boot" | sed -n 's/.*"initramfs":{"files":[0-9]*,"dirs":[0-9]*,"bytes":\\([0-9]*\\).*/\\1/p')
+echo "${marker} pid=$$ hostname=$(hostname) ns=$(grep -m1 '^nameserver' /etc/resolv.conf 2>/dev/null | sed 's/nameserver //') who=$(cat /etc/who 2>/dev/null) freed=$freed"
 sync
 poweroff -f
 `,

@@ -1,0 +1,68 @@
+// Bad input never panics the kernel: the console names the parameter, layer or path at fault, and
+// PID 1 takes the failure path (here: no rescue shell, panic=-1, so it reboots and QEMU exits).
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Artifacts, QEMU_OUT, baseAppend, loadArtifacts } from "./lib/artifacts";
+import { type FileServer, serveDir } from "./lib/http";
+import { type BootResult, bootQemu } from "./lib/qemu";
+import { makeRootTarball, markerInit } from "./lib/testroot";
+
+let art: Artifacts;
+let server: FileServer;
+let dir: string;
+
+beforeAll(async () => {
+  art = loadArtifacts();
+  dir = mkdtempSync(join(QEMU_OUT, "fail-"));
+  makeRootTarball(join(dir, "ok.tar.zst"), { busybox: true, files: { "sbin/init": markerInit("SHOULD-NOT-BOOT") } });
+  makeRootTarball(join(dir, "noinit.tar.zst"), { busybox: true, files: { "etc/who": "noinit\n" } });
+  server = await serveDir(dir);
+});
+
+afterAll(async () => {
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function bootFailing(append: string, name: string): Promise<BootResult> {
+  return bootQemu({
+    kernel: art.vmlinux,
+    initrd: art.initramfsNoShell,
+    append: baseAppend(append),
+    until: /reboot: Restarting system|Kernel panic/,
+    waitForExit: true,
+    timeoutMs: 240_000,
+    logFile: join(dir, `${name}.log`),
+  });
+}
+
+function expectCleanFailure(r: BootResult): void {
+  expect(r.timedOut, r.console).toBe(false);
+  expect(r.console).not.toMatch(/Kernel panic|Attempted to kill init/);
+  expect(r.console).not.toContain("SHOULD-NOT-BOOT");
+  expect(r.console).toContain("tarboot: rebooting");
+}
+
+describe("failures on a real kernel", () => {
+  it("reports every malformed boot parameter before anything is mounted", async () => {
+    const r = await bootFailing(`rootsize=banana ip=1.2.3 root=http://10.0.2.2:${server.port}/ok.tar.zst`, "cmdline");
+    expectCleanFailure(r);
+    expect(r.console).toMatch(/tarboot: error: .*rootsize=banana: .*accepted: /);
+    expect(r.console).toMatch(/tarboot: error: .*ip=1\.2\.3: /);
+    expect(server.requests).toEqual([]);
+  });
+
+  it("never enters a root whose layer fails its sha256", async () => {
+    const bad = "0".repeat(64);
+    const r = await bootFailing(`root=http://10.0.2.2:${server.port}/ok.tar.zst#sha256=${bad}`, "checksum");
+    expectCleanFailure(r);
+    expect(r.console).toMatch(/layer 1\/1.*ok\.tar\.zst.*sha256/);
+  });
+
+  it("says so when the root has no /sbin/init, before deleting anything", async () => {
+    const r = await bootFailing(`root=http://10.0.2.2:${server.port}/noinit.tar.zst`, "noinit");
+    expectCleanFailure(r);
+    expect(r.console).toMatch(/init=\/sbin\/init: .*not found/);
+  });
+});

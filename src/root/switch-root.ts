@@ -116,7 +116,7 @@ export function switchRoot(opts: SwitchRootOptions): never {
   const freed = freedMiB(before, after);
   info(
     `initramfs emptied: ${deleted.files} files, ${formatBytes(deleted.bytes)}` +
-      (freed === null ? "" : `; ${freed} MiB of RAM back now, tarboot's own image when ${init} starts`),
+      ` (MemAvailable +${freed ?? "?"} MiB; tarboot's own image is freed when ${init} starts)`,
   );
   t?.addFacts({ freedMiB: freed, initramfs: { files: deleted.files, dirs: deleted.dirs, bytes: deleted.bytes, errors: deleted.errors } });
   t?.end("switch_root");

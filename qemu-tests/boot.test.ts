@@ -56,3 +56,33 @@ describe("boot from HTTP root layers", () => {
     expect(r.console).not.toMatch(/Kernel panic/);
   });
 });
+
+describe("PXE", () => {
+  it("boots through the NIC's iPXE ROM: TFTP script, kernel and initramfs over HTTP, then tarboot", async () => {
+    const { symlinkSync, writeFileSync } = await import("node:fs");
+    symlinkSync(art.bzImage, join(dir, "vmlinuz"));
+    symlinkSync(art.initramfs, join(dir, "initramfs.img"));
+    const base = `http://10.0.2.2:${server.port}`;
+    writeFileSync(
+      join(dir, "boot.ipxe"),
+      `#!ipxe
+kernel ${base}/vmlinuz ${baseAppend(`root=${base}/base.tar.zst BOOTIF=01-\${net0/mac:hexhyp}`)}
+initrd ${base}/initramfs.img
+boot
+`,
+    );
+    const before = server.requests.length;
+    const r = await bootQemu({
+      hostname: "pxe1",
+      netdevExtra: `tftp=${dir},bootfile=boot.ipxe`,
+      extraArgs: ["-boot", "n"],
+      until: /TARBOOT-BOOTED .*/,
+      waitForExit: true,
+      timeoutMs: 420_000,
+      logFile: join(dir, "pxe-console.log"),
+    });
+    expect(r.timedOut, r.console).toBe(false);
+    expect(r.matched?.[0], r.console).toMatch(/^TARBOOT-BOOTED pid=1 hostname=pxe1 ns=10\.0\.2\.3 who=base/);
+    expect(server.requests.slice(before)).toEqual(["GET /vmlinuz 200", "GET /initramfs.img 200", "GET /base.tar.zst 200"]);
+  });
+});

@@ -4,9 +4,10 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 
 export interface BootOptions {
-  kernel: string;
-  initrd: string;
-  append: string;
+  /** Direct kernel boot; leave out all three for a PXE boot (`extraArgs: ["-boot", "n"]`). */
+  kernel?: string;
+  initrd?: string;
+  append?: string;
   /** Resolve when a console line matches; the VM is then killed unless `waitForExit`. */
   until: RegExp;
   timeoutMs: number;
@@ -56,9 +57,9 @@ export function qemuArgs(o: BootOptions): string[] {
     "-no-reboot",
     "-netdev", netdev.join(","),
     "-device", "virtio-net-pci,netdev=n0",
-    "-kernel", o.kernel,
-    "-initrd", o.initrd,
-    "-append", o.append,
+    ...(o.kernel ? ["-kernel", o.kernel] : []),
+    ...(o.initrd ? ["-initrd", o.initrd] : []),
+    ...(o.append !== undefined ? ["-append", o.append] : []),
     ...(o.extraArgs ?? []),
   ];
 }

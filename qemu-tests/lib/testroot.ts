@@ -11,14 +11,21 @@ export interface RootSpec {
   files?: Record<string, string | { content: string; mode: number }>;
   /** Include busybox and its applet links. */
   busybox?: boolean;
+  /** Symbolic links: path -> target. */
+  symlinks?: Record<string, string>;
+  /** The usual top-level directories (default true). An overlay layer for a merged-/usr root must
+   * not carry /bin or /sbin: a directory entry replaces the root's symlink, as with tar -x. */
+  skeleton?: boolean;
 }
 
 /** Writes a tree and packs it as GNU tar would for a real root, compressed with `compress`. */
 export function makeRootTarball(out: string, spec: RootSpec, compress: "zstd" | "gzip" | "xz" | "none" = "zstd"): string {
   const dir = mkdtempSync(join(tmpdir(), "tarboot-root-"));
   try {
-    for (const d of ["bin", "sbin", "etc", "proc", "sys", "dev", "run", "tmp", "root"]) mkdirSync(join(dir, d), { recursive: true });
-    chmodSync(join(dir, "tmp"), 0o1777);
+    if (spec.skeleton !== false) {
+      for (const d of ["bin", "sbin", "etc", "proc", "sys", "dev", "run", "tmp", "root"]) mkdirSync(join(dir, d), { recursive: true });
+      chmodSync(join(dir, "tmp"), 0o1777);
+    }
     if (spec.busybox) {
       copyFileSync(BUSYBOX, join(dir, "bin/busybox"));
       chmodSync(join(dir, "bin/busybox"), 0o755);
@@ -31,6 +38,10 @@ export function makeRootTarball(out: string, spec: RootSpec, compress: "zstd" | 
       const { content, mode } = typeof v === "string" ? { content: v, mode: 0o644 } : v;
       writeFileSync(file, content);
       chmodSync(file, mode);
+    }
+    for (const [path, target] of Object.entries(spec.symlinks ?? {})) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      symlinkSync(target, join(dir, path));
     }
     const tarArgs = ["--numeric-owner", "--owner=0", "--group=0", "--sort=name", "--mtime=@1700000000", "-C", dir, "-cf", "-", "."];
     const tar = execFileSync("tar", tarArgs, { maxBuffer: 1 << 30 });

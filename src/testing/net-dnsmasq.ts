@@ -24,6 +24,7 @@ export interface DnsmasqOptions {
   /** `--dhcp-host=` values. */
   hosts?: string[];
   authoritative?: boolean;
+  extraArgs?: string[];
 }
 
 export async function startDnsmasq(o: DnsmasqOptions): Promise<Dnsmasq> {
@@ -43,6 +44,7 @@ export async function startDnsmasq(o: DnsmasqOptions): Promise<Dnsmasq> {
     ...(o.authoritative ? ["--dhcp-authoritative"] : []),
     ...(o.options ?? []).map((x) => `--dhcp-option=${x}`),
     ...(o.hosts ?? []).map((x) => `--dhcp-host=${x}`),
+    ...(o.extraArgs ?? []),
   ];
   const child = spawnInNetns(o.ns, "dnsmasq", args);
   let text = "";

@@ -1,0 +1,233 @@
+// bringUpNetwork for real: the client runs in its own network namespace as a separate Node 24
+// process (the bundled driver calls the same modules PID 1 does), dnsmasq serves DHCP from
+// another namespace across a veth pair. Needs root, iproute2, dnsmasq-base and util-linux.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Lease } from "./lease";
+import { type Dnsmasq, startDnsmasq } from "../testing/net-dnsmasq";
+import type { DriverLine } from "../testing/net-driver";
+import { driverBundle, startDriver } from "../testing/net-run";
+import { createNetnsPair, ip, type NetnsPair } from "../testing/netns";
+
+let pair: NetnsPair | undefined;
+const servers: Dnsmasq[] = [];
+const tmp = mkdtempSync(join(tmpdir(), "tarboot-net-"));
+
+beforeAll(async () => {
+  await driverBundle();
+}, 60_000);
+
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.stop();
+  pair?.destroy();
+  pair = undefined;
+});
+
+process.once("exit", () => rmSync(tmp, { recursive: true, force: true }));
+
+const SERVER = "10.77.0.1";
+const RICH_OPTIONS = [
+  `option:router,${SERVER}`,
+  "option:dns-server,10.77.0.53,10.77.0.54",
+  "option:domain-name,cluster.test",
+  "option:domain-search,cluster.test,lab.cluster.test",
+  "option:ntp-server,10.77.0.123",
+  "option:mtu,1400",
+  // dnsmasq's shortest lease is 2 minutes; short T1/T2 make renewal happen within the test.
+  "option:T1,3",
+  "option:T2,6",
+];
+
+async function dnsmasq(o: Parameters<typeof startDnsmasq>[0]): Promise<Dnsmasq> {
+  // --no-ping: dnsmasq otherwise waits up to 3 s for an ICMP answer before each new offer.
+  const d = await startDnsmasq({ ...o, extraArgs: ["--no-ping", ...(o.extraArgs ?? [])] });
+  servers.push(d);
+  return d;
+}
+
+const leaseOf = (l: DriverLine | undefined) => (l && l.kind === "lease" ? (l.lease as Lease | null) : undefined);
+const events = (lines: DriverLine[]) => lines.flatMap((l) => (l.kind === "event" ? [l.event] : []));
+
+function addresses(ns: string, dev: string): string[] {
+  const info = JSON.parse(ip(["-j", "-4", "addr", "show", "dev", dev], ns)) as { addr_info: { local: string; prefixlen: number }[] }[];
+  return info.flatMap((i) => i.addr_info.map((a) => `${a.local}/${a.prefixlen}`));
+}
+
+describe("bringUpNetwork against dnsmasq in a network namespace", () => {
+  it("gets a lease with every option, configures the kernel, host name and resolver, and renews at T1", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    const server = await dnsmasq({ ns: pair.server, iface: link.serverIf, range: "10.77.0.100,10.77.0.149,255.255.255.0,2m", options: RICH_OPTIONS, hosts: [`${link.clientMac},node42`] });
+    const resolv = join(tmp, "resolv-1.conf");
+    const drv = await startDriver(pair.client, { cfg: {}, opts: { netWaitMs: 5000, dhcpTimeoutMs: 15000, resolvConf: resolv }, waitFor: ["renewed"] }, { unshareUts: true, timeoutMs: 30_000 });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+
+    const first = run.lines.find((l) => l.kind === "lease")!;
+    const lease = leaseOf(first)!;
+    expect(lease).toMatchObject({
+      source: "dhcp",
+      iface: link.clientIf,
+      mac: link.clientMac,
+      prefix: 24,
+      netmask: "255.255.255.0",
+      broadcast: "10.77.0.255",
+      gateway: SERVER,
+      dns: ["10.77.0.53", "10.77.0.54"],
+      domain: "cluster.test",
+      search: ["cluster.test", "lab.cluster.test"],
+      hostname: "node42",
+      ntp: ["10.77.0.123"],
+      mtu: 1400,
+      serverId: SERVER,
+      leaseTime: 120,
+      renewalTime: 3,
+      rebindTime: 6,
+    });
+    expect(lease.address).toMatch(/^10\.77\.0\.(1[0-4]\d)$/);
+    expect(first.kind === "lease" && first.osHostname).toBe("node42");
+    expect(run.stderr).toContain(`${link.clientIf}: ${lease.address}/24 via ${SERVER}, dns 10.77.0.53 10.77.0.54, mtu 1400, lease 120s from ${SERVER}`);
+
+    // The kernel state, as iproute2 sees it.
+    expect(addresses(pair.client, link.clientIf)).toEqual([`${lease.address}/24`]);
+    expect(ip(["route", "show", "default"], pair.client)).toContain(`default via ${SERVER} dev ${link.clientIf} proto dhcp`);
+    expect(ip(["link", "show", link.clientIf], pair.client)).toContain("mtu 1400");
+    expect(ip(["link", "show", "lo"], pair.client)).toContain("UP");
+    expect(readFileSync(resolv, "utf8")).toBe(
+      `# written by tarboot from the DHCP lease on ${link.clientIf}\nsearch cluster.test lab.cluster.test\nnameserver 10.77.0.53\nnameserver 10.77.0.54\n`,
+    );
+
+    // Renewal: a unicast REQUEST at T1, acknowledged, same address, new start time.
+    const renewed = events(run.lines).find((e) => e.type === "renewed")!;
+    const again = renewed.lease as Lease;
+    expect(again.address).toBe(lease.address);
+    expect(again.boundAt! - lease.boundAt!).toBeGreaterThanOrEqual(2500);
+    expect(server.log().match(/DHCPACK\(/g)).toHaveLength(2);
+    // stop() left nothing behind: the process ended by itself right after reporting it.
+    expect(run.lines[run.lines.length - 1]).toEqual({ kind: "stopped" });
+  });
+
+  it("rebinds with any server when the one that granted the lease stops answering unicast", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    const server = await dnsmasq({ ns: pair.server, iface: link.serverIf, range: "10.77.0.100,10.77.0.149,255.255.255.0,2m", options: [`option:router,${SERVER}`, "option:T1,3", "option:T2,6"] });
+    const drv = await startDriver(pair.client, { cfg: {}, opts: { netWaitMs: 5000, dhcpTimeoutMs: 15000 }, waitFor: ["rebinding", "renewed"] }, { timeoutMs: 40_000 });
+    await drv.waitForLine((l) => l.kind === "lease", 20_000);
+    // Unicast to the server now goes to a MAC nobody has (a stale neighbour entry, as after a
+    // server's NIC was swapped): RENEWs are lost, the broadcast REBIND still reaches it.
+    ip(["neigh", "replace", SERVER, "lladdr", "02:00:00:00:00:ee", "dev", link.clientIf, "nud", "permanent"], pair.client);
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    const evs = events(run.lines);
+    expect(evs.map((e) => e.type)).toEqual(["rebinding", "renewed"]);
+    expect((evs[1].lease as Lease).serverId).toBe(SERVER);
+    expect(run.stderr).toMatch(/no answer to RENEW from 10\.77\.0\.1, rebinding/);
+    expect(run.stderr).toMatch(/extended for 120s \(rebind\)/);
+    // One ACK for the lease, one for the REBIND; the RENEWs never arrived.
+    expect(server.log().match(/DHCPREQUEST\(/g)).toHaveLength(2);
+    expect(server.log().match(/DHCPACK\(/g)).toHaveLength(2);
+  });
+
+  it("starts over after a NAK at renewal and moves to the new address", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    const first = await dnsmasq({ ns: pair.server, iface: link.serverIf, range: "10.77.0.100,10.77.0.149,255.255.255.0,2m", options: [`option:router,${SERVER}`, "option:T1,3", "option:T2,6"] });
+    const drv = await startDriver(pair.client, { cfg: {}, opts: { netWaitMs: 5000, dhcpTimeoutMs: 15000 }, waitFor: ["nak", "bound"] }, { timeoutMs: 40_000 });
+    const old = leaseOf(await drv.waitForLine((l) => l.kind === "lease", 20_000))!;
+    // dnsmasq restarted with another range and no memory of the lease: authoritative, it refuses the RENEW.
+    await first.stop();
+    servers.splice(servers.indexOf(first), 1);
+    const second = await dnsmasq({ ns: pair.server, iface: link.serverIf, range: "10.77.0.150,10.77.0.199,255.255.255.0,2m", options: [`option:router,${SERVER}`], authoritative: true });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    const evs = events(run.lines);
+    expect(evs.map((e) => e.type)).toEqual(["nak", "bound"]);
+    expect(evs[0]).toMatchObject({ server: SERVER, message: "address not available" });
+    const fresh = evs[1].lease as Lease;
+    expect(fresh.address).toMatch(/^10\.77\.0\.1[5-9]\d$/);
+    expect((evs[1].previous as Lease).address).toBe(old.address);
+    expect(second.log()).toMatch(/DHCPNAK\(.*address not available/);
+    // The old address is gone, the new one and the default route are in place.
+    expect(addresses(pair.client, link.clientIf)).toEqual([`${fresh.address}/24`]);
+    expect(ip(["route", "show", "default"], pair.client)).toContain(`default via ${SERVER}`);
+  });
+
+  it("fails with a clear timeout when no server answers", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    const drv = await startDriver(pair.client, { cfg: {}, opts: { netWaitMs: 5000, dhcpTimeoutMs: 5000 } }, { timeoutMs: 20_000 });
+    const run = await drv.done;
+    expect(run.code).toBe(2);
+    const err = run.lines.find((l) => l.kind === "error");
+    expect(err).toMatchObject({ name: "BootError", stage: "network" });
+    expect(err?.kind === "error" && err.message).toMatch(new RegExp(`^no DHCP offer on ${link.clientIf} after 5s \\([2-4] DISCOVERs sent\\)$`));
+    // 5 s of DHCP plus Node's start-up, not a minute.
+    expect(run.elapsedMs).toBeGreaterThanOrEqual(5000);
+    expect(run.elapsedMs).toBeLessThan(12_000);
+  });
+
+  it("tries every interface at once and keeps the first lease", async () => {
+    pair = createNetnsPair(SERVER);
+    const silent = pair.links[0];
+    const served = pair.addLink("10.78.0.1");
+    await dnsmasq({ ns: pair.server, iface: served.serverIf, range: "10.78.0.100,10.78.0.149,255.255.255.0,2m", options: ["option:router,10.78.0.1"] });
+    const drv = await startDriver(pair.client, { cfg: {}, opts: { netWaitMs: 5000, dhcpTimeoutMs: 15000 } }, { timeoutMs: 30_000 });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    const lease = leaseOf(run.lines.find((l) => l.kind === "lease"))!;
+    expect(lease.iface).toBe(served.clientIf);
+    expect(lease.address).toMatch(/^10\.78\.0\./);
+    expect(addresses(pair.client, silent.clientIf)).toEqual([]);
+    expect(ip(["link", "show", silent.clientIf], pair.client)).toContain("UP");
+  });
+
+  it("uses only the interface BOOTIF names, and says what it saw when that one never appears", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    const drv = await startDriver(pair.client, { cfg: { bootif: "02:00:00:00:00:99" }, opts: { netWaitMs: 1000, dhcpTimeoutMs: 5000 } }, { timeoutMs: 20_000 });
+    const run = await drv.done;
+    expect(run.code).toBe(2);
+    const err = run.lines.find((l) => l.kind === "error");
+    expect(err?.kind === "error" && err.message).toBe(
+      `the interface with MAC 02:00:00:00:00:99 (from BOOTIF=) did not appear within 1s; present: lo (00:00:00:00:00:00, type 772), ${link.clientIf} (${link.clientMac}, type 1) (is the NIC driver in the initramfs? see tarboot.netwait=)`,
+    );
+    expect(run.elapsedMs).toBeLessThan(8000);
+  });
+
+  it("applies a static ip= without any DHCP", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    const resolv = join(tmp, "resolv-static.conf");
+    const drv = await startDriver(
+      pair.client,
+      {
+        cfg: { ip: { mode: "static", client: "10.77.0.9", gateway: SERVER, netmask: "255.255.255.0", hostname: "static9.lab.test", device: link.clientIf, dns: ["10.77.0.53"] } },
+        opts: { netWaitMs: 5000, dhcpTimeoutMs: 5000, resolvConf: resolv },
+      },
+      { unshareUts: true, timeoutMs: 20_000 },
+    );
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    const line = run.lines.find((l) => l.kind === "lease");
+    expect(leaseOf(line)).toMatchObject({ source: "static", address: "10.77.0.9", prefix: 24, gateway: SERVER, hostname: "static9", domain: "lab.test" });
+    expect(line?.kind === "lease" && line.osHostname).toBe("static9");
+    expect(addresses(pair.client, link.clientIf)).toEqual(["10.77.0.9/24"]);
+    // "proto boot" is what iproute2 leaves unsaid.
+    expect(ip(["route", "show", "default"], pair.client).trim()).toBe(`default via ${SERVER} dev ${link.clientIf}`);
+    expect(readFileSync(resolv, "utf8")).toContain("search lab.test\nnameserver 10.77.0.53\n");
+    // It is really reachable: the server namespace can ping it (busybox-static).
+    expect(() => ip(["netns", "exec", pair!.server, "busybox", "ping", "-c", "1", "-W", "2", "10.77.0.9"])).not.toThrow();
+  });
+
+  it("leaves everything alone with ip=off", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    const drv = await startDriver(pair.client, { cfg: { ip: { mode: "off" } }, opts: { netWaitMs: 1000, dhcpTimeoutMs: 1000 } }, { timeoutMs: 20_000 });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(leaseOf(run.lines.find((l) => l.kind === "lease"))).toBeNull();
+    expect(addresses(pair.client, link.clientIf)).toEqual([]);
+  });
+});

@@ -100,14 +100,20 @@ export function switchRoot(opts: SwitchRootOptions): never {
   t?.start("switch_root");
 
   // Everything that can refuse does so here, while the initramfs and its rescue shell still exist.
-  if (typeof process.execve !== "function") throw new BootError("init", `switch_root: this Node has no process.execve (${process.version})`);
-  checkInit(newRoot, init);
-  const kind = isRamBacked(oldRoot);
-  if (!kind.ok) throw new BootError("init", `switch_root: ${oldRoot} is ${kind.type}, not an initramfs (ramfs or tmpfs): refusing to empty it`);
-  if (!isMountPoint(newRoot)) throw new BootError("init", `switch_root: ${newRoot} is not a mount point: the root was never mounted there`);
-
-  const before = memAvailable(join(oldRoot, "proc"));
-  const moved = moveMountsInto(newRoot, opts.moveMounts ?? DEFAULT_MOVE_MOUNTS, oldRoot);
+  let before: number | null;
+  let moved: string[];
+  try {
+    if (typeof process.execve !== "function") throw new BootError("init", `switch_root: this Node has no process.execve (${process.version})`);
+    checkInit(newRoot, init);
+    const kind = isRamBacked(oldRoot);
+    if (!kind.ok) throw new BootError("init", `switch_root: ${oldRoot} is ${kind.type}, not an initramfs (ramfs or tmpfs): refusing to empty it`);
+    if (!isMountPoint(newRoot)) throw new BootError("init", `switch_root: ${newRoot} is not a mount point: the root was never mounted there`);
+    before = memAvailable(join(oldRoot, "proc"));
+    moved = moveMountsInto(newRoot, opts.moveMounts ?? DEFAULT_MOVE_MOUNTS, oldRoot);
+  } catch (err) {
+    t?.end("switch_root", { failed: true });
+    throw err;
+  }
   debug(`switch_root: moved ${moved.join(", ") || "nothing"} into ${newRoot}`);
 
   // From here on there is no way back: the initramfs goes.

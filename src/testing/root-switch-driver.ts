@@ -7,12 +7,12 @@
 // no Node at all. What the new init prints is the test's evidence.
 import { chmodSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { BootConfig } from "../cmdline/types";
 import { mount } from "../sys/mount";
 import { chroot } from "../sys/proc";
 import { switchRoot } from "../root/switch-root";
 import { mountRoot } from "../root/tmpfs";
 import { Timeline } from "../root/timeline";
+import { bootConfig } from "./root-fixtures";
 
 const MS_BIND = 4096;
 const MS_REC = 16384;
@@ -36,8 +36,7 @@ mount("tmpfs", join(old, "mnt/keep"), "tmpfs", 0, "size=1m");
 writeFileSync(join(old, "mnt/keep/canary"), "alive");
 
 const root = join(old, "root");
-const cfg = { rootSize: { kind: "bytes", bytes: 64 * 1048576 }, rootMode: 0o755 } as BootConfig;
-mountRoot(root, cfg);
+mountRoot(root, bootConfig({ rootSize: { kind: "bytes", bytes: 64 * 1048576 } }));
 for (const d of ["bin", "sbin", "etc"]) mkdirSync(join(root, d));
 copyFileSync("/bin/busybox", join(root, "bin/busybox"));
 chmodSync(join(root, "bin/busybox"), 0o755);

@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["src/**/*.test.ts", "build/**/*.test.ts", "qemu-tests/lib/**/*.test.ts"],
+          // build/cache holds debootstrap roots (with /proc mounted while they are made) and kernels.
+          exclude: ["build/cache/**", "build/out/**", "node_modules/**"],
           testTimeout: 60_000,
           hookTimeout: 600_000,
         },

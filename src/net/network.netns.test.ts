@@ -8,11 +8,12 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Lease } from "./lease";
 import { type Dnsmasq, startDnsmasq } from "../testing/net-dnsmasq";
 import type { DriverLine } from "../testing/net-driver";
-import { driverBundle, startDriver } from "../testing/net-run";
+import { driverBundle, type ScriptedServer, startDriver, startScriptedServer } from "../testing/net-run";
 import { createNetnsPair, ip, type NetnsPair } from "../testing/netns";
 
 let pair: NetnsPair | undefined;
 const servers: Dnsmasq[] = [];
+const scripted: ScriptedServer[] = [];
 const tmp = mkdtempSync(join(tmpdir(), "tarboot-net-"));
 
 beforeAll(async () => {
@@ -21,6 +22,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop();
+  for (const s of scripted.splice(0)) await s.stop();
   pair?.destroy();
   pair = undefined;
 });
@@ -229,5 +231,50 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(leaseOf(run.lines.find((l) => l.kind === "lease"))).toBeNull();
     expect(addresses(pair.client, link.clientIf)).toEqual([]);
+  });
+});
+
+describe("bringUpNetwork against a scripted server", () => {
+  async function scriptedPair(cfg: Partial<Parameters<typeof startScriptedServer>[1]>) {
+    pair = createNetnsPair(SERVER);
+    // Node's dgram has no SO_BINDTODEVICE: a default route gives its broadcasts a way out.
+    ip(["route", "add", "default", "dev", pair.links[0].serverIf], pair.server);
+    const s = await startScriptedServer(pair.server, { serverIp: SERVER, poolStart: "10.77.0.50", leaseTime: 600, t1: 300, t2: 500, ...cfg });
+    scripted.push(s);
+    return s;
+  }
+
+  it("starts over when the server NAKs the REQUEST for its own offer", async () => {
+    const server = await scriptedPair({ nakSelecting: 1 });
+    const drv = await startDriver(pair!.client, { cfg: {}, opts: { netWaitMs: 5000, dhcpTimeoutMs: 15000 } }, { timeoutMs: 30_000 });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(leaseOf(run.lines.find((l) => l.kind === "lease"))?.address).toBe("10.77.0.50");
+    expect(run.stderr).toContain(`${SERVER} refused 10.77.0.50 (DHCPNAK: scripted NAK), starting over`);
+    expect(server.saw.map((m) => `${m.type}->${m.answered}`)).toEqual(["DISCOVER->OFFER", "REQUEST->NAK", "DISCOVER->OFFER", "REQUEST->ACK"]);
+    // A new transaction after the NAK.
+    expect(server.saw[2].xid).not.toBe(server.saw[0].xid);
+  });
+
+  it("says so loudly when the lease expires, keeps the address meanwhile, and gets a new lease", async () => {
+    const server = await scriptedPair({ leaseTime: 6, t1: 2, t2: 4, silentAfterFirstAckMs: 7000 });
+    const drv = await startDriver(pair!.client, { cfg: {}, opts: { netWaitMs: 5000, dhcpTimeoutMs: 15000 }, waitFor: ["rebinding", "expired", "bound"] }, { timeoutMs: 40_000 });
+    const lease = leaseOf(await drv.waitForLine((l) => l.kind === "lease", 20_000))!;
+    await drv.waitForLine((l) => l.kind === "event" && l.event.type === "expired", 15_000);
+    expect(addresses(pair!.client, pair!.links[0].clientIf)).toEqual([`${lease.address}/24`]);
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(events(run.lines).map((e) => e.type)).toEqual(["rebinding", "expired", "bound"]);
+    expect(run.stderr).toContain(`LEASE ON ${lease.address} EXPIRED`);
+    expect(server.saw.slice(0, 2).map((m) => `${m.type}->${m.answered}`)).toEqual(["DISCOVER->OFFER", "REQUEST->ACK"]);
+    // RENEW (unicast) and REBIND (broadcast) both went unanswered...
+    const extend = server.saw.filter((m) => m.type === "REQUEST" && m.ciaddr === lease.address);
+    expect(extend.length).toBeGreaterThanOrEqual(2);
+    expect(extend.every((m) => m.answered === null)).toBe(true);
+    // ...then discovery again, asking for the old address back.
+    const rediscover = server.saw.filter((m, i) => i > 1 && m.type === "DISCOVER");
+    expect(rediscover.length).toBeGreaterThanOrEqual(1);
+    expect(rediscover[0].requestedIp).toBe(lease.address);
+    expect(addresses(pair!.client, pair!.links[0].clientIf)).toEqual([`${lease.address}/24`]);
   });
 });

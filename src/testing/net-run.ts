@@ -6,20 +6,23 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DriverLine, DriverRequest } from "./net-driver";
+import type { ScriptedServerConfig, ServerSaw } from "./net-dhcp-server";
 import { spawnInNetns, stopProcess } from "./netns";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const OUT_DIR = join(ROOT, "build", "cache", "net-test");
 
-let bundled: Promise<string> | undefined;
+const bundles = new Map<string, Promise<string>>();
 
-/** The driver bundle, built once per test process; node_modules next to build/ resolves koffi. */
-export function driverBundle(): Promise<string> {
-  bundled ??= (async () => {
+/** A test entry bundled once per test process; node_modules next to build/ resolves koffi. */
+function bundle(entry: "net-driver" | "net-dhcp-server"): Promise<string> {
+  let b = bundles.get(entry);
+  if (b) return b;
+  b = (async () => {
     mkdirSync(OUT_DIR, { recursive: true });
-    const outfile = join(OUT_DIR, `driver-${process.pid}.cjs`);
+    const outfile = join(OUT_DIR, `${entry}-${process.pid}.cjs`);
     await build({
-      entryPoints: [join(ROOT, "src", "testing", "net-driver.ts")],
+      entryPoints: [join(ROOT, "src", "testing", `${entry}.ts`)],
       bundle: true,
       platform: "node",
       format: "cjs",
@@ -30,7 +33,12 @@ export function driverBundle(): Promise<string> {
     });
     return outfile;
   })();
-  return bundled;
+  bundles.set(entry, b);
+  return b;
+}
+
+export function driverBundle(): Promise<string> {
+  return bundle("net-driver");
 }
 
 export function node24(): string {
@@ -114,4 +122,38 @@ export async function startDriver(ns: string, req: DriverRequest, o: { unshareUt
     done,
     kill: () => stopProcess(child),
   };
+}
+
+export interface ScriptedServer {
+  saw: ServerSaw[];
+  stop(): Promise<void>;
+}
+
+/** Starts the scripted DHCP server in namespace `ns` and waits until it listens. */
+export async function startScriptedServer(ns: string, cfg: ScriptedServerConfig): Promise<ScriptedServer> {
+  const file = await bundle("net-dhcp-server");
+  const child = spawnInNetns(ns, node24(), [file, JSON.stringify(cfg)]);
+  const saw: ServerSaw[] = [];
+  let partial = "";
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`scripted DHCP server did not start; stderr:\n${stderr}`)), 15_000);
+    child.once("exit", (code) => reject(new Error(`scripted DHCP server exited (${code}); stderr:\n${stderr}`)));
+    child.stdout?.on("data", (d: Buffer) => {
+      partial += d.toString();
+      let nl: number;
+      while ((nl = partial.indexOf("\n")) >= 0) {
+        const line = JSON.parse(partial.slice(0, nl)) as ServerSaw | { ready: true };
+        partial = partial.slice(nl + 1);
+        if ("ready" in line) {
+          clearTimeout(timer);
+          resolve();
+        } else saw.push(line);
+      }
+    });
+  });
+  return { saw, stop: () => stopProcess(child) };
 }

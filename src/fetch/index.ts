@@ -4,20 +4,25 @@
 // undici's dispatcher `stream()` API is used rather than request()/fetch(): it writes each response
 // into a Writable we own, so backpressure from the unpacker reaches the socket, and a server closing
 // the connection while the body is paused cannot take the process down (nodejs/undici#5360).
+import type { KeyObject } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Writable, type Readable } from "node:stream";
 import type { Agent } from "undici";
-import { log, debug, isDebug, type Level } from "../console/log";
+import { log, isDebug, type Level } from "../console/log";
 import { createProgress, type Progress } from "../console/progress";
 import { formatBytes, formatDelay } from "../console/units";
 import { createAgent } from "./agent";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff";
 import { classifyFailure, type Failure } from "./classify";
 import { ChecksumError, FetchError, ResponseRejected, RestartLayerError, type SourceFailure } from "./errors";
+import { ChunkVerifier } from "./chunk-verifier";
 import { LayerStream } from "./layer-stream";
+import { loadManifestWith, type Manifest } from "./manifest";
 import { judgeResponse, planRequest, rangeHeaders, type Plan, type Validator, type Verdict } from "./resume";
 
 export { ChecksumError, FetchError, RestartLayerError, type SourceFailure } from "./errors";
+export { ChunkMismatchError } from "./chunk-verifier";
+export { ManifestError, type Manifest } from "./manifest";
 
 export interface FetchOptions {
   /** "layer 2/3": every message starts with it and the URL. */
@@ -37,6 +42,11 @@ export interface FetchOptions {
   signal?: AbortSignal;
   /** Full-jitter exponential backoff between attempts; default 1 s doubling up to 60 s. */
   backoff?: Backoff;
+  /**
+   * A verified signed manifest (loadManifest): every chunk is checked before it reaches the consumer,
+   * any source may continue any other's bytes, and the consumer is never restarted. See MANIFEST.md.
+   */
+  manifest?: Manifest;
 }
 
 export interface SourceInfo {
@@ -78,6 +88,16 @@ export function fetchLayer<T>(
   return new LayerDownload(urls, opts, consume).run();
 }
 
+/**
+ * Fetches `URL.manifest` for a layer from its sources in turn and verifies it with the trusted Ed25519
+ * `keys` and the layer's file name (MANIFEST.md). Rejects with a FetchError naming each source's problem.
+ */
+export function loadManifest(urls: string[], opts: FetchOptions, keys: KeyObject[]): Promise<Manifest> {
+  return loadManifestWith(urls, opts.label, keys, (murls, label, consume) =>
+    fetchLayer(murls, { ...opts, label, sha256: undefined, manifest: undefined, progress: false }, consume),
+  );
+}
+
 const MAX_REDIRECTS = 10;
 const noop = () => {};
 
@@ -89,6 +109,7 @@ class LayerDownload<T> {
   private readonly backoff: Backoff;
   private readonly retries: number;
   private readonly expected?: string;
+  private readonly manifest?: Manifest;
   private agent!: Agent;
   private pass?: LayerStream<T>;
   /** Settles when every consumer of an abandoned stream has finished: a new one must not run beside it. */
@@ -107,6 +128,7 @@ class LayerDownload<T> {
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.retries = Math.max(1, Math.floor(opts.retries));
     this.expected = opts.sha256?.toLowerCase();
+    this.manifest = opts.manifest;
   }
 
   async run(): Promise<FetchResult<T>> {
@@ -193,7 +215,7 @@ class LayerDownload<T> {
         bytes: bytesBefore,
         validator: before?.validator,
         sourceUrl: url,
-        sha256Guard: this.expected !== undefined && !this.spliceFailed,
+        spliceGuard: this.manifest !== undefined || (this.expected !== undefined && !this.spliceFailed),
         forceFresh,
       });
       forceFresh = undefined;
@@ -227,7 +249,7 @@ class LayerDownload<T> {
           return { url, cause: `redirected to an unusable location: ${verdict.location}`, attempts: attempts + 1, permanent: true };
         }
         if (++redirects > MAX_REDIRECTS) return { url, cause: "too many redirects", attempts: attempts + 1, permanent: true };
-        debug(`${this.label} ${url}: redirected to ${next.href}`);
+        this.say("debug", `${this.label} ${url}: redirected to ${next.href}`);
         target = next.href;
         continue;
       }
@@ -257,6 +279,7 @@ class LayerDownload<T> {
     if (plan.range === undefined) return;
     const at = formatBytes(plan.range);
     if (plan.ifRange !== undefined) this.say(level, `${this.label} ${url}: resuming at ${at} (If-Range ${plan.ifRange})`);
+    else if (this.manifest) this.say(level, `${this.label} ${url}: resuming at ${at} (the manifest checks each chunk)`);
     else this.say(level, `${this.label} ${url}: resuming at ${at} without a validator (the sha256 checks the result)`);
   }
 
@@ -278,12 +301,12 @@ class LayerDownload<T> {
           verdict = judgeResponse(statusCode, headers, {
             plan,
             bytes: p?.bytes ?? 0,
-            size: p?.size,
+            size: p?.size ?? this.manifest?.size,
             validator: p?.validator,
             sourceUrl: url,
             nowMs: Date.now(),
           });
-          debug(`${this.label} ${target}: HTTP ${statusCode} (${verdict.kind})`);
+          this.say("debug", `${this.label} ${target}: HTTP ${statusCode} (${verdict.kind})`);
           return this.accept(url, plan, verdict);
         },
       );
@@ -295,14 +318,26 @@ class LayerDownload<T> {
 
   /** The Writable a response's body goes to. */
   private accept(url: string, plan: Plan, verdict: Verdict): Writable {
+    const m = this.manifest;
+    if (m && (verdict.kind === "continue" || verdict.kind === "restart") && verdict.size !== undefined && verdict.size !== m.size) {
+      verdict = { kind: "reject", error: new ResponseRejected(`file is ${verdict.size} bytes, the manifest says ${m.size}`, true) };
+    }
+    if (m && verdict.kind === "restart" && this.pass) {
+      // Every chunk is checked: the bytes already held are skipped in the full answer, no restart needed.
+      const p = this.pass;
+      this.say("info", `${this.label} ${url}: ${verdict.reason}: skipping the ${formatBytes(p.bytes)} already held (the manifest checks each chunk)`);
+      p.validator = verdict.validator;
+      p.url = url;
+      return p.sink(p.bytes);
+    }
     if (verdict.kind === "continue") {
       let p = this.pass;
       if (!p) {
         p = this.startPass(url, verdict.size, verdict.validator);
       } else {
-        if (p.bytes === 0) p.size = verdict.size;
+        if (p.bytes === 0) p.size = m?.size ?? verdict.size;
         if (verdict.validator) p.validator = verdict.validator;
-        if (plan.unvalidated) p.unvalidatedSplice = true;
+        if (plan.unvalidated && !m) p.unvalidatedSplice = true;
         p.url = url;
       }
       return p.sink();
@@ -318,12 +353,14 @@ class LayerDownload<T> {
   }
 
   private startPass(url: string, size: number | undefined, validator: Validator | undefined): LayerStream<T> {
+    const total = this.manifest?.size ?? size;
     const progress: Progress =
-      this.opts.progress === false ? { update: noop, done: noop, interrupt: noop } : createProgress(`${this.label} ${url}`, size);
-    const p = new LayerStream<T>(url, progress);
-    p.size = size;
+      this.opts.progress === false ? { update: noop, done: noop, interrupt: noop } : createProgress(`${this.label} ${url}`, total);
+    const m = this.manifest;
+    const p = new LayerStream<T>(url, progress, m ? new ChunkVerifier(m) : undefined);
+    p.size = m?.size ?? size;
     p.validator = validator;
-    p.result = this.previousSettled.then(() => this.consume(p.body, { url, size }));
+    p.result = this.previousSettled.then(() => this.consume(p.body, { url, size: p.size }));
     p.result.then(
       () => {
         // The consumer is done before the download is (a tar reader stops at the end-of-archive blocks):
@@ -360,7 +397,7 @@ class LayerDownload<T> {
     if (!p) throw new Error(`${this.label} ${url}: response completed without a stream (internal error)`);
     if (p.size !== undefined && p.bytes < p.size) {
       // A server may cap the length of a range answer: ask for the rest.
-      debug(`${this.label} ${url}: partial answer ended at ${p.bytes} of ${p.size} bytes`);
+      this.say("debug", `${this.label} ${url}: partial answer ended at ${p.bytes} of ${p.size} bytes`);
       return undefined;
     }
     if (p.size !== undefined && p.bytes > p.size) {
@@ -368,6 +405,12 @@ class LayerDownload<T> {
       throw err;
     }
     const digest = p.digest();
+    if (this.manifest && digest !== this.manifest.sha256) {
+      // Every chunk matched but the whole does not: the signed manifest contradicts itself.
+      const err = new ChecksumError(this.label, url, this.manifest.sha256, digest);
+      p.fail(err);
+      throw err;
+    }
     if (this.expected !== undefined && digest !== this.expected) {
       if (p.unvalidatedSplice && !this.spliceFailed) {
         // The splice may have joined two different files; the file itself may still be right.
@@ -382,6 +425,6 @@ class LayerDownload<T> {
     if (!p.detached) p.body.end();
     p.progress.done();
     const result = await p.result;
-    return { result, url, bytes: p.bytes, sha256: digest, attempts: this.attempts, restarts: this.restarts };
+    return { result, url, bytes: p.delivered, sha256: digest, attempts: this.attempts, restarts: this.restarts };
   }
 }

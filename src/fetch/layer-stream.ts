@@ -1,10 +1,12 @@
 // The one continuous byte stream a consumer (the decompressor and tar extractor) reads for a layer,
 // fed by as many HTTP responses as it takes. Each response writes through its own short-lived Writable
 // ("sink"), so that undici destroying a sink when a connection drops leaves the consumer's stream open
-// for the resumed response to continue.
+// for the resumed response to continue. With a manifest, a ChunkVerifier sits in between and only
+// verified chunks reach the consumer.
 import { createHash, type Hash } from "node:crypto";
 import { PassThrough, Writable } from "node:stream";
 import type { Progress } from "../console/progress";
+import type { ChunkVerifier } from "./chunk-verifier";
 import type { Validator } from "./resume";
 
 /** Bytes buffered between the network and the consumer before the socket is paused. */
@@ -15,8 +17,9 @@ const SINK_HIGH_WATER_MARK = 64 * 1024;
 export class LayerStream<T> {
   readonly body = new PassThrough({ highWaterMark: BODY_HIGH_WATER_MARK });
   private readonly hash: Hash = createHash("sha256");
-  /** Bytes written into `body` (and hashed): where a resumed response must start. */
-  bytes = 0;
+  private received = 0;
+  /** Bytes handed on (written into `body`, or counted after detach) and hashed. */
+  delivered = 0;
   size?: number;
   validator?: Validator;
   /** Some bytes came from a resume no validator vouched for: only the sha256 proves the whole. */
@@ -33,28 +36,48 @@ export class LayerStream<T> {
   constructor(
     url: string,
     readonly progress: Progress,
+    readonly verifier?: ChunkVerifier,
   ) {
     this.url = url;
   }
 
-  /** A Writable for one response body: forwards into `body`, holding the response while `body` is full. */
-  sink(): Writable {
+  /** Where a resumed response must start: bytes received and kept (verified, or held in the current chunk). */
+  get bytes(): number {
+    return this.verifier ? this.verifier.position : this.received;
+  }
+
+  /**
+   * A Writable for one response body: forwards into `body`, holding the response while `body` is full.
+   * `skip`: leading bytes of the response already held (a full answer to a Range request).
+   */
+  sink(skip = 0): Writable {
     const body = this.body;
+    let toSkip = skip;
     return new Writable({
       highWaterMark: SINK_HIGH_WATER_MARK,
       write: (chunk: Buffer, _encoding, callback) => {
+        if (toSkip > 0) {
+          const n = Math.min(toSkip, chunk.length);
+          toSkip -= n;
+          chunk = chunk.subarray(n);
+          if (chunk.length === 0) {
+            callback();
+            return;
+          }
+        }
         if (this.detached) {
-          this.count(chunk);
-          callback();
+          callback(this.take(chunk).error);
           return;
         }
         if (body.destroyed) {
           this.afterClose(chunk, callback);
           return;
         }
-        this.count(chunk);
-        if (body.write(chunk)) {
-          callback();
+        const { out, error } = this.take(chunk);
+        let room = true;
+        for (const b of out) room = body.write(b);
+        if (error || room) {
+          callback(error);
           return;
         }
         const onDrain = () => done();
@@ -71,12 +94,26 @@ export class LayerStream<T> {
     });
   }
 
+  /** Accounts for bytes from the network: what may be handed on now, and a verification failure. */
+  private take(chunk: Buffer): { out: Buffer[]; error?: Error } {
+    let out = [chunk];
+    let error: Error | undefined;
+    if (this.verifier) ({ released: out, error } = this.verifier.push(chunk));
+    else this.received += chunk.length;
+    for (const b of out) {
+      this.hash.update(b);
+      this.delivered += b.length;
+    }
+    this.progress.update(this.bytes);
+    return { out, error };
+  }
+
   /**
    * The consumer's stream is gone. If the download closed it, this response is over. Otherwise the
    * consumer did: it either failed (the response is aborted with its error) or returned early (the rest
    * is still downloaded and hashed, see detach()).
    */
-  private afterClose(chunk: Buffer | undefined, callback: (err?: Error) => void): void {
+  private afterClose(chunk: Buffer | undefined, callback: (err?: Error | null) => void): void {
     if (this.ownError) {
       callback(this.ownError);
       return;
@@ -84,17 +121,10 @@ export class LayerStream<T> {
     this.result.then(
       () => {
         this.detached = true;
-        if (chunk) this.count(chunk);
-        callback();
+        callback(chunk ? this.take(chunk).error : undefined);
       },
       (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
     );
-  }
-
-  private count(chunk: Buffer): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    this.progress.update(this.bytes);
   }
 
   /** The consumer returned before the end: keep downloading (the sha256 covers every byte) into nothing. */

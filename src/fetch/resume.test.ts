@@ -24,17 +24,17 @@ describe("If-Range validator (RFC 9110 §13.1.5)", () => {
 describe("planRequest", () => {
   const v = { url: "http://a/x", etag: '"e"', ifRange: '"e"' };
   it("asks from 0 when nothing was delivered", () => {
-    expect(planRequest({ bytes: 0, sourceUrl: "http://a/x", sha256Guard: false })).toEqual({});
+    expect(planRequest({ bytes: 0, sourceUrl: "http://a/x", spliceGuard: false })).toEqual({});
   });
   it("resumes with If-Range on the same source", () => {
-    expect(planRequest({ bytes: 10, validator: v, sourceUrl: "http://a/x", sha256Guard: false })).toEqual({ range: 10, ifRange: '"e"' });
+    expect(planRequest({ bytes: 10, validator: v, sourceUrl: "http://a/x", spliceGuard: false })).toEqual({ range: 10, ifRange: '"e"' });
   });
   it("on another mirror: plain Range with a sha256, else from 0", () => {
-    expect(planRequest({ bytes: 10, validator: v, sourceUrl: "http://b/x", sha256Guard: true })).toEqual({ range: 10, unvalidated: true });
-    expect(planRequest({ bytes: 10, validator: v, sourceUrl: "http://b/x", sha256Guard: false }).range).toBeUndefined();
+    expect(planRequest({ bytes: 10, validator: v, sourceUrl: "http://b/x", spliceGuard: true })).toEqual({ range: 10, unvalidated: true });
+    expect(planRequest({ bytes: 10, validator: v, sourceUrl: "http://b/x", spliceGuard: false }).range).toBeUndefined();
   });
   it("asks for the whole file after a partial answer that did not fit", () => {
-    expect(planRequest({ bytes: 10, validator: v, sourceUrl: "http://a/x", sha256Guard: true, forceFresh: "bad range" })).toEqual({ freshReason: "bad range" });
+    expect(planRequest({ bytes: 10, validator: v, sourceUrl: "http://a/x", spliceGuard: true, forceFresh: "bad range" })).toEqual({ freshReason: "bad range" });
   });
 });
 

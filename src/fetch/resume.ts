@@ -7,8 +7,9 @@
 //  - If-Range with a strong ETag, or with a Last-Modified date that RFC 9110 §13.1.5/§8.8.2.2 lets a
 //    client use (no ETag at all, and the date at least one second older than the response's Date);
 //    the server then answers 206 only if the file is unchanged, else 200 with the whole new file;
-//  - or the layer's sha256, which checks the spliced whole at the end (then Range is sent without
-//    If-Range: after a mirror switch, or when the server gave no usable validator).
+//  - or the layer's sha256, which checks the spliced whole at the end, or a signed manifest, which
+//    checks every chunk (then Range is sent without If-Range: after a mirror switch, or when the
+//    server gave no usable validator).
 // Without either, the layer is downloaded again from byte 0.
 import { STATUS_CODES } from "node:http";
 import { ResponseRejected } from "./errors";
@@ -89,8 +90,8 @@ export interface PlanInput {
   bytes: number;
   validator?: Validator;
   sourceUrl: string;
-  /** A sha256 guards the layer, and a guarded splice has not already failed it. */
-  sha256Guard: boolean;
+  /** Something checks spliced bytes: a manifest, or a sha256 that a splice has not already failed. */
+  spliceGuard: boolean;
   /** A partial answer did not fit: ask for the whole file. */
   forceFresh?: string;
 }
@@ -100,7 +101,7 @@ export function planRequest(s: PlanInput): Plan {
   if (s.forceFresh) return { freshReason: s.forceFresh };
   const sameSource = s.validator?.url === s.sourceUrl;
   if (sameSource && s.validator?.ifRange) return { range: s.bytes, ifRange: s.validator.ifRange };
-  if (s.sha256Guard) return { range: s.bytes, unvalidated: true };
+  if (s.spliceGuard) return { range: s.bytes, unvalidated: true };
   return {
     freshReason: sameSource
       ? "server gave no strong validator (ETag or Last-Modified) to resume safely"

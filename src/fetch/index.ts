@@ -15,7 +15,7 @@ import { createAgent } from "./agent";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff";
 import { classifyFailure, type Failure } from "./classify";
 import { ChecksumError, FetchError, ResponseRejected, RestartLayerError, type SourceFailure } from "./errors";
-import { ChunkVerifier } from "./chunk-verifier";
+import { ChunkMismatchError, ChunkVerifier } from "./chunk-verifier";
 import { LayerStream } from "./layer-stream";
 import { loadManifestWith, type Manifest } from "./manifest";
 import { judgeResponse, planRequest, rangeHeaders, type Plan, type Validator, type Verdict } from "./resume";
@@ -258,7 +258,8 @@ class LayerDownload<T> {
       const progressed = this.pass !== before || (this.pass?.bytes ?? 0) > bytesBefore;
       if (progressed) failures = 0;
       if (f.retryFresh) forceFresh = f.cause;
-      const at = this.pass && this.pass.bytes > 0 ? ` at ${formatBytes(this.pass.bytes)}` : "";
+      // (A chunk mismatch names its own position.)
+      const at = this.pass && this.pass.bytes > 0 && !(error instanceof ChunkMismatchError) ? ` at ${formatBytes(this.pass.bytes)}` : "";
       if (f.permanent) return { url, cause: f.cause, attempts, permanent: true };
       if (restartsHere > this.retries) {
         return { url, cause: `${f.cause}, and the server cannot resume (${restartsHere} restarts)`, attempts, permanent: false };

@@ -5,7 +5,7 @@
 import { isatty } from "node:tty";
 import { performance } from "node:perf_hooks";
 import { writeRaw } from "./log";
-import { formatBytes, formatDelay, formatDuration, formatRate } from "./units";
+import { formatBytes, formatDuration, formatRate } from "./units";
 
 export interface ProgressOptions {
   /** Rewrite one line in place (default: whether fd 2 is a terminal). */
@@ -81,8 +81,13 @@ function percentOf(bytes: number, total: number): number {
 
 function eta(f: ProgressFigures): string | undefined {
   if (f.total === undefined || !f.rate || f.rate <= 0) return undefined;
-  return formatDelay((Math.max(0, f.total - f.bytes) / f.rate) * 1000);
+  const seconds = Math.round(Math.max(0, f.total - f.bytes) / f.rate);
+  return seconds < 60 ? `${seconds}s` : formatDuration(seconds * 1000);
 }
+
+/** Room kept for the figures, so that the label is not re-cut as they grow ("412 MiB / 1.21 GiB  34%  22.8 MiB/s  ETA 41s"). */
+const FIGURES_WIDTH_SIZED = 44;
+const FIGURES_WIDTH_UNSIZED = 22;
 
 /** The in-place terminal line, cut to fit `columns` so that `\r` always returns to its start. */
 export function renderTtyLine(label: string, f: ProgressFigures, columns: number): string {
@@ -94,7 +99,8 @@ export function renderTtyLine(label: string, f: ProgressFigures, columns: number
   if (left !== undefined) parts.push(`ETA ${left}`);
   const figures = parts.join("  ");
   // One column spare: writing the last column makes some terminals wrap early.
-  const room = columns - 1 - figures.length - 2;
+  const reserved = Math.max(figures.length, f.total !== undefined ? FIGURES_WIDTH_SIZED : FIGURES_WIDTH_UNSIZED);
+  const room = columns - 1 - reserved - 2;
   return `${shorten(label, Math.max(room, 12))}  ${figures}`;
 }
 

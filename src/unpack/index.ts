@@ -67,18 +67,22 @@ export async function extract(input: NodeJS.ReadableStream | Readable, root: str
     throw new ExtractError(label, `cannot unpack into ${root}: ${(e as Error).message}`, { cause: e });
   }
 
-  let inputError: unknown = null;
+  // Which stream failed first: pipeline() then destroys the others with the same error, so the
+  // first 'error' event is the only reliable witness of where a failure came from.
+  let origin: { from: "input" | "decoder" | "other"; err: unknown } | null = null;
+  const witness = (from: "input" | "decoder" | "other") => (err: unknown) => {
+    origin ??= { from, err };
+  };
   const src0 = input instanceof Readable ? input : new Readable().wrap(input);
-  src0.on("error", (e) => (inputError ??= e));
+  src0.on("error", witness("input"));
   const { head, stream: src } = await peek(src0, SNIFF_BYTES).catch((e) => {
-    throw inputError === e ? e : new ExtractError(label, `cannot read: ${(e as Error).message}`, { cause: e });
+    throw e;
   });
-  if (src !== src0) src.on("error", (e) => (inputError ??= e));
+  if (src !== src0) src.on("error", witness("input"));
   if (head.length === 0) throw new ExtractError(label, "empty input: not a tar archive");
 
   const compression = detectCompression(head);
   let decoder: Transform | null = null;
-  let decoderError: unknown = null;
   if (compression !== "none") {
     try {
       decoder = createDecoder(compression);
@@ -87,7 +91,7 @@ export async function extract(input: NodeJS.ReadableStream | Readable, root: str
       if (e instanceof UnsupportedCompressionError) throw new ExtractError(label, e.message);
       throw e;
     }
-    decoder.on("error", (e) => (decoderError ??= e));
+    decoder.on("error", witness("decoder"));
   }
 
   let inputBytes = 0;
@@ -119,12 +123,17 @@ export async function extract(input: NodeJS.ReadableStream | Readable, root: str
     },
   });
 
+  counter.on("error", witness("other"));
+  sink.on("error", witness("other"));
   try {
     await pipeline(decoder ? [src, counter, decoder, sink] : [src, counter, sink]);
     writer.finish();
   } catch (e) {
     writer.abort();
-    if (inputError !== null && (e === inputError || !(e instanceof Error && isOurs(e)))) throw inputError;
+    const first = origin as { from: string; err: unknown } | null;
+    // The source's own failure (a checksum mismatch, a restart) goes back to its owner unchanged.
+    if (first?.from === "input") throw first.err;
+    const decoderError = first?.from === "decoder" ? first.err : null;
     throw describe(e, { label, compression, where: reader.where, decoderError, hint: opts.noSpaceHint ?? "raise rootsize=" });
   }
   const s = writer.stats;
@@ -142,10 +151,6 @@ export async function extract(input: NodeJS.ReadableStream | Readable, root: str
     seconds: (performance.now() - t0) / 1000,
     warnings: s.warnings,
   };
-}
-
-function isOurs(e: Error): boolean {
-  return e instanceof TarFormatError || e instanceof EntryError || e instanceof ContainmentError || e instanceof UnsafeNameError;
 }
 
 function describe(

@@ -49,8 +49,6 @@ interface DirMeta {
   mode: number;
   mtime: Timespec;
   xattrs: [string, Buffer][];
-  /** The entry is a symlink to a directory that was kept in place of the directory (GNU tar does). */
-  isLink: boolean;
 }
 
 /** An error tied to one member; `code` is the errno name when a syscall failed. */
@@ -163,7 +161,7 @@ export class TreeWriter implements EntrySink {
       const name = rel === "" ? "." : rel;
       try {
         lchownSync(p, meta.uid, meta.gid);
-        if (!meta.isLink) chmodSync(p, meta.mode);
+        chmodSync(p, meta.mode);
         for (const [xname, value] of meta.xattrs) {
           try {
             lsetxattr(p, xname, value);
@@ -188,7 +186,7 @@ export class TreeWriter implements EntrySink {
   private create(entry: Entry, comps: string[]): void {
     if (comps.length === 0) {
       if (entry.type !== "dir") throw new ContainmentError(`entry ${display(entry.name)} names the root itself but is not a directory`);
-      this.defer("", "", entry, false);
+      this.defer("", "", entry);
       this.stats.dirs++;
       return;
     }
@@ -299,7 +297,7 @@ export class TreeWriter implements EntrySink {
       // Owner-only until the deferred metadata is applied, as GNU tar does with -p.
       mkdirSync(path, 0o700);
       this.dir.markDir(rel);
-      this.defer(rel, name, entry, false);
+      this.defer(rel, name, entry);
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
@@ -307,32 +305,19 @@ export class TreeWriter implements EntrySink {
     const st = lstatSync(path);
     if (st.isDirectory()) {
       this.dir.markDir(rel);
-      this.defer(rel, name, entry, false);
+      this.defer(rel, name, entry);
       return;
     }
-    if (st.isSymbolicLink() && this.linkIsDir(rel, entry.name)) {
-      // GNU tar keeps a symlink to a directory where the archive has that directory (usrmerge's
-      // bin -> usr/bin meeting a later layer's bin/), and gives the link the directory's owner and times.
-      this.defer(rel, name, entry, true);
-      return;
-    }
+    // Anything else is replaced, a symlink to a directory too (GNU tar without
+    // --keep-directory-symlink): a later layer's bin/ undoes an earlier layer's bin -> usr/bin.
     unlinkSync(path);
     mkdirSync(path, 0o700);
     this.dir.markDir(rel);
-    this.defer(rel, name, entry, false);
+    this.defer(rel, name, entry);
   }
 
-  private linkIsDir(rel: string, name: string): boolean {
-    try {
-      this.dir.resolveDir(rel.split("/"), name, false);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  private defer(rel: string, name: string, entry: Entry, isLink: boolean): void {
-    const meta: DirMeta = { rel, name, uid: entry.uid, gid: entry.gid, mode: entry.mode, mtime: entry.mtime, xattrs: entry.xattrs, isLink };
+  private defer(rel: string, name: string, entry: Entry): void {
+    const meta: DirMeta = { rel, name, uid: entry.uid, gid: entry.gid, mode: entry.mode, mtime: entry.mtime, xattrs: entry.xattrs };
     const old = this.delayedByRel.get(rel);
     if (old) {
       Object.assign(old, meta);

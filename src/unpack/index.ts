@@ -160,7 +160,7 @@ function describe(
   const err = e as Error & { code?: string };
   const inEntry = ctx.where !== null ? ` in entry ${display(ctx.where)}` : "";
   if (e === ctx.decoderError) {
-    const truncated = /unexpected end|premature|truncat/i.test(err.message) || err.code === "Z_BUF_ERROR";
+    const truncated = /unexpected end|premature|truncat|no progress is possible/i.test(err.message) || err.code === "Z_BUF_ERROR";
     const what = truncated ? `${ctx.compression} stream is truncated` : `corrupt ${ctx.compression} data`;
     return new ExtractError(ctx.label, `${what} (${err.message})${inEntry}`, { entry: ctx.where ?? undefined, code: err.code, cause: e });
   }

@@ -18,9 +18,12 @@ import { display, fsPath } from "./names";
 const MAX_SYMLINK_HOPS = 40;
 
 export class ContainmentError extends Error {
-  constructor(message: string) {
+  /** "ENOENT" when a directory on the way does not exist (and may not be created). */
+  readonly code: string | undefined;
+  constructor(message: string, code?: string) {
     super(message);
     this.name = "ContainmentError";
+    this.code = code;
   }
 }
 
@@ -69,12 +72,12 @@ export class RootDir {
   resolveDir(comps: string[], name: string, create: boolean): string {
     // A stack of [component, may be created]: components of symlink targets are never created,
     // so a dangling link cannot make us build its target.
-    const stack: [string, boolean][] = [];
-    for (let i = comps.length - 1; i >= 0; i--) stack.push([comps[i], create]);
+    const stack: [string, boolean, boolean][] = [];
+    for (let i = comps.length - 1; i >= 0; i--) stack.push([comps[i], create, false]);
     let cur = "";
     let hops = 0;
     while (stack.length > 0) {
-      const [c, creatable] = stack.pop() as [string, boolean];
+      const [c, creatable, viaLink] = stack.pop() as [string, boolean, boolean];
       if (c === "" || c === ".") continue;
       if (c === "..") {
         const slash = cur.lastIndexOf("/");
@@ -93,7 +96,8 @@ export class RootDir {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ENOENT" || !creatable) {
           if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-            throw new ContainmentError(`entry ${display(name)}: ${display(next)} does not exist (a symlink on the way points nowhere)`);
+            const how = viaLink ? " (a symlink on the way points there)" : "";
+            throw new ContainmentError(`entry ${display(name)}: ${display(next)} does not exist${how}`, "ENOENT");
           }
           throw e;
         }
@@ -113,7 +117,7 @@ export class RootDir {
         const target = (readlinkSync(p, { encoding: "buffer" }) as Buffer).toString("latin1");
         if (target.startsWith("/")) cur = "";
         const tc = target.split("/");
-        for (let i = tc.length - 1; i >= 0; i--) stack.push([tc[i], false]);
+        for (let i = tc.length - 1; i >= 0; i--) stack.push([tc[i], false, true]);
         continue;
       }
       throw new ContainmentError(`entry ${display(name)}: ${display(next)} is not a directory`);

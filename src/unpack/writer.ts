@@ -21,7 +21,7 @@ import {
 } from "node:fs";
 import { S_IFBLK, S_IFCHR, S_IFIFO, futimens, fsetxattr, lsetxattr, mknod, setTimes, type Timespec } from "../sys/fs";
 import type { Entry, EntrySink, SparseMap } from "./entry";
-import { display, fsPath, memberComponents } from "./names";
+import { display, fsPath, memberComponents, UnsafeNameError } from "./names";
 import { ContainmentError, RootDir } from "./root";
 
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -216,7 +216,15 @@ export class TreeWriter implements EntrySink {
       case "hardlink": {
         const tcomps = memberComponents(entry.linkname, "hardlink target");
         if (tcomps.length === 0) throw new ContainmentError(`hardlink ${display(entry.name)} points at the root directory`);
-        const tparent = this.dir.parentOf(tcomps, entry.name, false);
+        let tparent: string;
+        try {
+          tparent = this.dir.parentOf(tcomps, entry.name, false);
+        } catch (e) {
+          if (e instanceof ContainmentError && e.code === "ENOENT") {
+            throw new EntryError(`hardlink ${display(entry.name)}: target ${display(entry.linkname)} does not exist`, entry.name, "ENOENT");
+          }
+          throw e;
+        }
         const tlast = tcomps[tcomps.length - 1];
         const target = this.dir.abs(tparent === "" ? tlast : `${tparent}/${tlast}`);
         try {
@@ -372,7 +380,7 @@ export class TreeWriter implements EntrySink {
   }
 
   private wrap(e: unknown, entry: Entry): Error {
-    if (e instanceof EntryError || e instanceof ContainmentError) return e;
+    if (e instanceof EntryError || e instanceof ContainmentError || e instanceof UnsafeNameError) return e;
     const code = (e as { code?: string }).code;
     const name = display(entry.name);
     if (code === "ENOSPC" || code === "EDQUOT") {

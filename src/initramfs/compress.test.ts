@@ -1,0 +1,72 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { COMPRESSIONS, type Compression, writeCompressed } from "./compress";
+
+const tmp = mkdtempSync(join(tmpdir(), "tarboot-compress-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+// Something like an initramfs: compressible text and code-like bytes, with incompressible stretches.
+const input = (() => {
+  const parts: Buffer[] = [];
+  let x = 12345;
+  for (let i = 0; i < 48; i++) {
+    parts.push(Buffer.from(`line ${i}: ${"the quick brown fox jumps over the lazy dog ".repeat(200)}\n`));
+    const noise = Buffer.alloc(40_000);
+    for (let j = 0; j < noise.length; j++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      noise[j] = (x >>> 16) & (i % 3 === 0 ? 0xff : 0x0f);
+    }
+    parts.push(noise);
+  }
+  return Buffer.concat(parts);
+})();
+
+async function* chunks(buf: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+}
+
+const DECOMPRESS: Record<Compression, string[]> = { zstd: ["zstd", "-dc"], xz: ["xz", "-dc"], gzip: ["gzip", "-dc"] };
+
+describe.each(COMPRESSIONS)("%s", (kind) => {
+  it("round-trips through the standard tool, and counts both sizes", async () => {
+    const out = join(tmp, `a.${kind}`);
+    const r = await writeCompressed(chunks(input, 1 << 20), kind, out);
+    expect(r).toEqual({ path: out, unpackedBytes: input.length, compressedBytes: readFileSync(out).length });
+    expect(r.compressedBytes).toBeLessThan(input.length / 2);
+    const [cmd, ...args] = DECOMPRESS[kind];
+    expect(execFileSync(cmd, [...args, out], { maxBuffer: 64 << 20 }).equals(input)).toBe(true);
+  });
+
+  it("is deterministic: same bytes whatever the chunking and thread count", async () => {
+    const a = join(tmp, `b1.${kind}`);
+    const b = join(tmp, `b2.${kind}`);
+    await writeCompressed(chunks(input, 1 << 20), kind, a, { threads: 1 });
+    await writeCompressed(chunks(input, 65_536 + 7), kind, b, { threads: 2 });
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+  });
+});
+
+describe("xz for the kernel", () => {
+  it("uses the CRC32 check (the kernel refuses CRC64/SHA-256)", async () => {
+    const out = join(tmp, "c.xz");
+    await writeCompressed(chunks(input, 1 << 20), "xz", out);
+    const robot = execFileSync("xz", ["--robot", "-lvv", out], { encoding: "utf8" });
+    expect(robot).toMatch(/^file\t1\t\d+\t\d+\t\d+\t[\d.]+\tCRC32\t/m);
+    expect(robot).toMatch(/^block\t1\t1\t.*\tCRC32\t/m);
+    expect(robot).not.toMatch(/CRC64|SHA-256/);
+  });
+
+  it("a failed compression leaves no file behind", async () => {
+    async function* broken(): AsyncGenerator<Buffer> {
+      yield Buffer.from("x");
+      throw new Error("source failed");
+    }
+    const out = join(tmp, "dir", "d.zst");
+    await expect(writeCompressed(broken(), "zstd", join(tmp, "e.zst"))).rejects.toThrow(/source failed/);
+    expect(readdirSync(tmp).filter((n) => n.startsWith("e.zst"))).toEqual([]);
+    await expect(writeCompressed(chunks(input, 1 << 20), "zstd", out)).rejects.toThrow(/ENOENT/);
+  });
+});

@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { parseBenchArgs } from "./options";
+
+describe("bench options", () => {
+  it("runs everything three times by default and only the tiny root, zstd and no bisection with --quick", () => {
+    const full = parseBenchArgs([]);
+    const quick = parseBenchArgs(["--quick"]);
+    if (full === "help" || quick === "help") throw new Error("unexpected help");
+    expect(full.sections).toEqual(["unpack", "boot", "memory", "size"]);
+    expect(full.runs).toBe(3);
+    expect(full.roots).toEqual(["tiny", "50M", "200M", "debian"]);
+    expect(full.formats).toEqual(["gz", "xz", "xz-mt", "zst"]);
+    expect(quick.sections).toEqual(["unpack", "boot", "size"]);
+    expect([quick.runs, quick.bootRuns]).toEqual([1, 1]);
+    expect(quick.roots).toEqual(["tiny"]);
+    expect(quick.formats).toEqual(["zst"]);
+  });
+
+  it("names the flag and what it accepts on bad input", () => {
+    expect(() => parseBenchArgs(["--only", "unpack,boots"])).toThrow(/--only unpack,boots: accepted: unpack, boot, memory, size/);
+    expect(() => parseBenchArgs(["--runs", "0"])).toThrow(/--runs 0: expected a whole number ≥ 1/);
+    expect(() => parseBenchArgs(["--memory", "64"])).toThrow(/--memory 64/);
+    expect(parseBenchArgs(["--help"])).toBe("help");
+  });
+});

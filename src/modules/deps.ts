@@ -12,23 +12,27 @@ export interface ModuleInfo {
 
 export function moduleNameFromPath(path: string): string {
   const base = path.slice(path.lastIndexOf("/") + 1);
-  return normalizeModuleName(base.replace(/\.ko(\.(xz|zst|gz))?$/, ""));
+  const ko = base.lastIndexOf(".ko");
+  const name = ko > 0 ? base.slice(0, ko) : base;
+  return name.includes("-") ? normalizeModuleName(name) : name;
 }
 
+/** Reads `path: dep-path dep-path ...` lines (hand-rolled for speed, see parseModulesAlias). */
 export function parseModulesDep(text: string): Map<string, ModuleInfo> {
   const out = new Map<string, ModuleInfo>();
-  for (const line of text.split("\n")) {
-    const colon = line.indexOf(":");
-    if (colon <= 0) continue;
-    const path = line.slice(0, colon).trim();
-    const deps = line
-      .slice(colon + 1)
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(moduleNameFromPath);
-    const name = moduleNameFromPath(path);
-    out.set(name, { name, path, deps });
+  let pos = 0;
+  while (pos < text.length) {
+    let end = text.indexOf("\n", pos);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(":", pos);
+    if (colon > pos && colon < end) {
+      const path = text.slice(pos, colon).trim();
+      const rest = text.slice(colon + 1, end).trim();
+      const deps = rest === "" ? [] : rest.split(" ").filter((w) => w !== "").map(moduleNameFromPath);
+      const name = moduleNameFromPath(path);
+      out.set(name, { name, path, deps });
+    }
+    pos = end + 1;
   }
   return out;
 }

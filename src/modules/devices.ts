@@ -4,6 +4,8 @@ import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { basename, join } from "node:path";
 
 export interface Device {
+  /** bus/name, as listed under /sys/bus. */
+  key: string;
   /** Real path under /sys/devices. */
   path: string;
   modalias: string;
@@ -11,7 +13,8 @@ export interface Device {
   bound: boolean;
 }
 
-export function scanDevices(sysRoot = "/sys"): Device[] {
+/** Devices with a modalias; entries whose key is in `skip` are not looked at again (rescans are cheap). */
+export function scanDevices(sysRoot = "/sys", skip?: Set<string>): Device[] {
   const out: Device[] = [];
   const seen = new Set<string>();
   let buses: string[];
@@ -29,6 +32,8 @@ export function scanDevices(sysRoot = "/sys"): Device[] {
       continue;
     }
     for (const name of names.sort()) {
+      const key = `${bus}/${name}`;
+      if (skip?.has(key)) continue;
       const link = join(dir, name);
       let modalias: string;
       let path: string;
@@ -40,7 +45,7 @@ export function scanDevices(sysRoot = "/sys"): Device[] {
       }
       if (!modalias || seen.has(path)) continue;
       seen.add(path);
-      out.push({ path, modalias, bound: existsSync(join(link, "driver")) });
+      out.push({ key, path, modalias, bound: existsSync(join(link, "driver")) });
     }
   }
   return out;

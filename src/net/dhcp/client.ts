@@ -110,6 +110,8 @@ export class DhcpClient {
     const startedAt = Date.now();
     const deadline = startedAt + o.timeoutMs;
     const stats: AcquireStats = { discovers: 0, offers: 0, requests: 0, naks: 0 };
+    // Asked for in DISCOVER until a server refuses it.
+    let requestedIp = o.requestedIp;
     const socket = DhcpSocket.open(this.iface);
     try {
       for (;;) {
@@ -117,7 +119,7 @@ export class DhcpClient {
         const offered = await exchange<Offer>({
           socket,
           to: BROADCAST,
-          build: (secs) => discover(this.identity, xid, secs, o.requestedIp),
+          build: (secs) => discover(this.identity, xid, secs, requestedIp),
           accept: (r) => this.acceptOffer(r, xid),
           startedAt,
           deadline,
@@ -161,7 +163,7 @@ export class DhcpClient {
           info(`${this.iface}: ${offer.serverId} refused ${offer.address} (DHCPNAK${this.nakReason(reply)}), starting over`);
           // Back off on repeated NAKs so that a confused server and client do not loop at full speed.
           if (stats.naks > 1) await sleep(Math.min(1000 * 2 ** (stats.naks - 2), 10000), o.signal);
-          o.requestedIp = undefined;
+          requestedIp = undefined;
           continue;
         }
         return this.toLease(reply, answered.lastSentAt);

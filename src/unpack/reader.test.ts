@@ -85,7 +85,7 @@ describe("pax records", () => {
     const key = "SCHILY.xattr.security.capability";
     const len = key.length + value.length + 3;
     const rec = Buffer.concat([Buffer.from(`${len + String(len).length} ${key}=`), value, Buffer.from("\n")]);
-    const path = Buffer.concat([Buffer.from("12 path=\xe9\xff\n", "latin1")]);
+    const path = Buffer.concat([Buffer.from("11 path=\xe9\xff\n", "latin1")]);
     const out = parsePax(Buffer.concat([rec, path, Buffer.alloc(100)]));
     expect(out[0].key).toBe(key);
     expect(out[0].value.equals(value)).toBe(true);

@@ -6,6 +6,8 @@ import { SysError } from "../sys/libc";
 import { addAddress, deleteAddress, deleteRoute, replaceRoute, RTPROT_BOOT, RTPROT_DHCP, setMtu } from "../sys/netdev";
 import { readInterface } from "./links";
 import { sameSubnet } from "./ipv4";
+import { describeError } from "../console/errors";
+import { warn } from "../console/log";
 
 function ignore(codes: string[], fn: () => void): void {
   try {
@@ -22,7 +24,14 @@ export function applyLease(lease: Lease, ifindex: number, previous?: Lease): voi
     // Removing the old address also removes the routes that went through it.
     ignore(["EADDRNOTAVAIL", "ENODEV"], () => deleteAddress({ ifindex, name, address: previous.address, prefix: previous.prefix }));
   }
-  if (lease.mtu !== undefined && readInterface(name)?.mtu !== lease.mtu) setMtu(ifindex, name, lease.mtu);
+  if (lease.mtu !== undefined && readInterface(name)?.mtu !== lease.mtu) {
+    // A server's MTU the NIC cannot do (jumbo frames on a small NIC) must not stop the boot.
+    try {
+      setMtu(ifindex, name, lease.mtu);
+    } catch (err) {
+      warn(`${name}: cannot set MTU ${lease.mtu} from the lease, keeping ${readInterface(name)?.mtu ?? "the current one"}: ${describeError(err)}`);
+    }
+  }
   addAddress({ ifindex, name, address: lease.address, prefix: lease.prefix, broadcast: lease.broadcast });
   if (lease.gateway) {
     if (!sameSubnet(lease.address, lease.gateway, lease.prefix)) {

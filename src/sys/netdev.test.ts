@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { addressAttrs, encodeMessage, ifaddrmsg, parseAck, routeAttrs, RTPROT_DHCP } from "./netdev";
+
+describe("rtnetlink messages", () => {
+  it("encodes RTM_NEWADDR with header, ifaddrmsg and 4-byte aligned attributes", () => {
+    const msg = encodeMessage(20, 0x405, 7, ifaddrmsg(3, 24), addressAttrs({ ifindex: 3, name: "eth0", address: "10.0.2.15", prefix: 24, broadcast: "10.0.2.255" }));
+    expect(msg.toString("hex")).toBe(
+      [
+        "3c000000", "1400", "0504", "07000000", "00000000", // nlmsghdr: len 60, RTM_NEWADDR, flags, seq, pid
+        "02", "18", "00", "00", "03000000", // ifaddrmsg: AF_INET, /24, flags, scope, index 3
+        "0800", "0200", "0a00020f", // IFA_LOCAL
+        "0800", "0100", "0a00020f", // IFA_ADDRESS
+        "0800", "0400", "0a0002ff", // IFA_BROADCAST
+      ].join(""),
+    );
+  });
+
+  it("describes a default route via a gateway, and an on-link route without one", () => {
+    const viaGw = routeAttrs({ ifindex: 2, name: "eth0", gateway: "10.0.2.2", protocol: RTPROT_DHCP });
+    expect(viaGw.header.toString("hex")).toBe("020000 00fe1000 01 00000000".replace(/ /g, ""));
+    expect(viaGw.attrs.map((a) => [a.type, a.data.toString("hex")])).toEqual([[5, "0a000202"], [4, "02000000"]]);
+    const onLink = routeAttrs({ ifindex: 2, name: "eth0", dst: { address: "100.64.0.1", prefix: 32 }, protocol: RTPROT_DHCP });
+    expect(onLink.header[1]).toBe(32);
+    expect(onLink.header[6]).toBe(253); // RT_SCOPE_LINK
+  });
+
+  it("reads the kernel's acknowledgement or error for our sequence number", () => {
+    const ack = (seq: number, err: number) => {
+      const b = Buffer.alloc(36);
+      b.writeUInt32LE(36, 0);
+      b.writeUInt16LE(2, 4); // NLMSG_ERROR
+      b.writeUInt32LE(seq, 8);
+      b.writeInt32LE(err, 16);
+      return b;
+    };
+    expect(parseAck(ack(9, 0), 9)).toBe(0);
+    expect(parseAck(ack(9, -17), 9)).toBe(-17);
+    expect(parseAck(Buffer.concat([ack(8, -1), ack(9, -19)]), 9)).toBe(-19);
+    expect(parseAck(ack(8, 0), 9)).toBeNull();
+  });
+});

@@ -6,7 +6,7 @@ describe("rtnetlink messages", () => {
     const msg = encodeMessage(20, 0x405, 7, ifaddrmsg(3, 24), addressAttrs({ ifindex: 3, name: "eth0", address: "10.0.2.15", prefix: 24, broadcast: "10.0.2.255" }));
     expect(msg.toString("hex")).toBe(
       [
-        "3c000000", "1400", "0504", "07000000", "00000000", // nlmsghdr: len 60, RTM_NEWADDR, flags, seq, pid
+        "30000000", "1400", "0504", "07000000", "00000000", // nlmsghdr: len 48, RTM_NEWADDR, flags, seq, pid
         "02", "18", "00", "00", "03000000", // ifaddrmsg: AF_INET, /24, flags, scope, index 3
         "0800", "0200", "0a00020f", // IFA_LOCAL
         "0800", "0100", "0a00020f", // IFA_ADDRESS

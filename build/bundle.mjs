@@ -70,5 +70,7 @@ export async function bundleHost(entry, outfile) {
     format: "cjs",
     packages: "external",
     logLevel: "warning",
+    // build/paths.mjs finds the repository without import.meta when bundled.
+    logOverride: { "empty-import-meta": "silent" },
   });
 }

@@ -45,6 +45,5 @@ export async function buildInitExecutable() {
 }
 
 if (typeof import.meta.url === "string" && import.meta.url === `file://${process.argv[1]}`) {
-  const exe = await buildInitExecutable();
-  process.stdout.write(`${exe}\n`);
+  buildInitExecutable().then((exe) => process.stdout.write(`${exe}\n`));
 }

@@ -112,7 +112,7 @@ function raceDhcp(cands: NetInterface[], carrierDeadline: number, opts: NetworkO
         iface: iface.name,
         identity: { mac, clientId: defaultClientId(mac), hostname, vendorClass: opts.vendorClass ?? "tarboot", maxMessageSize: iface.mtu },
       });
-      debug(`${iface.name}: DHCP started`);
+      info(`${iface.name}: asking for a DHCP lease (MAC ${iface.mac})`);
       client.acquire({ timeoutMs: opts.dhcpTimeoutMs, signal: ac.signal }).then(
         (lease) => {
           if (won) {

@@ -1,0 +1,235 @@
+// `tarboot mkinitramfs`: everything the init needs to boot a machine from the network, as one
+// compressed newc archive, built without root and byte-for-byte reproducible from its inputs.
+import { lstat, mkdir, readFile, readdir, readlink, stat } from "node:fs/promises";
+import { release } from "node:os";
+import { dirname, join, posix } from "node:path";
+import { BUSYBOX_PATH, appletLinks, inspectBusybox } from "./busybox";
+import { type Compression, writeCompressed } from "./compress";
+import { CA_PATH, CONF_PATH, defaultSettings, renderConf } from "./conf";
+import { type CpioEntry, mtimeFromEnv, normalizeCpioPath, planArchive, writeCpio } from "./cpio";
+import { readElfFile } from "./elf";
+import { resolveLibraries } from "./libs";
+import { loadModuleTree, moduleIndexFiles, moduleName, parseNetDrivers, selectModules } from "./modules";
+
+export interface MkinitramfsOptions {
+  /** The init executable, installed as /init. */
+  init: string;
+  /** Where to write the compressed image. */
+  output: string;
+  /** Kernel module tree to take NIC drivers from; default /lib/modules/$(uname -r); false for none. */
+  kernelModules?: string | false;
+  /** `--net-drivers`: module names, `default`, `all` (comma-separated); default `default`. */
+  netDrivers?: string;
+  /** A static busybox for the rescue shell. */
+  busybox?: string;
+  /** A CA bundle (PEM) installed as /etc/ssl/certs/tarboot-ca.pem. */
+  ca?: string;
+  /** `HOSTPATH:INITRAMFS_PATH` (a file or a directory tree). */
+  add?: readonly string[];
+  /** `KEY=VALUE` boot defaults for /etc/tarboot.conf. */
+  set?: readonly string[];
+  /** A directory with top/, premount/ and bottom/ hooks. */
+  hooks?: string;
+  /** ELF files the init loads at run time (its native addons): their libraries are included, they are not. */
+  needs?: readonly string[];
+  /** Default zstd. */
+  compress?: Compression;
+  /** mtime of every entry; default SOURCE_DATE_EPOCH or 0. */
+  mtime?: number;
+  /** Compressor threads; the output does not depend on it. */
+  threads?: number;
+}
+
+export interface InitramfsResult {
+  path: string;
+  compressedBytes: number;
+  unpackedBytes: number;
+  /** Every path in the archive, in archive order. */
+  files: string[];
+  /** Kernel release of the module tree used, if any. */
+  kernelVersion?: string;
+  /** Names of the modules included, in modules.dep order. */
+  modules: string[];
+  /** Requested drivers the kernel has built in. */
+  builtinDrivers: string[];
+  /** Libraries (and interpreters) included, initramfs paths. */
+  libraries: string[];
+}
+
+const BASE_DIRS: ReadonlyArray<[string, number]> = [
+  ["/bin", 0o755], ["/dev", 0o755], ["/etc", 0o755], ["/lib", 0o755], ["/lib64", 0o755], ["/proc", 0o755],
+  ["/root", 0o755], ["/run", 0o755], ["/sbin", 0o755], ["/sys", 0o755], ["/tmp", 0o1777], ["/usr", 0o755],
+];
+const HOOK_STAGES = ["top", "premount", "bottom"] as const;
+
+/** The entries so far, each with the option it came from, so a clash names both. */
+class EntrySet {
+  private readonly byPath = new Map<string, { entry: CpioEntry; origin: string }>();
+
+  add(entry: CpioEntry, origin: string): void {
+    const path = normalizeCpioPath(entry.path);
+    const had = this.byPath.get(path);
+    if (had) {
+      if (had.entry.type === "dir" && entry.type === "dir") return;
+      throw new Error(`/${path} would come from both ${had.origin} and ${origin}`);
+    }
+    this.byPath.set(path, { entry: { ...entry, path }, origin });
+  }
+
+  entries(): CpioEntry[] {
+    return [...this.byPath.values()].map((e) => e.entry);
+  }
+}
+
+async function hostFile(source: string, path: string, mode: number, what: string): Promise<CpioEntry> {
+  let st;
+  try {
+    st = await stat(source);
+  } catch (err) {
+    throw new Error(`${what} ${source}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`, { cause: err });
+  }
+  if (!st.isFile()) throw new Error(`${what} ${source}: not a regular file`);
+  return { type: "file", path, mode, source, size: st.size };
+}
+
+/** `HOSTPATH:INITRAMFS_PATH`; the split is at the last ':' followed by '/', so host paths may hold ':'. */
+export function parseAddSpec(spec: string): { host: string; target: string } {
+  const at = spec.lastIndexOf(":/");
+  if (at <= 0) throw new Error(`--add '${spec}': expected HOSTPATH:/PATH/IN/INITRAMFS`);
+  const target = posix.normalize(spec.slice(at + 1));
+  if (target === "/") throw new Error(`--add '${spec}': the initramfs path cannot be / itself`);
+  return { host: spec.slice(0, at), target };
+}
+
+/** A host file, symlink or directory tree at `target`, with its own permission bits. */
+async function addHostTree(set: EntrySet, host: string, target: string, origin: string): Promise<void> {
+  let st;
+  try {
+    st = await lstat(host);
+  } catch (err) {
+    throw new Error(`${origin}: ${host}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`, { cause: err });
+  }
+  const mode = st.mode & 0o7777;
+  if (st.isSymbolicLink()) set.add({ type: "symlink", path: target, target: await readlink(host) }, origin);
+  else if (st.isFile()) set.add({ type: "file", path: target, mode, source: host, size: st.size }, origin);
+  else if (st.isDirectory()) {
+    set.add({ type: "dir", path: target, mode }, origin);
+    for (const name of (await readdir(host)).sort()) await addHostTree(set, join(host, name), posix.join(target, name), origin);
+  } else throw new Error(`${origin}: ${host} is not a file, directory or symlink`);
+}
+
+async function addHooks(set: EntrySet, dir: string): Promise<void> {
+  const st = await stat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) throw new Error(`--hooks ${dir}: not a directory (expected ${dir}/top, ${dir}/premount, ${dir}/bottom)`);
+  for (const stage of HOOK_STAGES) {
+    const stageDir = join(dir, stage);
+    let names: string[];
+    try {
+      names = (await readdir(stageDir)).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw new Error(`--hooks ${stageDir}: ${(err as Error).message}`, { cause: err });
+    }
+    set.add({ type: "dir", path: `/scripts/tarboot-${stage}`, mode: 0o755 }, `--hooks ${dir}`);
+    for (const name of names) {
+      set.add(await hostFile(join(stageDir, name), `/scripts/tarboot-${stage}/${name}`, 0o755, "--hooks"), `--hooks ${dir}`);
+    }
+  }
+}
+
+async function readCa(path: string): Promise<Buffer> {
+  const data = await readFile(path).catch((err: unknown) => {
+    throw new Error(`--ca ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`, { cause: err });
+  });
+  if (!data.includes("-----BEGIN CERTIFICATE-----")) throw new Error(`--ca ${path}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`);
+  return data;
+}
+
+export function defaultModulesDir(): string {
+  return `/lib/modules/${release()}`;
+}
+
+export async function buildInitramfs(opts: MkinitramfsOptions): Promise<InitramfsResult> {
+  const set = new EntrySet();
+  for (const [path, mode] of BASE_DIRS) set.add({ type: "dir", path, mode }, "the base layout");
+  set.add({ type: "chardev", path: "/dev/console", mode: 0o600, major: 5, minor: 1 }, "the base layout");
+  set.add({ type: "chardev", path: "/dev/null", mode: 0o666, major: 1, minor: 3 }, "the base layout");
+
+  const init = await hostFile(opts.init, "/init", 0o755, "--init");
+  const initElf = readElfFile(opts.init);
+  if (!initElf) throw new Error(`--init ${opts.init}: not an ELF executable`);
+  set.add(init, `--init ${opts.init}`);
+
+  const needs = opts.needs ?? [];
+  for (const n of needs) {
+    await hostFile(n, "/", 0o644, "--needs");
+    try {
+      if (!readElfFile(n)) throw new Error("not an ELF file");
+    } catch (err) {
+      throw new Error(`--needs ${n}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const libs = resolveLibraries([opts.init, ...needs]);
+  for (const lib of libs.files) {
+    const mode = initElf.interpreter === lib.path ? 0o755 : 0o644;
+    set.add(await hostFile(lib.source, lib.path, mode, "library"), `library ${lib.source}`);
+  }
+
+  let kernelVersion: string | undefined;
+  let modules: string[] = [];
+  let builtinDrivers: string[] = [];
+  if (opts.kernelModules !== false) {
+    const dir = opts.kernelModules ?? defaultModulesDir();
+    const st = await stat(dir).catch(() => undefined);
+    if (!st?.isDirectory()) {
+      throw new Error(`--kernel-modules ${dir}: no such directory (give the module tree of the kernel you will boot, e.g. /lib/modules/VERSION, or 'none')`);
+    }
+    let tree;
+    try {
+      tree = loadModuleTree(dir);
+    } catch (err) {
+      throw new Error(`--kernel-modules ${(err as Error).message}`, { cause: err });
+    }
+    kernelVersion = tree.version;
+    const sel = selectModules(tree, parseNetDrivers(opts.netDrivers));
+    const base = `/lib/modules/${tree.version}`;
+    for (const rel of sel.modules) set.add(await hostFile(join(dir, rel), `${base}/${rel}`, 0o644, "kernel module"), `--kernel-modules ${dir}`);
+    for (const f of moduleIndexFiles(tree, sel.modules)) set.add({ type: "file", path: `${base}/${f.path}`, mode: 0o644, data: f.data }, `--kernel-modules ${dir}`);
+    modules = sel.modules.map(moduleName);
+    builtinDrivers = sel.builtin;
+  }
+
+  if (opts.busybox !== undefined) {
+    const applets = await inspectBusybox(opts.busybox);
+    set.add(await hostFile(opts.busybox, BUSYBOX_PATH, 0o755, "--busybox"), `--busybox ${opts.busybox}`);
+    for (const applet of appletLinks(applets)) set.add({ type: "symlink", path: `/bin/${applet}`, target: "busybox" }, `--busybox ${opts.busybox}`);
+  }
+
+  if (opts.ca !== undefined) set.add({ type: "file", path: CA_PATH, mode: 0o644, data: await readCa(opts.ca) }, `--ca ${opts.ca}`);
+
+  const settings = defaultSettings(opts.set ?? [], opts.ca !== undefined);
+  if (settings.length > 0) set.add({ type: "file", path: CONF_PATH, mode: 0o644, data: Buffer.from(renderConf(settings)) }, "--set");
+
+  if (opts.hooks !== undefined) await addHooks(set, opts.hooks);
+
+  for (const spec of opts.add ?? []) {
+    const { host, target } = parseAddSpec(spec);
+    await addHostTree(set, host, target, `--add ${spec}`);
+  }
+
+  const entries = set.entries();
+  const files = planArchive(entries).map((e) => `/${e.path}`);
+  await mkdir(dirname(opts.output), { recursive: true });
+  const mtime = opts.mtime ?? mtimeFromEnv(process.env);
+  const out = await writeCompressed(writeCpio(entries, { mtime }), opts.compress ?? "zstd", opts.output, { threads: opts.threads });
+  return {
+    path: out.path,
+    compressedBytes: out.compressedBytes,
+    unpackedBytes: out.unpackedBytes,
+    files,
+    kernelVersion,
+    modules,
+    builtinDrivers,
+    libraries: libs.files.map((l) => l.path),
+  };
+}

@@ -4,11 +4,11 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Lease } from "./lease";
 import { type Dnsmasq, startDnsmasq } from "../testing/net-dnsmasq";
 import type { DriverLine } from "../testing/net-driver";
-import { driverBundle, type ScriptedServer, startDriver, startScriptedServer } from "../testing/net-run";
+import { driverBundle, removeBundles, type ScriptedServer, startDriver, startScriptedServer } from "../testing/net-run";
 import { createNetnsPair, ip, type NetnsPair } from "../testing/netns";
 
 let pair: NetnsPair | undefined;
@@ -27,7 +27,10 @@ afterEach(async () => {
   pair = undefined;
 });
 
-process.once("exit", () => rmSync(tmp, { recursive: true, force: true }));
+afterAll(async () => {
+  await removeBundles();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 const SERVER = "10.77.0.1";
 const RICH_OPTIONS = [

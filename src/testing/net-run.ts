@@ -2,7 +2,7 @@
 // pinned Node 24 inside a namespace, collecting its JSON lines.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DriverLine, DriverRequest } from "./net-driver";
@@ -20,6 +20,7 @@ function bundle(entry: "net-driver" | "net-dhcp-server"): Promise<string> {
   if (b) return b;
   b = (async () => {
     mkdirSync(OUT_DIR, { recursive: true });
+    // Per process, so parallel test runs never load each other's half-written bundle.
     const outfile = join(OUT_DIR, `${entry}-${process.pid}.cjs`);
     await build({
       entryPoints: [join(ROOT, "src", "testing", `${entry}.ts`)],
@@ -35,6 +36,14 @@ function bundle(entry: "net-driver" | "net-dhcp-server"): Promise<string> {
   })();
   bundles.set(entry, b);
   return b;
+}
+
+/** Deletes this process's bundles (call from afterAll: test workers do not always see "exit"). */
+export async function removeBundles(): Promise<void> {
+  for (const [entry, b] of [...bundles]) {
+    bundles.delete(entry);
+    rmSync(await b, { force: true });
+  }
 }
 
 export function driverBundle(): Promise<string> {

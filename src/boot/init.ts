@@ -4,7 +4,7 @@ import type { BootConfig, Stage } from "../cmdline/types";
 import { BootError } from "../console/errors";
 import { configureLog, debug, info, warn } from "../console/log";
 import { loadNetworkDrivers } from "../modules/coldplug";
-import { bringUpNetwork } from "../net";
+import { type NetworkSession, bringUpNetwork } from "../net";
 import type { Lease } from "../net/lease";
 import { leaseEnv, runHooks } from "../root/hooks";
 import { mountRoot, wipeRoot } from "../root/tmpfs";
@@ -55,15 +55,17 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
     throw new BootError("cmdline", "no root=http(s)://... on the kernel command line: tarboot has nothing to boot");
   info(`booting ${cfg.layers.length} layer(s): ${cfg.layers.map((l) => l.raw).join(", ")}`);
 
-  let lease: Lease | null = null;
-  const env = (): Record<string, string> => ({ ...leaseEnv(lease, cfg), TARBOOT_ROOT: NEW_ROOT });
+  let network: NetworkSession | null = null;
+  // Read at the time of use: a NAK or an expiry during a long download can change the address.
+  const lease = (): Lease | null => network?.lease ?? null;
+  const env = (): Record<string, string> => ({ ...leaseEnv(lease(), cfg), TARBOOT_ROOT: NEW_ROOT });
 
   await runStage(timeline, "top", async () => {
     await maybeBreak(cfg, "top");
     await runHooks("top", env());
   });
 
-  const network = await runStage(timeline, "network", async () => {
+  network = await runStage(timeline, "network", async () => {
     if (cfg.ip.mode !== "off") {
       const loaded = await loadNetworkDrivers({ modulesDir: `/lib/modules/${release()}` });
       if (loaded.length === 0) debug("no network driver modules loaded (built in, or none needed)");
@@ -75,7 +77,6 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
       setHostname: true,
     });
   });
-  lease = network.lease;
 
   await runStage(timeline, "premount", async () => {
     await maybeBreak(cfg, "premount");
@@ -86,7 +87,7 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
     await maybeBreak(cfg, "mount");
     mountRoot(NEW_ROOT, cfg);
     try {
-      const layers = await unpackLayers(cfg, lease, NEW_ROOT);
+      const layers = await unpackLayers(cfg, lease(), NEW_ROOT);
       timeline.addFacts({ layers });
       return layers.reduce((a, l) => a + l.bytes, 0);
     } catch (err) {
@@ -98,7 +99,7 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
 
   await runStage(timeline, "bottom", async () => {
     await maybeBreak(cfg, "bottom");
-    writeIdentity(NEW_ROOT, lease, cfg, "/run");
+    writeIdentity(NEW_ROOT, lease(), cfg, "/run");
     await runHooks("bottom", env());
   });
 

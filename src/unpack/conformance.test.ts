@@ -1,6 +1,7 @@
 // Conformance: archives made by GNU tar and bsdtar in every format, extracted by GNU tar (the
 // reference) and by extract(), must give identical trees. Needs root.
-import { createReadStream } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { createReadStream, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareDirs } from "../testing/tartree";
@@ -55,6 +56,21 @@ describe("extract() matches GNU tar", () => {
       expect(await roundTrip(archive, name)).toEqual([]);
     });
   }
+
+  it("decodes multi-block xz (xz -T2) in parallel, and concatenated xz streams", async () => {
+    const archive = join(scratch.dir, "mb.tar");
+    createArchive("gnu", "pax", srcFull, archive);
+    const xz = compressFile(archive, "xz", ["-T2", "--block-size=65536"]);
+    expect(await roundTrip(archive, "mb-xz", xz)).toEqual([]);
+    // Two streams back to back (with stream padding between), as `cat a.xz b.xz` makes.
+    const bytes = readFileSync(archive);
+    const half = 512 * Math.floor(bytes.length / 1024);
+    const a = execFileSync("xz", ["-T2", "--block-size=20000", "-c"], { input: bytes.subarray(0, half) });
+    const b = execFileSync("xz", ["-T2", "--block-size=20000", "-c"], { input: bytes.subarray(half) });
+    const cat = join(scratch.dir, "cat.tar.xz");
+    writeFileSync(cat, Buffer.concat([a, Buffer.alloc(8), b]));
+    expect(await roundTrip(archive, "cat-xz", cat)).toEqual([]);
+  });
 
   for (const kind of ["gzip", "zstd", "xz"] as const) {
     it(`detects ${kind} by its magic bytes (no file name involved)`, async () => {

@@ -70,14 +70,15 @@ export function checksumOk(buf: Buffer, off: number): boolean {
   } catch {
     return false;
   }
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const c = i >= 148 && i < 156 ? 0x20 : buf[off + i];
-    unsigned += c;
-    signed += c >= 128 ? c - 256 : c;
-  }
-  return stored === unsigned || stored === signed;
+  // The checksum field itself counts as eight spaces.
+  let unsigned = 8 * 0x20;
+  for (let i = off; i < off + 148; i++) unsigned += buf[i];
+  for (let i = off + 156; i < off + BLOCK; i++) unsigned += buf[i];
+  if (stored === unsigned) return true;
+  // Some old tars summed signed bytes.
+  let signed = unsigned;
+  for (let i = off; i < off + BLOCK; i++) if (buf[i] >= 128 && (i - off < 148 || i - off >= 156)) signed -= 256;
+  return stored === signed;
 }
 
 export function parseHeader(buf: Buffer, off: number): RawHeader {

@@ -4,8 +4,8 @@
 import { realpathSync, statSync } from "node:fs";
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createDecoder, UnsupportedCompressionError } from "./decompress";
-import { detectCompression, SNIFF_BYTES, type Compression } from "./detect";
+import { createDecoder, DECODER_HEAD_BYTES, UnsupportedCompressionError } from "./decompress";
+import { detectCompression, type Compression } from "./detect";
 import { display, UnsafeNameError } from "./names";
 import { TarFormatError, TarReader } from "./reader";
 import { ContainmentError } from "./root";
@@ -75,7 +75,7 @@ export async function extract(input: NodeJS.ReadableStream | Readable, root: str
   };
   const src0 = input instanceof Readable ? input : new Readable().wrap(input);
   src0.on("error", witness("input"));
-  const { head, stream: src } = await peek(src0, SNIFF_BYTES).catch((e) => {
+  const { head, stream: src } = await peek(src0, DECODER_HEAD_BYTES).catch((e) => {
     throw e;
   });
   if (src !== src0) src.on("error", witness("input"));
@@ -85,7 +85,7 @@ export async function extract(input: NodeJS.ReadableStream | Readable, root: str
   let decoder: Transform | null = null;
   if (compression !== "none") {
     try {
-      decoder = createDecoder(compression);
+      decoder = createDecoder(compression, head);
     } catch (e) {
       src.destroy();
       if (e instanceof UnsupportedCompressionError) throw new ExtractError(label, e.message);

@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, writeFil
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BootError } from "../console/errors";
-import { bundleDriver, REPO } from "../testing/root-bundle";
+import { bundleDriver, REPO } from "../testing/bundle";
 import { tempDir } from "../testing/root-fixtures";
 import { mountTmpfs, unmountAll } from "../testing/root-mounts";
 import { isMountPoint } from "./mountpoint";

@@ -2,6 +2,7 @@
 // namespace, the way PID 1 does, and reports the outcome as JSON lines on stdout.
 //   argv[2]: JSON DriverRequest
 import { hostname as osHostname } from "node:os";
+import { defaultBootConfig } from "../cmdline";
 import type { BootConfig } from "../cmdline/types";
 import { configureLog } from "../console/log";
 import { bringUpNetwork, type NetworkOptions } from "../net/index";
@@ -23,28 +24,10 @@ function emit(line: DriverLine): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
-const defaults: BootConfig = {
-  layers: [],
-  mirrors: [],
-  rootSize: { kind: "percent", percent: 50 },
-  rootMode: 0o755,
-  ip: { mode: "dhcp" },
-  init: "/sbin/init",
-  initArgs: [],
-  breakAt: [],
-  panic: 30,
-  quiet: false,
-  debug: false,
-  retries: 8,
-  timeout: 30,
-  keepEtc: false,
-  netWait: 20,
-  dhcpTimeout: 60,
-};
 
 async function main(): Promise<void> {
   const req = JSON.parse(process.argv[2] ?? "{}") as DriverRequest;
-  const cfg: BootConfig = { ...defaults, ...req.cfg };
+  const cfg: BootConfig = { ...defaultBootConfig(), ...req.cfg };
   configureLog({ debug: cfg.debug });
   let session;
   try {

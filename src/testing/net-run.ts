@@ -1,57 +1,19 @@
 // Builds the network test driver with esbuild (CJS, like the init bundle) and runs it under the
 // pinned Node 24 inside a namespace, collecting its JSON lines.
-import { build } from "esbuild";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { REPO, bundleDriver, node24, removeBundles } from "./bundle";
 import type { DriverLine, DriverRequest } from "./net-driver";
 import type { ScriptedServerConfig, ServerSaw } from "./net-dhcp-server";
 import { spawnInNetns, stopProcess } from "./netns";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const OUT_DIR = join(ROOT, "build", "cache", "net-test");
+export { node24, removeBundles };
 
-const bundles = new Map<string, Promise<string>>();
-
-/** A test entry bundled once per test process; node_modules next to build/ resolves koffi. */
 function bundle(entry: "net-driver" | "net-dhcp-server"): Promise<string> {
-  let b = bundles.get(entry);
-  if (b) return b;
-  b = (async () => {
-    mkdirSync(OUT_DIR, { recursive: true });
-    // Per process, so parallel test runs never load each other's half-written bundle.
-    const outfile = join(OUT_DIR, `${entry}-${process.pid}.cjs`);
-    await build({
-      entryPoints: [join(ROOT, "src", "testing", `${entry}.ts`)],
-      bundle: true,
-      platform: "node",
-      format: "cjs",
-      target: "node24",
-      outfile,
-      external: ["koffi", "lzma-native", "undici"],
-      logLevel: "warning",
-    });
-    return outfile;
-  })();
-  bundles.set(entry, b);
-  return b;
-}
-
-/** Deletes this process's bundles (call from afterAll: test workers do not always see "exit"). */
-export async function removeBundles(): Promise<void> {
-  for (const [entry, b] of [...bundles]) {
-    bundles.delete(entry);
-    rmSync(await b, { force: true });
-  }
+  return bundleDriver(join(REPO, "src", "testing", `${entry}.ts`));
 }
 
 export function driverBundle(): Promise<string> {
   return bundle("net-driver");
-}
-
-export function node24(): string {
-  return execFileSync(process.execPath, [join(ROOT, "build", "node24.mjs")], { encoding: "utf8" }).trim();
 }
 
 export interface DriverRun {

@@ -3,29 +3,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { defaultBootConfig } from "../cmdline";
 import type { BootConfig } from "../cmdline/types";
 import type { Lease } from "../net/lease";
 
 export function bootConfig(over: Partial<BootConfig> = {}): BootConfig {
-  return {
-    layers: [],
-    mirrors: [],
-    rootSize: { kind: "percent", percent: 50 },
-    rootMode: 0o755,
-    ip: { mode: "dhcp" },
-    init: "/sbin/init",
-    initArgs: [],
-    breakAt: [],
-    panic: 30,
-    quiet: false,
-    debug: false,
-    retries: 8,
-    timeout: 30,
-    keepEtc: false,
-    netWait: 20,
-    dhcpTimeout: 60,
-    ...over,
-  };
+  return { ...defaultBootConfig(), ...over };
 }
 
 export function dhcpLease(over: Partial<Lease> = {}): Lease {

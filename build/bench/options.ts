@@ -24,6 +24,8 @@ export interface BenchOptions {
   smp: number;
   /** Bisection bounds and steps for the minimum memory. */
   bisect: { lowMiB: number; highMiB: number; maxSteps: number; granularityMiB: number };
+  /** Use build/out/init and build/out/initramfs.img as they are instead of `npm run build`. */
+  reuseBuild: boolean;
   /** Keep the work directory (consoles, roots) instead of deleting it. */
   keep: boolean;
   json?: string;
@@ -42,6 +44,7 @@ options:
   --roots LIST        boot roots: ${BOOT_ROOTS.join(",")} (default all, quick tiny)
   --formats LIST      unpack inputs: ${UNPACK_FORMATS.join(",")} (default all, quick zst)
   --memory MIB        VM memory for the timed boots (default 1024)
+  --reuse-build       boot build/out/initramfs.img as it is (default: npm run build first)
   --keep              keep the work directory with every console log
   --json FILE         where to write the raw results (default build/bench/results/bench-DATE.json)
   -h, --help          this text
@@ -74,6 +77,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
       roots: { type: "string" },
       formats: { type: "string" },
       memory: { type: "string" },
+      "reuse-build": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
       json: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -93,6 +97,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     memoryMiB: positive("memory", values.memory, 1024, 128),
     smp: 2,
     bisect: { lowMiB: 256, highMiB: 4096, maxSteps: 5, granularityMiB: 32 },
+    reuseBuild: values["reuse-build"] ?? false,
     keep: values.keep ?? false,
     json: values.json,
   };

@@ -107,6 +107,12 @@ describe("bad input", () => {
     );
   });
 
+  it("input shorter than one tar block", async () => {
+    await expect(extract(stream(Buffer.from("<html>")), root(), { label: LABEL })).rejects.toThrow(
+      `${LABEL}: not a tar archive (only 6 bytes, starts with 3c68746d6c3e)`,
+    );
+  });
+
   it("empty input", async () => {
     await expect(extract(Readable.from([]), root(), { label: LABEL })).rejects.toThrow(`${LABEL}: empty input: not a tar archive`);
   });

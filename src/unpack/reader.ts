@@ -132,8 +132,9 @@ export class TarReader {
     if (this.state === State.Data) {
       throw new TarFormatError(`unexpected end of archive in entry ${display(this.current ?? "?")} (${this.remaining} bytes of data missing)`);
     }
-    if (this.state === State.Header && this.hdrFill === 0 && this.headers === 0) {
-      throw new TarFormatError("empty archive (no tar header at all)");
+    if (this.state === State.Header && this.headers === 0) {
+      if (this.hdrFill === 0) throw new TarFormatError("empty archive (no tar header at all)");
+      throw new TarFormatError(`not a tar archive (only ${this.hdrFill} bytes, starts with ${this.hdr.toString("hex", 0, Math.min(16, this.hdrFill))})`);
     }
     const after = this.last !== null ? ` after entry ${display(this.last)}` : "";
     if (this.current !== null) throw new TarFormatError(`unexpected end of archive in entry ${display(this.current)}`);

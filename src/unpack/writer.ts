@@ -1,7 +1,8 @@
 // Writes tar members into a root the way GNU tar does as root with
 // `--xattrs --xattrs-include='*' --numeric-owner -p`: synchronous calls, few per entry
 // (open, write, fchown, fchmod, fsetxattr, futimens, close for a file), whatever is in the way
-// removed first (never written into), directory metadata applied at the end, deepest first.
+// removed first (never written into), directory metadata delayed until the archive leaves the
+// directory or ends (GNU tar's delayed_set_stat), so children never disturb it.
 import {
   closeSync,
   constants,
@@ -155,24 +156,24 @@ export class TreeWriter implements EntrySink {
   }
 
   private applyDir(meta: DirMeta): void {
-    {
-      const rel = meta.rel;
-      const p = this.dir.abs(rel);
-      const name = rel === "" ? "." : rel;
-      try {
-        lchownSync(p, meta.uid, meta.gid);
-        chmodSync(p, meta.mode);
-        for (const [xname, value] of meta.xattrs) {
-          try {
-            lsetxattr(p, xname, value);
-          } catch (e) {
-            this.stats.warnings.push(`${display(name)}: cannot set xattr ${xname}: ${(e as Error).message}`);
-          }
+    const p = this.dir.abs(meta.rel);
+    const name = meta.rel === "" ? "." : meta.rel;
+    try {
+      lchownSync(p, meta.uid, meta.gid);
+      // A real directory (checked when it was made or met); after the chown, as for files.
+      chmodSync(p, meta.mode);
+      for (const [xname, value] of meta.xattrs) {
+        try {
+          lsetxattr(p, xname, value);
+        } catch (e) {
+          const code = (e as { code?: string }).code;
+          if (code === "ENOSPC" || code === "EDQUOT") throw e;
+          this.stats.warnings.push(`${display(name)}: cannot set xattr ${xname}: ${(e as Error).message}`);
         }
-        setTimes(p, meta.mtime, null, true);
-      } catch (e) {
-        throw this.wrap(e, { name } as Entry);
       }
+      setTimes(p, meta.mtime, null, true);
+    } catch (e) {
+      throw this.wrap(e, { name } as Entry);
     }
   }
 

@@ -84,11 +84,12 @@ describe("bad input", () => {
     const bigger = makeTar([{ name: "r", data: execFileSync("head", ["-c", "400000", "/dev/urandom"]) }]);
     const xz = execFileSync("xz", ["-T2", "--block-size=65536", "-c"], { input: bigger });
     const cut = (await extract(stream(xz.subarray(0, 200_000), 5000), root(), { label: LABEL }).catch((e) => e)) as Error;
-    expect(cut.message).toBe(`${LABEL}: xz stream is truncated (unexpected end of input) in entry r`);
+    expect(cut.message).toMatch(/^layer 2\/3 http:\/\/srv\/x\.tar: xz stream is truncated \(unexpected end of input\)( in entry r)?$/);
     const bad = Buffer.from(xz);
     for (let i = 100_000; i < 100_050; i++) bad[i] ^= 0x33;
     const corrupt = (await extract(stream(bad, 5000), root(), { label: LABEL }).catch((e) => e)) as Error;
-    expect(corrupt.message).toMatch(/^layer 2\/3 http:\/\/srv\/x\.tar: corrupt xz data \(.+\) in entry r$/);
+    // The entry is named when the writer had reached it; the decoder runs ahead, so it may not have.
+    expect(corrupt.message).toMatch(/^layer 2\/3 http:\/\/srv\/x\.tar: corrupt xz data \(.+\)( in entry r)?$/);
   });
 
   it("corrupt gzip data", async () => {

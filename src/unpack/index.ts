@@ -103,15 +103,22 @@ export async function extract(input: NodeJS.ReadableStream | Readable, root: str
   });
   const writer = new TreeWriter(rootReal);
   const reader = new TarReader(writer);
+  // The writing happens in a later turn of the event loop, not inside the decoder's callback:
+  // zlib only queues its next slice of work on the thread pool once that callback returns, so
+  // processing the chunk there would make decoding and writing take turns instead of overlapping.
   const sink = new Writable({
-    highWaterMark: 256 * 1024,
+    highWaterMark: 1024 * 1024,
     write(chunk: Buffer, _enc, cb) {
-      try {
-        reader.push(chunk);
-      } catch (e) {
-        return cb(e as Error);
-      }
-      cb();
+      setImmediate(() => {
+        // The pipeline failed meanwhile (the source was destroyed): write nothing more.
+        if (sink.destroyed) return cb();
+        try {
+          reader.push(chunk);
+        } catch (e) {
+          return cb(e as Error);
+        }
+        cb();
+      });
     },
     final(cb) {
       try {

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { COMPRESSIONS, type Compression, writeCompressed } from "./compress";
+import { constants, zstdCompressSync, zstdDecompressSync } from "node:zlib";
+import { COMPRESSIONS, type Compression, writeCompressed, zstdInWorker } from "./compress";
 
 const tmp = mkdtempSync(join(tmpdir(), "tarboot-compress-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -46,6 +47,18 @@ describe.each(COMPRESSIONS)("%s", (kind) => {
     await writeCompressed(chunks(input, 1 << 20), kind, a, { threads: 1 });
     await writeCompressed(chunks(input, 65_536 + 7), kind, b, { threads: 2 });
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+  });
+});
+
+describe("zstd on a worker thread", () => {
+  it("compresses inputs larger than a job with several workers (where Node's async zstd returns nothing)", async () => {
+    const big = Buffer.concat(Array.from({ length: 25 }, () => input));
+    const params = { [constants.ZSTD_c_compressionLevel]: 3, [constants.ZSTD_c_nbWorkers]: 2 };
+    const expected = zstdCompressSync(big, { params: { ...params, [constants.ZSTD_c_nbWorkers]: 1 } });
+    const out = await zstdInWorker(Buffer.from(big), params);
+    expect(out.length).toBeGreaterThan(0);
+    expect(out.equals(expected)).toBe(true);
+    expect(zstdDecompressSync(out).equals(big)).toBe(true);
   });
 });
 

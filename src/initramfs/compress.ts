@@ -3,15 +3,23 @@
 //
 // - zstd: node:zlib at level 19 with the multithreaded encoder, whose output does not depend on
 //   the number of workers (only on the parameters); window 8 MiB, so early boot allocates little.
+//   Node's streaming zstd cannot be used: with workers it fails ("stream.push() after EOF",
+//   nodejs/node#59899: a worker holding input back reads as end of stream), and end() with writes
+//   still queued appends an empty frame (nodejs/node#66078), which would make the bytes depend on
+//   timing. The one-call async zstdCompress() is no way out either: with workers it returns an
+//   empty buffer for large inputs (seen on Node 24.21). zstdCompressSync() is correct, so the
+//   archive is compressed in one synchronous call on a worker thread, keeping the caller's event
+//   loop free; single-threaded streaming would take twice as long or more for ~140 MB.
 // - xz: liblzma through lzma-native with --check=crc32 (the kernel's xz decoder rejects CRC64 and
 //   SHA-256 streams) and the multithreaded encoder with a fixed block size.
 // - gzip: node:zlib level 9; Node's gzip header carries no name and mtime 0.
 import { createWriteStream } from "node:fs";
-import { rename, rm, stat } from "node:fs/promises";
+import { rename, rm, stat, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Readable, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { constants, createGzip, createZstdCompress } from "node:zlib";
+import { Worker } from "node:worker_threads";
+import { constants, createGzip } from "node:zlib";
 import { CHECK_CRC32, createCompressor as createXzCompressor } from "lzma-native";
 
 export type Compression = "zstd" | "xz" | "gzip";
@@ -31,23 +39,55 @@ export interface CompressorOptions {
   threads?: number;
 }
 
-export function createCompressor(kind: Compression, opts: CompressorOptions = {}): Transform {
-  const threads = Math.max(1, opts.threads ?? Math.min(availableParallelism(), 8));
+function threadCount(opts: CompressorOptions): number {
+  return Math.max(1, opts.threads ?? Math.min(availableParallelism(), 8));
+}
+
+export function zstdParams(opts: CompressorOptions = {}): Record<number, number> {
+  return {
+    [constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL,
+    [constants.ZSTD_c_checksumFlag]: 1,
+    // Any nbWorkers >= 1 gives the same bytes; 0 (single-threaded) would give others.
+    [constants.ZSTD_c_nbWorkers]: threadCount(opts),
+  };
+}
+
+/** A streaming compressor for xz and gzip (zstd is one call, see above). */
+export function createCompressor(kind: "xz" | "gzip", opts: CompressorOptions = {}): Transform {
+  const threads = threadCount(opts);
   switch (kind) {
-    case "zstd":
-      return createZstdCompress({
-        params: {
-          [constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL,
-          [constants.ZSTD_c_checksumFlag]: 1,
-          // Any nbWorkers >= 1 gives the same bytes; 0 (single-threaded) would give others.
-          [constants.ZSTD_c_nbWorkers]: threads,
-        },
-      });
     case "xz":
       return createXzCompressor({ preset: XZ_PRESET, check: CHECK_CRC32, threads, blockSize: XZ_BLOCK_SIZE });
     case "gzip":
       return createGzip({ level: 9 });
   }
+}
+
+// Plain CommonJS evaluated by the worker, so it survives bundling unchanged.
+const ZSTD_WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { zstdCompressSync } = require("node:zlib");
+const out = zstdCompressSync(new Uint8Array(workerData.input), { params: workerData.params });
+const result = out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+parentPort.postMessage(result, [result]);
+`;
+
+/** zstdCompressSync on a worker thread; the input's memory moves to the worker rather than being copied. */
+export function zstdInWorker(input: Buffer, params: Record<number, number>): Promise<Buffer> {
+  const own = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength && input.buffer instanceof ArrayBuffer;
+  const data = own ? (input.buffer as ArrayBuffer) : input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength);
+  return new Promise((resolve, reject) => {
+    let result: Buffer | undefined;
+    const worker = new Worker(ZSTD_WORKER_SOURCE, { eval: true, workerData: { input: data, params }, transferList: [data as ArrayBuffer] });
+    worker.once("message", (ab: ArrayBuffer) => {
+      result = Buffer.from(ab);
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => {
+      if (result) resolve(result);
+      else reject(new Error(`zstd compression worker exited with code ${code} and no result`));
+    });
+  });
 }
 
 export interface CompressedFile {
@@ -70,7 +110,15 @@ export async function writeCompressed(source: AsyncIterable<Uint8Array>, kind: C
   }
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    await pipeline(Readable.from(counted(), { objectMode: false }), createCompressor(kind, opts), createWriteStream(tmp, { mode: 0o644 }));
+    if (kind === "zstd") {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of counted()) chunks.push(chunk);
+      const input = Buffer.concat(chunks, unpackedBytes);
+      chunks.length = 0;
+      await writeFile(tmp, await zstdInWorker(input, zstdParams(opts)), { mode: 0o644 });
+    } else {
+      await pipeline(Readable.from(counted(), { objectMode: false }), createCompressor(kind, opts), createWriteStream(tmp, { mode: 0o644 }));
+    }
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   const demoDir = join(OUT, "demo");
   mkdirSync(demoDir, { recursive: true });
   process.stderr.write("demo: building the init, the initramfs and fetching a Debian kernel (first run takes a few minutes)\n");
-  const built = await buildAll({ reuseInit: existsSync(join(OUT, "init")) && process.env.TARBOOT_REBUILD !== "1" });
+  const built = await buildAll();
   const vmlinux = join(demoDir, `vmlinux-${built.kernel.version}`);
   if (!existsSync(vmlinux)) await extractVmlinux(built.kernel.vmlinuz, vmlinux);
   makeRootTarball(join(demoDir, "sample.tar.zst"), { busybox: true, files: { "sbin/init": { content: DEMO_INIT, mode: 0o755 } } });

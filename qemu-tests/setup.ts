@@ -10,7 +10,7 @@ export default async function setup(): Promise<void> {
   ensureTools(DEMO_TOOLS);
   mkdirSync(QEMU_OUT, { recursive: true });
   const withShell = await buildAll({ output: join(QEMU_OUT, "initramfs.img") });
-  const noShell = await buildAll({ output: join(QEMU_OUT, "initramfs-noshell.img"), busybox: false, reuseInit: true });
+  const noShell = await buildAll({ output: join(QEMU_OUT, "initramfs-noshell.img"), busybox: false });
   const vmlinux = await extractVmlinux(withShell.kernel.vmlinuz, join(QEMU_OUT, `vmlinux-${withShell.kernel.version}`));
   const art: Artifacts = {
     bzImage: withShell.kernel.vmlinuz,

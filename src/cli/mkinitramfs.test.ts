@@ -21,16 +21,19 @@ describe("mkinitramfs options", () => {
   it("defaults and repeatable options", () => {
     expect(optionsFromArgv([])).toEqual({
       init: DEFAULT_INIT, output: DEFAULT_OUTPUT, kernelModules: undefined, netDrivers: undefined, busybox: undefined, ca: undefined,
-      add: [], set: [], hooks: undefined, needs: [], compress: "zstd",
+      add: [], set: [], hooks: undefined, needs: [], compress: "zstd", level: undefined,
     });
     const o = optionsFromArgv(["--init", "/x/init", "-o", "/x/img", "--kernel-modules", "none", "--set", "a=1", "--set", "b=2 3",
-      "--needs", "/a.node", "--needs", "/b.node", "--add", "/h:/i", "--compress", "xz", "--net-drivers", "default,cxgb4"]);
-    expect(o).toMatchObject({ init: "/x/init", output: "/x/img", kernelModules: false, set: ["a=1", "b=2 3"], needs: ["/a.node", "/b.node"], add: ["/h:/i"], compress: "xz", netDrivers: "default,cxgb4" });
+      "--needs", "/a.node", "--needs", "/b.node", "--add", "/h:/i", "--compress", "xz", "--level", "9", "--net-drivers", "default,cxgb4"]);
+    expect(o).toMatchObject({ init: "/x/init", output: "/x/img", kernelModules: false, set: ["a=1", "b=2 3"], needs: ["/a.node", "/b.node"], add: ["/h:/i"], compress: "xz", level: 9, netDrivers: "default,cxgb4" });
     expect(optionsFromArgv(["--help"])).toEqual({ help: true });
   });
 
   it("rejects bad options before any work", () => {
     expect(() => optionsFromArgv(["--compress", "lz4"])).toThrow(/--compress lz4: expected one of zstd, xz, gzip/);
+    expect(() => optionsFromArgv(["--level", "20"])).toThrow(/--level compression level 20 for zstd: expected 1\.\.19/);
+    expect(() => optionsFromArgv(["--compress", "gzip", "--level", "0"])).toThrow(/level 0 for gzip: expected 1\.\.9/);
+    expect(() => optionsFromArgv(["--level", "high"])).toThrow(/--level high: expected a whole number/);
     expect(() => optionsFromArgv(["--set", "quiet"])).toThrow(/--set 'quiet': expected KEY=VALUE/);
     expect(() => optionsFromArgv(["--add", "nocolon"])).toThrow(/--add 'nocolon'/);
     expect(() => optionsFromArgv(["--net-drivers", "a/b"])).toThrow(/'a\/b' is not a module name/);

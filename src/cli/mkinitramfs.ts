@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { describeError } from "../console/errors";
 import { formatBytes } from "../console/units";
-import { COMPRESSIONS, isCompression } from "../initramfs/compress";
+import { COMPRESSIONS, checkLevel, isCompression } from "../initramfs/compress";
 import { parseSetting } from "../initramfs/conf";
 import { type MkinitramfsOptions, buildInitramfs, defaultModulesDir, parseAddSpec } from "../initramfs/build";
 import { parseNetDrivers } from "../initramfs/modules";
@@ -33,6 +33,8 @@ options:
   --hooks DIR             site hooks from DIR/top, DIR/premount, DIR/bottom
   --needs FILE            an ELF file the init loads at run time: include its libraries (repeatable)
   --compress KIND         ${COMPRESSIONS.join(", ")} (default zstd)
+  --level N               compression level: zstd 1-19 (default 19), xz 0-9 (6), gzip 1-9 (9);
+                          lower builds faster and bigger
   -h, --help              this text
 `;
 
@@ -58,12 +60,23 @@ export function optionsFromArgv(argv: string[]): MkinitramfsOptions | { help: tr
       hooks: { type: "string" },
       needs: { type: "string", multiple: true, default: [] },
       compress: { type: "string", default: "zstd" },
+      level: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return { help: true };
   if (positionals.length > 0) throw new Error(`unexpected argument '${positionals[0]}' (options only)`);
   if (!isCompression(values.compress)) throw new Error(`--compress ${values.compress}: expected one of ${COMPRESSIONS.join(", ")}`);
+  let level: number | undefined;
+  if (values.level !== undefined) {
+    if (!/^\d+$/.test(values.level)) throw new Error(`--level ${values.level}: expected a whole number`);
+    level = Number(values.level);
+    try {
+      checkLevel(values.compress, level);
+    } catch (err) {
+      throw new Error(`--level ${(err as Error).message}`);
+    }
+  }
   for (const s of values.set) parseSetting(s);
   for (const a of values.add) parseAddSpec(a);
   parseNetDrivers(values["net-drivers"]);
@@ -80,6 +93,7 @@ export function optionsFromArgv(argv: string[]): MkinitramfsOptions | { help: tr
     hooks: values.hooks,
     needs: values.needs,
     compress: values.compress,
+    level,
   };
 }
 

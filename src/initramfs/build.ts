@@ -4,7 +4,7 @@ import { lstat, mkdir, readFile, readdir, readlink, stat } from "node:fs/promise
 import { release } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { BUSYBOX_PATH, appletLinks, inspectBusybox } from "./busybox";
-import { type Compression, writeCompressed } from "./compress";
+import { type Compression, checkLevel, writeCompressed } from "./compress";
 import { CA_PATH, CONF_PATH, defaultSettings, renderConf } from "./conf";
 import { type CpioEntry, mtimeFromEnv, normalizeCpioPath, planArchive, writeCpio } from "./cpio";
 import { readElfFile } from "./elf";
@@ -36,6 +36,8 @@ export interface MkinitramfsOptions {
   compress?: Compression;
   /** mtime of every entry; default SOURCE_DATE_EPOCH or 0. */
   mtime?: number;
+  /** Compression level (see compress.ts LEVELS); default the strongest the kernel copes with well. */
+  level?: number;
   /** Compressor threads; the output does not depend on it. */
   threads?: number;
 }
@@ -150,6 +152,7 @@ export function defaultModulesDir(): string {
 }
 
 export async function buildInitramfs(opts: MkinitramfsOptions): Promise<InitramfsResult> {
+  checkLevel(opts.compress ?? "zstd", opts.level);
   const set = new EntrySet();
   for (const [path, mode] of BASE_DIRS) set.add({ type: "dir", path, mode }, "the base layout");
   set.add({ type: "chardev", path: "/dev/console", mode: 0o600, major: 5, minor: 1 }, "the base layout");
@@ -221,7 +224,7 @@ export async function buildInitramfs(opts: MkinitramfsOptions): Promise<Initramf
   const files = planArchive(entries).map((e) => `/${e.path}`);
   await mkdir(dirname(opts.output), { recursive: true });
   const mtime = opts.mtime ?? mtimeFromEnv(process.env);
-  const out = await writeCompressed(writeCpio(entries, { mtime }), opts.compress ?? "zstd", opts.output, { threads: opts.threads });
+  const out = await writeCompressed(writeCpio(entries, { mtime }), opts.compress ?? "zstd", opts.output, { threads: opts.threads, level: opts.level });
   return {
     path: out.path,
     compressedBytes: out.compressedBytes,

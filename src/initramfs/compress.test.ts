@@ -41,6 +41,15 @@ describe.each(COMPRESSIONS)("%s", (kind) => {
     expect(execFileSync(cmd, [...args, out], { maxBuffer: 64 << 20 }).equals(input)).toBe(true);
   });
 
+  it("takes a level: lower is bigger; out of range is refused", async () => {
+    const low = await writeCompressed(chunks(input, 1 << 20), kind, join(tmp, `l.${kind}`), { level: 1 });
+    const high = await writeCompressed(chunks(input, 1 << 20), kind, join(tmp, `h.${kind}`));
+    expect(low.compressedBytes).toBeGreaterThan(high.compressedBytes);
+    const [cmd, ...args] = DECOMPRESS[kind];
+    expect(execFileSync(cmd, [...args, low.path], { maxBuffer: 64 << 20 }).equals(input)).toBe(true);
+    await expect(writeCompressed(chunks(input, 1 << 20), kind, join(tmp, `x.${kind}`), { level: 22 })).rejects.toThrow(new RegExp(`compression level 22 for ${kind}: expected`));
+  });
+
   it("is deterministic: same bytes whatever the chunking and thread count", async () => {
     const a = join(tmp, `b1.${kind}`);
     const b = join(tmp, `b2.${kind}`);

@@ -25,8 +25,6 @@ import { CHECK_CRC32, createCompressor as createXzCompressor } from "lzma-native
 export type Compression = "zstd" | "xz" | "gzip";
 export const COMPRESSIONS: readonly Compression[] = ["zstd", "xz", "gzip"];
 
-export const ZSTD_LEVEL = 19;
-export const XZ_PRESET = 6;
 /** The xz MT encoder's default for preset 6 (3 x 8 MiB dictionary), fixed so the output never varies. */
 export const XZ_BLOCK_SIZE = 24 << 20;
 
@@ -37,6 +35,25 @@ export function isCompression(value: string): value is Compression {
 export interface CompressorOptions {
   /** Encoder threads, default one per CPU (at most 8); the output is the same for any count. */
   threads?: number;
+  /** zstd 1..19 (default 19), xz 0..9 (default 6), gzip 1..9 (default 9): lower is faster and bigger. */
+  level?: number;
+}
+
+/**
+ * The levels each format allows. zstd stops at 19: --ultra levels use windows up to 128 MiB,
+ * which the kernel would have to allocate while unpacking.
+ */
+export const LEVELS: Record<Compression, { min: number; max: number; default: number }> = {
+  zstd: { min: 1, max: 19, default: 19 },
+  xz: { min: 0, max: 9, default: 6 },
+  gzip: { min: 1, max: 9, default: 9 },
+};
+
+export function checkLevel(kind: Compression, level: number | undefined): number {
+  const l = LEVELS[kind];
+  if (level === undefined) return l.default;
+  if (!Number.isInteger(level) || level < l.min || level > l.max) throw new Error(`compression level ${level} for ${kind}: expected ${l.min}..${l.max}`);
+  return level;
 }
 
 function threadCount(opts: CompressorOptions): number {
@@ -45,7 +62,7 @@ function threadCount(opts: CompressorOptions): number {
 
 export function zstdParams(opts: CompressorOptions = {}): Record<number, number> {
   return {
-    [constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL,
+    [constants.ZSTD_c_compressionLevel]: checkLevel("zstd", opts.level),
     [constants.ZSTD_c_checksumFlag]: 1,
     // Any nbWorkers >= 1 gives the same bytes; 0 (single-threaded) would give others.
     [constants.ZSTD_c_nbWorkers]: threadCount(opts),
@@ -57,9 +74,9 @@ export function createCompressor(kind: "xz" | "gzip", opts: CompressorOptions = 
   const threads = threadCount(opts);
   switch (kind) {
     case "xz":
-      return createXzCompressor({ preset: XZ_PRESET, check: CHECK_CRC32, threads, blockSize: XZ_BLOCK_SIZE });
+      return createXzCompressor({ preset: checkLevel("xz", opts.level), check: CHECK_CRC32, threads, blockSize: XZ_BLOCK_SIZE });
     case "gzip":
-      return createGzip({ level: 9 });
+      return createGzip({ level: checkLevel("gzip", opts.level) });
   }
 }
 
@@ -101,6 +118,7 @@ export interface CompressedFile {
  * failed build never leaves a truncated image where a boot loader would pick it up.
  */
 export async function writeCompressed(source: AsyncIterable<Uint8Array>, kind: Compression, path: string, opts: CompressorOptions = {}): Promise<CompressedFile> {
+  checkLevel(kind, opts.level);
   let unpackedBytes = 0;
   async function* counted(): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) {

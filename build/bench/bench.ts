@@ -54,21 +54,22 @@ function toolVersions(): Record<string, string> {
 
 /** `npm run build` in a child process (build/build.ts starts a build when bundled into any script). */
 async function buildImages(opts: BenchOptions, needImage: boolean, log: (l: string) => void): Promise<{ init: string; initramfs: string }> {
-  const existing = { init: join(OUT, "init"), initramfs: join(OUT, "initramfs.img") };
-  if (opts.reuseBuild) {
-    for (const f of needImage ? [existing.init, existing.initramfs] : [existing.init]) {
-      if (!existsSync(f)) throw new Error(`--reuse-build: ${f} does not exist; run npm run build`);
+  let images = { init: join(OUT, "init"), initramfs: join(OUT, "initramfs.img") };
+  if (!opts.reuseBuild) {
+    log("building the init and its initramfs (npm run build)");
+    const r = await runTimed(process.execPath, [join(ROOT, "build/run-ts.mjs"), join(ROOT, "build/build.ts")], { timeoutMs: 1_800_000 });
+    const init = /^init: (.+)$/m.exec(r.stdout)?.[1];
+    const initramfs = /^initramfs: (.+)$/m.exec(r.stdout)?.[1];
+    if (r.code !== 0 || !init || !initramfs) {
+      throw new Error(`npm run build failed (${r.timedOut ? "timed out" : `exit ${r.code}`}): ${(r.stderr + r.stdout).trim().slice(-1500)}`);
     }
-    return existing;
+    images = { init, initramfs };
   }
-  log("building the init and its initramfs (npm run build)");
-  const r = await runTimed(process.execPath, [join(ROOT, "build/run-ts.mjs"), join(ROOT, "build/build.ts")], { timeoutMs: 1_800_000 });
-  const init = /^init: (.+)$/m.exec(r.stdout)?.[1];
-  const initramfs = /^initramfs: (.+)$/m.exec(r.stdout)?.[1];
-  if (r.code !== 0 || !init || !initramfs) {
-    throw new Error(`npm run build failed (${r.timedOut ? "timed out" : `exit ${r.code}`}): ${(r.stderr + r.stdout).trim().slice(-1500)}`);
+  if (opts.initramfs) images.initramfs = opts.initramfs;
+  for (const f of needImage ? [images.init, images.initramfs] : [images.init]) {
+    if (!existsSync(f)) throw new Error(`${f} does not exist; run npm run build (or leave out --reuse-build)`);
   }
-  return { init, initramfs };
+  return images;
 }
 
 function stamp(d: Date): string {

@@ -39,6 +39,8 @@ export interface BootRun {
   memoryMiB: number;
   /** Host seconds from starting QEMU to the marker line on the console; null if it never came. */
   seconds: number | null;
+  /** Host seconds QEMU ran in all (to the marker plus the kill, or to its failure). */
+  qemuSeconds: number;
   /** Guest uptime when the root's init ran. */
   guestUptime?: number;
   /** Guest uptime when the kernel ran /init (the initramfs unpacked). */
@@ -108,6 +110,7 @@ export async function bootOnce(
     root: root.name,
     memoryMiB,
     seconds: marker && markerAt !== null ? (markerAt - started) / 1000 : null,
+    qemuSeconds: r.seconds,
     guestUptime: marker?.uptime,
     kernelHandover: kernelHandover(r.console) ?? undefined,
     memAvailableKiB: marker?.memAvailableKiB,
@@ -134,11 +137,11 @@ export function bootTimeoutMs(root: BootRoot): number {
   return (120 + root.bytes / 1048576) * 2 * 1000;
 }
 
-export async function benchBoots(setup: BootSetup, server: FileServer, roots: BootRoot[], runs: number, memoryMiB: number): Promise<BootCase[]> {
+export async function benchBoots(setup: BootSetup, server: FileServer, roots: BootRoot[], runsPerRoot: Record<BootRootName, number>, memoryMiB: number): Promise<BootCase[]> {
   const cases: BootCase[] = [];
   for (const root of roots) {
     const c: BootCase = { root: root.name, rootBytes: root.bytes, description: root.description, memoryMiB, runs: [], median: { baseline: null, tarboot: null }, ratio: null };
-    for (let i = 0; i < runs; i++) {
+    for (let i = 0; i < runsPerRoot[root.name]; i++) {
       const order: BootContender[] = i % 2 === 0 ? ["baseline", "tarboot"] : ["tarboot", "baseline"];
       for (const who of order) {
         const run = await bootOnce(setup, server, who, root, memoryMiB, bootTimeoutMs(root));

@@ -16,8 +16,8 @@ export interface BenchOptions {
   sections: Section[];
   /** Host unpack runs per contender and input (the median is reported). */
   runs: number;
-  /** Boots per contender and root. */
-  bootRuns: number;
+  /** Boots per contender for each root. */
+  bootRuns: Record<BootRootName, number>;
   formats: UnpackFormat[];
   roots: BootRootName[];
   memoryMiB: number;
@@ -26,6 +26,8 @@ export interface BenchOptions {
   bisect: { lowMiB: number; highMiB: number; maxSteps: number; granularityMiB: number };
   /** Use build/out/init and build/out/initramfs.img as they are instead of `npm run build`. */
   reuseBuild: boolean;
+  /** Boot this tarboot image instead of build/out/initramfs.img. */
+  initramfs?: string;
   /** Keep the work directory (consoles, roots) instead of deleting it. */
   keep: boolean;
   json?: string;
@@ -40,11 +42,14 @@ options:
   --quick             tiny root, zstd only, one run each, no memory bisection (a few minutes)
   --only LIST         sections to run, comma-separated: ${SECTIONS.join(",")} (default all)
   --runs N            host unpack runs per tool and input (default 3, quick 1)
-  --boot-runs N       boots per contender and root (default 2, quick 1)
+  --boot-runs N       boots per contender and root (default 2 for the roots with a target,
+                      tiny and 200M, and 1 for 50M and debian; quick 1)
   --roots LIST        boot roots: ${BOOT_ROOTS.join(",")} (default all, quick tiny)
   --formats LIST      unpack inputs: ${UNPACK_FORMATS.join(",")} (default all, quick zst)
   --memory MIB        VM memory for the timed boots (default 1024)
-  --reuse-build       boot build/out/initramfs.img as it is (default: npm run build first)
+  --reuse-build       use build/out/init and build/out/initramfs.img as they are
+                      (default: npm run build first)
+  --initramfs FILE    boot this tarboot image instead (e.g. from tarboot mkinitramfs)
   --keep              keep the work directory with every console log
   --json FILE         where to write the raw results (default build/bench/results/bench-DATE.json)
   -h, --help          this text
@@ -64,6 +69,15 @@ function positive(flag: string, raw: string | undefined, fallback: number, min =
   return n;
 }
 
+/** Roots with a target get a median of two by default; the others are context, one boot each. */
+function bootRuns(raw: string | undefined, quick: boolean): Record<BootRootName, number> {
+  if (raw !== undefined) {
+    const n = positive("boot-runs", raw, 1);
+    return { tiny: n, "50M": n, "200M": n, debian: n };
+  }
+  return quick ? { tiny: 1, "50M": 1, "200M": 1, debian: 1 } : { tiny: 2, "50M": 1, "200M": 2, debian: 1 };
+}
+
 /** The options, or "help"; throws an Error naming the flag on bad input. */
 export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
   const { values } = parseArgs({
@@ -78,6 +92,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
       formats: { type: "string" },
       memory: { type: "string" },
       "reuse-build": { type: "boolean", default: false },
+      initramfs: { type: "string" },
       keep: { type: "boolean", default: false },
       json: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -91,13 +106,14 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     quick,
     sections,
     runs: positive("runs", values.runs, quick ? 1 : 3),
-    bootRuns: positive("boot-runs", values["boot-runs"], quick ? 1 : 2),
+    bootRuns: bootRuns(values["boot-runs"], quick),
     formats,
     roots: values.roots ? list("roots", values.roots, BOOT_ROOTS) : quick ? (["tiny"] as BootRootName[]) : [...BOOT_ROOTS],
     memoryMiB: positive("memory", values.memory, 1024, 128),
     smp: 2,
     bisect: { lowMiB: 256, highMiB: 4096, maxSteps: 5, granularityMiB: 32 },
     reuseBuild: values["reuse-build"] ?? false,
+    initramfs: values.initramfs,
     keep: values.keep ?? false,
     json: values.json,
   };

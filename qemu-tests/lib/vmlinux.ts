@@ -17,18 +17,20 @@ export function locatePayload(bz: Buffer): Payload {
   return { offset: protectedModeStart + bz.readUInt32LE(0x248), length: bz.readUInt32LE(0x24c) };
 }
 
+// xz and zstd payloads are built "_with_size": the kernel's 4-byte length follows the stream.
+const SIZE_APPEND = 4;
+
 function decompress(payload: Buffer): Promise<Buffer> {
   if (payload[0] === 0x1f && payload[1] === 0x8b) return Promise.resolve(gunzipSync(payload));
-  if (payload.readUInt32LE(0) === 0xfd2fb528) return Promise.resolve(zstdDecompressSync(payload));
+  if (payload.readUInt32LE(0) === 0xfd2fb528) return Promise.resolve(zstdDecompressSync(payload.subarray(0, -SIZE_APPEND)));
   if (payload.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) {
-    // The payload ends with the kernel's 4-byte size after the xz stream; a single-stream decoder stops before it.
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       const dec = lzma.createDecompressor();
       dec.on("data", (c: Buffer) => chunks.push(c));
       dec.on("end", () => resolve(Buffer.concat(chunks)));
       dec.on("error", reject);
-      dec.end(payload);
+      dec.end(payload.subarray(0, -SIZE_APPEND));
     });
   }
   throw new Error(`unknown kernel compression (magic ${payload.subarray(0, 4).toString("hex")})`);

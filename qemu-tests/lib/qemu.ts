@@ -8,7 +8,7 @@ export interface BootOptions {
   kernel?: string;
   initrd?: string;
   append?: string;
-  /** Resolve when a console line matches; the VM is then killed unless `waitForExit`. */
+  /** Resolve when complete console lines match; the VM is then killed unless `waitForExit`. */
   until: RegExp;
   timeoutMs: number;
   memoryMiB?: number;
@@ -81,7 +81,8 @@ export function bootQemu(o: BootOptions): Promise<BootResult> {
       text += chunk;
       o.onOutput?.(chunk);
       if (!matched) {
-        matched = text.match(o.until);
+        // Only whole lines: a console line can arrive split across chunks.
+        matched = text.slice(0, text.lastIndexOf("\n") + 1).match(o.until);
         if (matched && !o.waitForExit) child.kill("SIGKILL");
       }
     });

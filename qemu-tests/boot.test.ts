@@ -32,12 +32,14 @@ afterAll(async () => {
 });
 
 describe("boot from HTTP root layers", () => {
-  it("unpacks base, extra and %hostname in order and runs the root's init as PID 1", async () => {
+  it("unpacks base, extra and %hostname in order, stops at break=bottom, and runs the root's init as PID 1", async () => {
     const base = `http://10.0.2.2:${server.port}`;
     const r = await bootQemu({
       kernel: art.vmlinux,
       initrd: art.initramfs,
-      append: baseAppend(`root=${base}/base.tar.zst,${base}/extra.tar.gz,${base}/%hostname.tar.xz`),
+      append: baseAppend(`root=${base}/base.tar.zst,${base}/extra.tar.gz,${base}/%hostname.tar.xz break=bottom`),
+      // The rescue shell at break=bottom sees the unpacked root in /root; leaving it goes on with the boot.
+      input: [{ after: /break=bottom: rescue shell/, send: "echo SHELL-SAW-$(cat /root/etc/who); exit\n" }],
       hostname: "node7",
       domain: "cluster.test",
       until: /TARBOOT-BOOTED .*/,
@@ -53,6 +55,7 @@ describe("boot from HTTP root layers", () => {
     expect(Number(line.match(/freed=(\d+)/)?.[1])).toBeGreaterThan(100 * 1024 * 1024);
     expect(server.requests).toEqual(["GET /base.tar.zst 200", "GET /extra.tar.gz 200", "GET /node7.tar.xz 200"]);
     expect(r.console).toContain("eth0: 10.0.2.15/24 via 10.0.2.2");
+    expect(r.console).toContain("SHELL-SAW-node7");
     expect(r.console).not.toMatch(/Kernel panic/);
   });
 });

@@ -21,6 +21,8 @@ export interface BootOptions {
   extraArgs?: string[];
   /** Keep going after `until` matched, until QEMU exits (poweroff) or the timeout. */
   waitForExit?: boolean;
+  /** Typed on the serial console once complete console lines match `after`, each at most once, in order. */
+  input?: { after: RegExp; send: string }[];
   /** Where the console goes as it arrives (the demo streams it to the terminal). */
   onOutput?: (chunk: string) => void;
   logFile?: string;
@@ -67,7 +69,8 @@ export function qemuArgs(o: BootOptions): string[] {
 export function bootQemu(o: BootOptions): Promise<BootResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn("qemu-system-x86_64", qemuArgs(o), { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("qemu-system-x86_64", qemuArgs(o), { stdio: [o.input?.length ? "pipe" : "ignore", "pipe", "pipe"] });
+    const pending = [...(o.input ?? [])];
     let text = "";
     let matched: RegExpMatchArray | null = null;
     let timedOut = false;
@@ -76,18 +79,20 @@ export function bootQemu(o: BootOptions): Promise<BootResult> {
       timedOut = true;
       child.kill("SIGKILL");
     }, o.timeoutMs);
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (chunk: string) => {
       text += chunk;
       o.onOutput?.(chunk);
+      // Only whole lines: a console line can arrive split across chunks.
+      const lines = text.slice(0, text.lastIndexOf("\n") + 1);
+      while (pending.length > 0 && pending[0].after.test(lines)) child.stdin?.write(pending.shift()!.send);
       if (!matched) {
-        // Only whole lines: a console line can arrive split across chunks.
-        matched = text.slice(0, text.lastIndexOf("\n") + 1).match(o.until);
+        matched = lines.match(o.until);
         if (matched && !o.waitForExit) child.kill("SIGKILL");
       }
     });
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (c: string) => (stderr += c));
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (c: string) => (stderr += c));
     child.on("error", (e) => {
       clearTimeout(timer);
       reject(new Error(`cannot start qemu-system-x86_64: ${e.message}`));

@@ -1,8 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ensureDebianKernel, imagePackageFromDepends } from "./debian-kernel";
+import { ensureDebianKernel, imagePackageFromDepends, withLock } from "./debian-kernel";
 
 const KERNEL_CACHE = fileURLToPath(new URL("../../build/cache/kernel", import.meta.url));
 
@@ -21,5 +23,28 @@ describe("Debian kernel cache", () => {
     expect(readFileSync(join(a.modulesDir, "modules.dep"), "utf8")).toMatch(/^kernel\/drivers\/net\/virtio_net\.ko(\.[a-z]+)?:/m);
     const again = await ensureDebianKernel(KERNEL_CACHE);
     expect(again).toEqual(a);
+  });
+
+  it("the cache lock serializes callers and takes over a dead holder's lock", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tarboot-lock-"));
+    try {
+      const lock = join(dir, "k.lock");
+      const events: string[] = [];
+      const job = (name: string) => withLock(lock, async () => {
+        events.push(`${name} in`);
+        await new Promise((r) => setTimeout(r, 100));
+        events.push(`${name} out`);
+        return name;
+      });
+      expect(await Promise.all([job("a"), job("b")])).toEqual(["a", "b"]);
+      expect(events).toEqual(["a in", "a out", "b in", "b out"]);
+      expect(existsSync(lock)).toBe(false);
+
+      const dead = spawnSync("true").pid!;
+      writeFileSync(lock, String(dead));
+      expect(await withLock(lock, async () => readFileSync(lock, "utf8"))).toBe(String(process.pid));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,11 +3,12 @@
 // Depends to the versioned image package, `dpkg -x` that, and run depmod (the .deb ships no
 // modules.dep; the postinst would make it).
 //
-// Safe for concurrent callers: each works in its own temporary directory and publishes the tree
-// with one rename; whoever loses the race uses the winner's tree.
+// Safe for concurrent callers (test files run in parallel): a lock file makes the others wait
+// instead of fetching the same 70 MB again, and the tree is published with one rename, so a
+// reader never sees half a tree even if a holder died mid-way.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
@@ -90,14 +91,58 @@ async function debField(deb: string, field: string): Promise<string> {
   return stdout.trim();
 }
 
+/** A lock whose holder is gone (its pid no longer runs, or it never wrote one within a minute). */
+async function staleLock(lockPath: string): Promise<boolean> {
+  let text: string;
+  let age: number;
+  try {
+    text = await readFile(lockPath, "utf8");
+    age = Date.now() - (await stat(lockPath)).mtimeMs;
+  } catch {
+    return false; // released meanwhile: just try again
+  }
+  const pid = Number(text.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return age > 60_000;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/** Runs `fn` holding `lockPath` (created exclusively, holding our pid); waits for a live holder, takes over a dead one's. */
+export async function withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      const fh = await open(lockPath, "wx");
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      if (await staleLock(lockPath)) await rm(lockPath, { force: true });
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lockPath, { force: true });
+  }
+}
+
 /** Downloads, unpacks and depmods the kernel once; later calls only read the cache. */
 export async function ensureDebianKernel(cacheDir: string, opts: DebianKernelOptions = {}): Promise<DebianKernel> {
   const pkg = opts.package ?? "linux-image-amd64";
   const pointerFile = join(cacheDir, `${pkg}.json`);
   const hit = await cached(cacheDir, pointerFile);
   if (hit) return hit;
-
   await mkdir(cacheDir, { recursive: true });
+  return withLock(join(cacheDir, `${pkg}.lock`), async () => (await cached(cacheDir, pointerFile)) ?? fetchKernel(cacheDir, pkg, pointerFile));
+}
+
+async function fetchKernel(cacheDir: string, pkg: string, pointerFile: string): Promise<DebianKernel> {
   const work = await mkdtemp(join(cacheDir, ".work-"));
   try {
     const meta = await aptDownload(pkg, work);

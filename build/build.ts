@@ -21,6 +21,8 @@ export interface BuildOptions {
   output?: string;
   /** Static busybox for the rescue shell; false for none. */
   busybox?: string | false;
+  /** Compression level; default the shipping one (zstd 19). Boot tests use a fast one: same contents. */
+  level?: number;
   /** Reuse build/out/init instead of rebuilding it; default: reuse when it is newer than every source. */
   reuseInit?: boolean;
 }
@@ -62,6 +64,7 @@ export async function buildAll(opts: BuildOptions = {}): Promise<BuildResult> {
     busybox: busybox || undefined,
     needs: Object.values(NATIVE_ASSETS),
     compress: "zstd",
+    level: opts.level,
   });
   return { kernel, init, initramfs: r.path };
 }

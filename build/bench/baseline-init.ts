@@ -28,8 +28,12 @@ esac
 exit 0
 `;
 
-/** /init for `modules` (paths under /lib/modules/VERSION, dependencies first). */
-export function baselineInit(kernelVersion: string, modules: readonly string[]): string {
+/**
+ * The part every network-boot script shares: virtual filesystems, the kernel parameters (root=,
+ * rootsize=, init=), the NIC driver and a DHCP lease. Defines `stage NAME` (prints the guest's
+ * uptime) and `fail MESSAGE` (prints it and reboots, which ends a -no-reboot QEMU).
+ */
+export function networkPrelude(kernelVersion: string, modules: readonly string[]): string {
   return `#!/bin/sh
 export PATH=/bin:/sbin:/usr/bin
 mount -t proc proc /proc
@@ -59,13 +63,21 @@ stage modules
 ip link set lo up
 udhcpc -i eth0 -s /etc/udhcpc.script -q -f -n -t 10 -T 1 || fail "no DHCP lease on eth0"
 stage network
+`;
+}
 
+/** /init for `modules` (paths under /lib/modules/VERSION, dependencies first). */
+export function baselineInit(kernelVersion: string, modules: readonly string[]): string {
+  return `${networkPrelude(kernelVersion, modules)}
 mount -t tmpfs -o size=$size,mode=0755 root /root || fail "cannot mount the root tmpfs"
 wget -q -O /tmp/root.tar.zst "$url" || fail "wget $url"
 stage download
 zstd -dcq /tmp/root.tar.zst | tar -xf - -C /root || fail "unpacking $url"
 rm -f /tmp/root.tar.zst
 stage unpack
+# MemAvailable before switch_root deletes the initramfs (shell builtins only: no fork).
+while read key value unit; do [ "$key" = MemAvailable: ] && break; done < /proc/meminfo
+echo "${BASELINE_STAGE}-MEM $value"
 
 for m in dev proc sys; do
   mkdir -p /root/$m && mount -o move /$m /root/$m

@@ -11,6 +11,7 @@ import { defer } from "./cleanup";
 import {
   MARKER_RE,
   type StagePoint,
+  baselineMemBeforeSwitch,
   type TarbootTimeline,
   failureHint,
   kernelHandover,
@@ -48,6 +49,8 @@ export interface BootRun {
   memAvailableKiB?: number;
   timeline?: TarbootTimeline;
   baselineStages?: StagePoint[];
+  /** The baseline's MemAvailable just before switch_root (KiB). */
+  memBeforeSwitchKiB?: number;
   failure?: string;
   timedOut: boolean;
   log: string;
@@ -118,7 +121,10 @@ export async function bootOnce(
     log,
   };
   if (contender === "tarboot") run.timeline = parseTimeline(r.console) ?? undefined;
-  else run.baselineStages = parseBaselineStages(r.console);
+  else {
+    run.baselineStages = parseBaselineStages(r.console);
+    run.memBeforeSwitchKiB = baselineMemBeforeSwitch(r.console) ?? undefined;
+  }
   if (!marker) run.failure = (r.timedOut ? `no marker within ${Math.round(timeoutMs / 1000)}s` : `QEMU exited (${r.exitCode}) without the marker`) + (failureHint(r.console) ? `: ${failureHint(r.console)}` : "");
   return run;
 }

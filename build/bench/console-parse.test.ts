@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MARKER_RE, baselineFailure, failureHint, kernelHandover, parseBaselineStages, parseMarker, parseTimeline } from "./console-parse";
+import { MARKER_RE, baselineFailure, baselineMemBeforeSwitch, failureHint, kernelHandover, parseBaselineStages, parseMarker, parseTimeline } from "./console-parse";
 
 // A serial console as QEMU hands it over: CRLF line ends, kernel printk times, the marker init's output.
 const TARBOOT_CONSOLE = [
@@ -32,11 +32,12 @@ describe("bench console parsing", () => {
   });
 
   it("reads the baseline's stage lines and its own failure message", () => {
-    const text = "BASELINE-STAGE start 2.31\r\nBASELINE-STAGE network 3.05\r\nBASELINE-FAIL wget http://10.0.2.2:1/x.tar.zst\r\n";
+    const text = "BASELINE-STAGE start 2.31\r\nBASELINE-STAGE network 3.05\r\nBASELINE-STAGE-MEM 812345\r\nBASELINE-FAIL wget http://10.0.2.2:1/x.tar.zst\r\n";
     expect(parseBaselineStages(text)).toEqual([
       { stage: "start", at: 2.31 },
       { stage: "network", at: 3.05 },
     ]);
+    expect(baselineMemBeforeSwitch(text)).toBe(812345);
     expect(baselineFailure(text)).toBe("wget http://10.0.2.2:1/x.tar.zst");
     expect(failureHint("[ 1.0] Out of memory: Killed process 88 (tar)\r\n")).toBe("Out of memory: Killed process 88 (tar)");
   });

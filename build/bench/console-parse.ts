@@ -65,6 +65,12 @@ export function parseBaselineStages(text: string): StagePoint[] {
   return out;
 }
 
+/** The baseline's MemAvailable (KiB) just before switch_root emptied its initramfs. */
+export function baselineMemBeforeSwitch(text: string): number | null {
+  const m = new RegExp(`${BASELINE_STAGE}-MEM ([0-9]+)`).exec(text);
+  return m ? Number(m[1]) : null;
+}
+
 export function baselineFailure(text: string): string | null {
   const m = new RegExp(`${BASELINE_FAIL} (.*)`).exec(text);
   return m ? m[1].replace(/\r/g, "").trim() : null;

@@ -47,6 +47,7 @@ options:
   --roots LIST        boot roots: ${BOOT_ROOTS.join(",")} (default all, quick tiny)
   --formats LIST      unpack inputs: ${UNPACK_FORMATS.join(",")} (default all, quick zst)
   --memory MIB        VM memory for the timed boots (default 1024)
+  --bisect-steps N    boots per contender in the memory bisection (default 5)
   --reuse-build       use build/out/init and build/out/initramfs.img as they are
                       (default: npm run build first)
   --initramfs FILE    boot this tarboot image instead (e.g. from tarboot mkinitramfs)
@@ -91,6 +92,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
       roots: { type: "string" },
       formats: { type: "string" },
       memory: { type: "string" },
+      "bisect-steps": { type: "string" },
       "reuse-build": { type: "boolean", default: false },
       initramfs: { type: "string" },
       keep: { type: "boolean", default: false },
@@ -111,7 +113,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
     roots: values.roots ? list("roots", values.roots, BOOT_ROOTS) : quick ? (["tiny"] as BootRootName[]) : [...BOOT_ROOTS],
     memoryMiB: positive("memory", values.memory, 1024, 128),
     smp: 2,
-    bisect: { lowMiB: 256, highMiB: 4096, maxSteps: 5, granularityMiB: 32 },
+    bisect: { lowMiB: 256, highMiB: 4096, maxSteps: positive("bisect-steps", values["bisect-steps"], 5), granularityMiB: 32 },
     reuseBuild: values["reuse-build"] ?? false,
     initramfs: values.initramfs,
     keep: values.keep ?? false,

@@ -206,6 +206,8 @@ export function renderMarkdown(r: BenchResults): string {
       return v === null ? "–" : mib(v * 1024, 0);
     };
     const tbRun = tiny ? medianRun(tiny, "tarboot") : undefined;
+    const blRun = tiny ? medianRun(tiny, "baseline") : undefined;
+    const blGain = blRun?.memAvailableKiB !== undefined && blRun.memBeforeSwitchKiB !== undefined ? blRun.memAvailableKiB - blRun.memBeforeSwitchKiB : undefined;
     out.push(`### 4. Initramfs size and RAM\n`);
     out.push(
       table(
@@ -219,7 +221,9 @@ export function renderMarkdown(r: BenchResults): string {
             ? tbRun?.timeline
               ? `${tbRun.timeline.freedMiB ?? "?"} MiB MemAvailable gained (${mib(tbRun.timeline.initramfs?.bytes)} of files deleted)`
               : "–"
-            : "busybox switch_root deletes the files (not measured)",
+            : blGain !== undefined
+              ? `${(blGain / 1024).toFixed(0)} MiB MemAvailable gained (before switch_root → in the root)`
+              : "–",
         ]),
       ),
     );

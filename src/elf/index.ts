@@ -1,0 +1,3 @@
+export { type ElfHeader, type ElfInfo, ElfError, type ReadAt, bufferReader, isElf, isStatic, parseElf, parseElfHeader } from "./parse";
+export { fdReader, readElfFile } from "./file";
+export { ELF_MACHINES, runsHere } from "./machines";

@@ -7,8 +7,7 @@ import { BUSYBOX_PATH, appletLinks, inspectBusybox } from "./busybox";
 import { type Compression, checkLevel, writeCompressed } from "./compress";
 import { CA_PATH, CONF_PATH, defaultSettings, renderConf } from "./conf";
 import { type CpioEntry, mtimeFromEnv, normalizeCpioPath, planArchive, writeCpio } from "./cpio";
-import { readElfFile } from "./elf";
-import { resolveLibraries } from "./libs";
+import { readHostElf, resolveLibraries } from "./libs";
 import { loadModuleTree, moduleIndexFiles, moduleName, parseNetDrivers, selectModules } from "./modules";
 
 export interface MkinitramfsOptions {
@@ -159,7 +158,7 @@ export async function buildInitramfs(opts: MkinitramfsOptions): Promise<Initramf
   set.add({ type: "chardev", path: "/dev/null", mode: 0o666, major: 1, minor: 3 }, "the base layout");
 
   const init = await hostFile(opts.init, "/init", 0o755, "--init");
-  const initElf = readElfFile(opts.init);
+  const initElf = readHostElf(opts.init);
   if (!initElf) throw new Error(`--init ${opts.init}: not an ELF executable`);
   set.add(init, `--init ${opts.init}`);
 
@@ -167,7 +166,7 @@ export async function buildInitramfs(opts: MkinitramfsOptions): Promise<Initramf
   for (const n of needs) {
     await hostFile(n, "/", 0o644, "--needs");
     try {
-      if (!readElfFile(n)) throw new Error("not an ELF file");
+      if (!readHostElf(n)) throw new Error("not an ELF file");
     } catch (err) {
       throw new Error(`--needs ${n}: ${(err as Error).message}`, { cause: err });
     }

@@ -3,7 +3,8 @@
 // libraries the init needs, not whatever a dynamic busybox would.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { isStatic, readElfFile } from "./elf";
+import { isStatic } from "../elf";
+import { readHostElf } from "./libs";
 
 const run = promisify(execFile);
 
@@ -32,7 +33,7 @@ export function appletLinks(available: readonly string[]): string[] {
 export async function inspectBusybox(path: string): Promise<string[]> {
   let info;
   try {
-    info = readElfFile(path);
+    info = readHostElf(path);
   } catch (err) {
     throw new Error(`--busybox ${path}: ${(err as Error).message}`, { cause: err });
   }

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ElfDynamicInfo } from "./elf";
-import { type LibHost, expandSearchDir, parseLdSoConf, readLdSoConf, resolveLibraries } from "./libs";
+import type { ElfInfo } from "../elf";
+import { synthElf } from "../elf/fixture";
+import { type LibHost, expandSearchDir, parseLdSoConf, readHostElf, readLdSoConf, resolveLibraries } from "./libs";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const KOFFI = `${repo}node_modules/koffi/build/koffi/linux_x64/koffi.node`;
@@ -70,11 +71,20 @@ describe("library closure on the build host", () => {
     writeFileSync(join(tmp, "script"), "#!/bin/sh\n");
     expect(() => resolveLibraries([join(tmp, "script")])).toThrow(/script: not an ELF file/);
   });
+
+  it("a 32-bit program or library is refused, naming it", () => {
+    const prog = join(tmp, "prog32");
+    writeFileSync(prog, synthElf({ bits: 32, le: true, machine: 3, type: 2, interp: "/lib/ld-linux.so.2", dyn: [[1, "libc.so.6"]] }));
+    const refusal = `${prog}: 32-bit ELF (ELFCLASS32): only 64-bit programs are supported`;
+    expect(() => readHostElf(prog)).toThrow(refusal);
+    expect(() => resolveLibraries([prog])).toThrow(refusal);
+    expect(readHostElf("/bin/ls")?.bits).toBe(64);
+  });
 });
 
 describe("loader search rules (a fake host)", () => {
-  const elf = (p: Partial<ElfDynamicInfo>): ElfDynamicInfo => ({ machine: 62, littleEndian: true, type: 3, needed: [], rpath: [], runpath: [], dynamic: true, ...p });
-  function fakeHost(files: Record<string, ElfDynamicInfo>, conf: string[] = []): LibHost {
+  const elf = (p: Partial<ElfInfo>): ElfInfo => ({ bits: 64, machine: 62, littleEndian: true, type: 3, needed: [], rpath: [], runpath: [], dynamic: true, ...p });
+  function fakeHost(files: Record<string, ElfInfo>, conf: string[] = []): LibHost {
     return { readElf: (p) => files[p] ?? null, realpath: (p) => p, ldSoConfDirs: () => conf };
   }
 

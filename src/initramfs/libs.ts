@@ -12,7 +12,7 @@
 // path"), so no cache, RPATH or LD_LIBRARY_PATH is needed. The interpreter goes to its PT_INTERP path.
 import { readFileSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
-import { type ElfDynamicInfo, readElfFile } from "./elf";
+import { ElfError, type ElfInfo, readElfFile } from "../elf";
 
 export interface LibraryFile {
   /** Absolute path inside the initramfs. */
@@ -29,7 +29,7 @@ export interface LibraryClosure {
 /** How the resolver sees the build host; the default reads the real file system. */
 export interface LibHost {
   /** The ELF info of a file, or null when it does not exist or is not an ELF file. */
-  readElf(path: string): ElfDynamicInfo | null;
+  readElf(path: string): ElfInfo | null;
   realpath(path: string): string;
   /** Library directories from /etc/ld.so.conf, in order. */
   ldSoConfDirs(): string[];
@@ -120,6 +120,16 @@ export function readLdSoConf(file = "/etc/ld.so.conf", seen = new Set<string>())
   return dirs;
 }
 
+/**
+ * The ELF info of a program or library the initramfs would carry; null when it is not ELF. 32-bit
+ * files are refused: the library layout here (multiarch directories, one loader) is 64-bit only.
+ */
+export function readHostElf(path: string): ElfInfo | null {
+  const info = readElfFile(path);
+  if (info?.bits === 32) throw new ElfError(`${path}: 32-bit ELF (ELFCLASS32): only 64-bit programs are supported`);
+  return info;
+}
+
 export const realHost: LibHost = {
   readElf(path) {
     try {
@@ -127,7 +137,7 @@ export const realHost: LibHost = {
     } catch {
       return null;
     }
-    return readElfFile(path);
+    return readHostElf(path);
   },
   realpath: (path) => realpathSync(path),
   ldSoConfDirs: () => readLdSoConf(),
@@ -136,13 +146,13 @@ export const realHost: LibHost = {
 interface Pending {
   /** Path on the host the object was found at (before realpath), for $ORIGIN. */
   hostPath: string;
-  info: ElfDynamicInfo;
+  info: ElfInfo;
   /** DT_RPATH of the chain that loaded it: the executable's applies to all its libraries. */
   inheritedRpath: string[];
   label: string;
 }
 
-function compatible(a: ElfDynamicInfo, b: ElfDynamicInfo): boolean {
+function compatible(a: ElfInfo, b: ElfInfo): boolean {
   return a.machine === b.machine && a.littleEndian === b.littleEndian;
 }
 
@@ -188,7 +198,7 @@ export function resolveLibraries(roots: readonly string[], host: LibHost = realH
       if (providedByLoader.has(name)) continue;
       const key = `${obj.info.machine}:${name}`;
       if (resolved.has(key)) continue;
-      let found: { hostPath: string; info: ElfDynamicInfo } | undefined;
+      let found: { hostPath: string; info: ElfInfo } | undefined;
       const candidates = name.includes("/") ? [name] : searchDirs.map((d) => join(d, name));
       for (const candidate of candidates) {
         const info = host.readElf(candidate);

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BootError } from "../console/errors";
 import { tempDir } from "../testing/root-fixtures";
 import { checkInit } from "./switch-root";
-import { parseElf } from "./elf";
+import { parseElf } from "../elf";
 import { resolveInRoot } from "./resolve-in-root";
 
 const BUSYBOX = "/bin/busybox"; // static: no loader needed

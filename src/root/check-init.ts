@@ -5,7 +5,7 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { BootError } from "../console/errors";
-import { ELF_MACHINES, isElf, parseElf, runsHere } from "./elf";
+import { ELF_MACHINES, isElf, parseElfHeader as parseElf, runsHere } from "../elf";
 import { type InRoot, resolveInRoot } from "./resolve-in-root";
 
 const BINPRM_BUF_SIZE = 256; // how much of a file the kernel reads to pick a format

@@ -27,6 +27,24 @@ describe("globMatch (fnmatch semantics)", () => {
   });
 });
 
+describe("parseModulesAlias", () => {
+  it("takes `alias PATTERN MODULE` lines in order, module names normalized", () => {
+    expect(parseModulesAlias("# c\nalias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci\nalias x y\n")).toEqual([
+      { pattern: "pci:v00001AF4d*sv*sd*bc*sc*i*", module: "virtio_pci" },
+      { pattern: "x", module: "y" },
+    ]);
+    expect(parseModulesAlias("alias\tusb:v1234p*\t xen-netfront\r\nalias  a   b  \n")).toEqual([
+      { pattern: "usb:v1234p*", module: "xen_netfront" },
+      { pattern: "a", module: "b" },
+    ]);
+  });
+
+  it("skips lines of any other shape, and aliases `keep` refuses", () => {
+    expect(parseModulesAlias("alias a b c\nalias onlyone\naliasx a b\nsoftdep a pre: b\n\nalias ok mod")).toEqual([{ pattern: "ok", module: "mod" }]);
+    expect(parseModulesAlias("alias a m1\nalias b m-2\n", (m) => m === "m_2")).toEqual([{ pattern: "b", module: "m_2" }]);
+  });
+});
+
 describe("against the real Debian kernel's module tree", () => {
   let k: DebianKernel;
   let index: AliasIndex;
@@ -71,30 +89,5 @@ describe("against the real Debian kernel's module tree", () => {
     const pre = sd.pre.find((p) => deps.has(p))!;
     const order = loadOrder(mod, deps, soft);
     expect(order.indexOf(pre)).toBeLessThan(order.indexOf(mod));
-  });
-});
-
-describe("loadOrder on a small tree", () => {
-  const deps = parseModulesDep(
-    [
-      "kernel/a.ko: kernel/b.ko kernel/c.ko",
-      "kernel/b.ko: kernel/c.ko",
-      "kernel/c.ko:",
-      "kernel/x-y.ko.xz: kernel/missing.ko",
-    ].join("\n"),
-  );
-
-  it("normalises names and keeps each module once", () => {
-    expect(loadOrder("a", deps)).toEqual(["c", "b", "a"]);
-    expect(deps.get("x_y")?.path).toBe("kernel/x-y.ko.xz");
-  });
-
-  it("keeps unknown hard dependencies in the order so the caller can report them", () => {
-    expect(loadOrder("x_y", deps)).toEqual(["missing", "x_y"]);
-  });
-
-  it("skips unknown soft dependencies", () => {
-    const soft = parseModulesSoftdep("softdep a pre: nothere c post: b\n");
-    expect(loadOrder("a", deps, soft)).toEqual(["c", "b", "a"]);
   });
 });

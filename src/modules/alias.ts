@@ -12,9 +12,11 @@ export function normalizeModuleName(name: string): string {
 }
 
 /**
- * Reads `alias PATTERN MODULE` lines; `keep` drops aliases of modules that are of no use (not
- * carried) before any work is spent on them. Written for speed: under QEMU's emulation a
- * distribution kernel's 26,000 lines take seconds with regular expressions.
+ * Reads `alias PATTERN MODULE` lines in file order, module names normalized; lines of any other
+ * shape are skipped. `keep` drops aliases of modules that are of no use (not carried) before any
+ * work is spent on them. Written for speed: under QEMU's emulation a distribution kernel's 26,000
+ * lines take seconds with regular expressions, so depmod's own shape (single spaces) is taken
+ * with indexOf and only other spacing (tabs, runs of blanks, CRLF) is split.
  */
 export function parseModulesAlias(text: string, keep?: (module: string) => boolean): AliasEntry[] {
   const out: AliasEntry[] = [];
@@ -22,13 +24,22 @@ export function parseModulesAlias(text: string, keep?: (module: string) => boole
   while (pos < text.length) {
     let end = text.indexOf("\n", pos);
     if (end < 0) end = text.length;
-    if (text.startsWith("alias ", pos)) {
-      const line = text.slice(pos + 6, end).trim();
-      const sp = line.lastIndexOf(" ");
-      if (sp > 0) {
-        const raw = line.slice(sp + 1);
+    const sep = text.charCodeAt(pos + 5);
+    if ((sep === 0x20 || sep === 0x09) && text.startsWith("alias", pos)) {
+      const line = text.slice(pos + 6, end);
+      const sp = line.indexOf(" ");
+      let pattern: string | undefined;
+      let raw: string | undefined;
+      if (sep === 0x20 && sp > 0 && line.indexOf(" ", sp + 1) < 0 && line.indexOf("\t") < 0 && !line.endsWith("\r")) {
+        pattern = line.slice(0, sp);
+        raw = line.slice(sp + 1);
+      } else {
+        const fields = line.split(/[ \t\r]+/).filter((f) => f !== "");
+        if (fields.length === 2) [pattern, raw] = fields;
+      }
+      if (pattern && raw) {
         const module = raw.includes("-") ? normalizeModuleName(raw) : raw;
-        if (!keep || keep(module)) out.push({ pattern: line.slice(0, sp).trim(), module });
+        if (!keep || keep(module)) out.push({ pattern, module });
       }
     }
     pos = end + 1;

@@ -1,5 +1,5 @@
-// modules.dep and modules.softdep: what must be in the kernel before a module can load, and
-// in which order.
+// modules.dep, modules.softdep and modules.builtin: what must be in the kernel before a module
+// can load, and in which order. Read by the init at boot and by mkinitramfs on the build host.
 import { normalizeModuleName } from "./alias";
 
 export interface ModuleInfo {
@@ -17,22 +17,43 @@ export function moduleNameFromPath(path: string): string {
   return name.includes("-") ? normalizeModuleName(name) : name;
 }
 
-/** Reads `path: dep-path dep-path ...` lines (hand-rolled for speed, see parseModulesAlias). */
-export function parseModulesDep(text: string): Map<string, ModuleInfo> {
+/**
+ * Reads `path: dep-path dep-path ...` lines, in file order (depmod lists each module's whole
+ * closure, deepest last). Blank lines and '#' comments are skipped; any other line without a
+ * `module:` is an error naming `file` and the line. Hand-rolled for speed, see parseModulesAlias.
+ */
+export function parseModulesDep(text: string, file = "modules.dep"): Map<string, ModuleInfo> {
   const out = new Map<string, ModuleInfo>();
   let pos = 0;
+  let lineNo = 0;
   while (pos < text.length) {
     let end = text.indexOf("\n", pos);
     if (end < 0) end = text.length;
-    const colon = text.indexOf(":", pos);
-    if (colon > pos && colon < end) {
-      const path = text.slice(pos, colon).trim();
-      const rest = text.slice(colon + 1, end).trim();
-      const deps = rest === "" ? [] : rest.split(" ").filter((w) => w !== "").map(moduleNameFromPath);
-      const name = moduleNameFromPath(path);
-      out.set(name, { name, path, deps });
-    }
+    lineNo++;
+    const line = text.slice(pos, end);
     pos = end + 1;
+    const colon = line.indexOf(":");
+    const path = colon < 0 ? "" : line.slice(0, colon).trim();
+    if (path === "") {
+      const bare = line.trim();
+      if (bare === "" || bare.startsWith("#")) continue;
+      throw new Error(`${file} line ${lineNo}: no 'module:' in '${line}'`);
+    }
+    if (path.startsWith("#")) continue;
+    const rest = line.slice(colon + 1).trim();
+    const deps = rest === "" ? [] : rest.split(/\s+/).map(moduleNameFromPath);
+    const name = moduleNameFromPath(path);
+    out.set(name, { name, path, deps });
+  }
+  return out;
+}
+
+/** modules.builtin: one path per module built into the kernel, as names. */
+export function parseModulesBuiltin(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of text.split("\n")) {
+    const path = line.trim();
+    if (path !== "" && !path.startsWith("#")) out.add(moduleNameFromPath(path));
   }
   return out;
 }
@@ -42,20 +63,26 @@ export interface SoftDeps {
   post: string[];
 }
 
-/** `softdep mod pre: a b post: c` lines (as depmod copies them from the modules' MODULE_SOFTDEP). */
+/**
+ * `softdep mod pre: a b post: c` lines (as depmod copies them from the modules' MODULE_SOFTDEP),
+ * names normalized. As in kmod, names before any `pre:`/`post:` belong to neither list; unlike
+ * kmod, which takes only a module's first line, the lines of one module add up (depmod writes one
+ * line per MODULE_SOFTDEP, and a module may have several).
+ */
 export function parseModulesSoftdep(text: string): Map<string, SoftDeps> {
   const out = new Map<string, SoftDeps>();
   for (const line of text.split("\n")) {
     const words = line.trim().split(/\s+/);
     if (words[0] !== "softdep" || words.length < 3) continue;
-    const entry: SoftDeps = { pre: [], post: [] };
+    const name = normalizeModuleName(words[1]);
+    const entry: SoftDeps = out.get(name) ?? { pre: [], post: [] };
     let list: string[] | null = null;
     for (const w of words.slice(2)) {
       if (w === "pre:") list = entry.pre;
       else if (w === "post:") list = entry.post;
       else if (list) list.push(normalizeModuleName(w));
     }
-    out.set(normalizeModuleName(words[1]), entry);
+    out.set(name, entry);
   }
   return out;
 }

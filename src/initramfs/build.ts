@@ -8,7 +8,8 @@ import { type Compression, checkLevel, writeCompressed } from "./compress";
 import { CA_PATH, CONF_PATH, defaultSettings, renderConf } from "./conf";
 import { type CpioEntry, mtimeFromEnv, normalizeCpioPath, planArchive, writeCpio } from "./cpio";
 import { readHostElf, resolveLibraries } from "./libs";
-import { loadModuleTree, moduleIndexFiles, moduleName, parseNetDrivers, selectModules } from "./modules";
+import { moduleNameFromPath } from "../modules/deps";
+import { loadModuleTree, moduleIndexFiles, parseNetDrivers, selectModules } from "./modules";
 
 export interface MkinitramfsOptions {
   /** The init executable, installed as /init. */
@@ -197,7 +198,7 @@ export async function buildInitramfs(opts: MkinitramfsOptions): Promise<Initramf
     const base = `/lib/modules/${tree.version}`;
     for (const rel of sel.modules) set.add(await hostFile(join(dir, rel), `${base}/${rel}`, 0o644, "kernel module"), `--kernel-modules ${dir}`);
     for (const f of moduleIndexFiles(tree, sel.modules)) set.add({ type: "file", path: `${base}/${f.path}`, mode: 0o644, data: f.data }, `--kernel-modules ${dir}`);
-    modules = sel.modules.map(moduleName);
+    modules = sel.modules.map(moduleNameFromPath);
     builtinDrivers = sel.builtin;
   }
 

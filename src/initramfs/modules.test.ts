@@ -3,34 +3,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type DebianKernel, ensureDebianKernel } from "./debian-kernel";
-import {
-  DEFAULT_NET_DRIVERS, type ModuleTree, loadModuleTree, moduleIndexFiles, moduleName, moduleTreeFrom,
-  parseModulesAlias, parseModulesDep, parseModulesSoftdep, parseNetDrivers, selectModules,
-} from "./modules";
+import { moduleNameFromPath as moduleName } from "../modules/deps";
+import { DEFAULT_NET_DRIVERS, type ModuleTree, loadModuleTree, moduleIndexFiles, moduleTreeFrom, parseNetDrivers, selectModules } from "./modules";
 
 const KERNEL_CACHE = fileURLToPath(new URL("../../build/cache/kernel", import.meta.url));
 
-describe("module index parsing (pure)", () => {
-  it("names, modules.dep, aliases, softdeps", () => {
-    expect(moduleName("kernel/drivers/net/xen-netfront.ko")).toBe("xen_netfront");
-    expect(moduleName("kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko.zst")).toBe("e1000e");
-    expect(moduleName("updates/dkms/foo-bar.ko.xz")).toBe("foo_bar");
-    const dep = parseModulesDep("a/x.ko: b/y.ko.xz c/z.ko\nb/y.ko.xz:\n\nc/z.ko:\n");
-    expect(dep.order).toEqual(["a/x.ko", "b/y.ko.xz", "c/z.ko"]);
-    expect(dep.deps.get("a/x.ko")).toEqual(["b/y.ko.xz", "c/z.ko"]);
-    expect(dep.deps.get("c/z.ko")).toEqual([]);
-    expect(() => parseModulesDep("garbage\n")).toThrow(/modules.dep line 1/);
-    expect(parseModulesAlias("# c\nalias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci\nalias x y\n")).toEqual([
-      { pattern: "pci:v00001AF4d*sv*sd*bc*sc*i*", module: "virtio_pci" },
-      { pattern: "x", module: "y" },
-    ]);
-    const soft = parseModulesSoftdep("softdep r8169 pre: realtek\nsoftdep cifs gcm\nsoftdep vfio post: a b\nsoftdep m pre: p1 post: q1\n");
-    expect(soft.get("r8169")).toEqual({ pre: ["realtek"], post: [] });
-    expect(soft.get("cifs")).toEqual({ pre: ["gcm"], post: [] });
-    expect(soft.get("vfio")).toEqual({ pre: [], post: ["a", "b"] });
-    expect(soft.get("m")).toEqual({ pre: ["p1"], post: ["q1"] });
-  });
-
+describe("module selection (pure)", () => {
   it("--net-drivers", () => {
     expect(parseNetDrivers(undefined)).toEqual({ strict: [], lenient: [...DEFAULT_NET_DRIVERS], dirs: [] });
     expect(parseNetDrivers("virtio_net,e1000")).toEqual({ strict: ["virtio_net", "e1000"], lenient: [], dirs: [] });
@@ -54,6 +32,25 @@ describe("module index parsing (pure)", () => {
     expect(files["modules.alias"]).toBe("# Aliases extracted from modules themselves.\nalias pci:v1234* nic\n");
     expect(files["modules.builtin"]).toBe("kernel/net/af_packet.ko\n");
   });
+
+  it("softdeps by module or alias name, '-' and '_' alike", () => {
+    const tree = moduleTreeFrom("6.9.0-test", {
+      dep: "kernel/net/nic.ko:\nkernel/lib/phy-x.ko:\nkernel/crypto/crc_generic.ko:\nkernel/other.ko:\n",
+      alias: "alias crypto-crc crc_generic\n",
+      softdep: "softdep nic pre: phy_x\nsoftdep nic post: crypto-crc\n",
+    });
+    const sel = selectModules(tree, { strict: ["nic"], lenient: [], dirs: [] });
+    expect(sel.modules).toEqual(["kernel/net/nic.ko", "kernel/lib/phy-x.ko", "kernel/crypto/crc_generic.ko"]);
+    const files = Object.fromEntries(moduleIndexFiles(tree, sel.modules).map((f) => [f.path, f.data.toString()]));
+    expect(files["modules.softdep"]).toBe("# Soft dependencies extracted from modules themselves.\nsoftdep nic pre: phy_x post: crypto_crc\n");
+    expect(files["modules.dep"]).toBe("kernel/net/nic.ko:\nkernel/lib/phy-x.ko:\nkernel/crypto/crc_generic.ko:\n");
+  });
+
+  it("a modules.dep error names the file and line", () => {
+    expect(() => moduleTreeFrom("6.9.0-test", { dep: "kernel/a.ko:\n\ngarbage\n" }, "/lib/modules/6.9.0-test")).toThrow(
+      "/lib/modules/6.9.0-test/modules.dep line 3: no 'module:' in 'garbage'",
+    );
+  });
 });
 
 describe("a real Debian kernel's module tree", () => {
@@ -65,15 +62,17 @@ describe("a real Debian kernel's module tree", () => {
   });
 
   it("virtio_net brings its modules.dep closure and the virtio PCI transport", () => {
-    const hard = tree.deps.get("kernel/drivers/net/virtio_net.ko")!;
-    expect(hard.map(moduleName).sort()).toEqual(["failover", "net_failover", "virtio", "virtio_ring"]);
+    const virtioNet = tree.modules.get("virtio_net")!;
+    expect(virtioNet.path).toBe("kernel/drivers/net/virtio_net.ko");
+    expect([...virtioNet.deps].sort()).toEqual(["failover", "net_failover", "virtio", "virtio_ring"]);
     const sel = selectModules(tree, parseNetDrivers("virtio_net"));
     expect(sel.modules.map(moduleName).sort()).toEqual(
       ["failover", "net_failover", "virtio", "virtio_net", "virtio_pci", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_ring"],
     );
     // modules.dep order: dependencies after their users, as depmod writes them.
     const where = (n: string) => sel.modules.findIndex((p) => moduleName(p) === n);
-    for (const p of sel.modules) for (const d of tree.deps.get(p)!) expect(sel.modules).toContain(d);
+    const chosen = sel.modules.map(moduleName);
+    for (const n of chosen) for (const d of tree.modules.get(n)!.deps) expect(chosen).toContain(d);
     expect(where("virtio_net")).toBeLessThan(where("net_failover"));
     const files = Object.fromEntries(moduleIndexFiles(tree, sel.modules).map((f) => [f.path, f.data.toString()]));
     expect(files["modules.alias"]).toMatch(/^alias virtio:d00000001v\* virtio_net$/m);
@@ -95,7 +94,8 @@ describe("a real Debian kernel's module tree", () => {
     const sel = selectModules(tree, parseNetDrivers(undefined));
     const names = new Set(sel.modules.map(moduleName));
     for (const d of DEFAULT_NET_DRIVERS) expect(names.has(d.replace(/-/g, "_"))).toBe(true);
-    for (const p of sel.modules) for (const d of tree.deps.get(p)!) expect(sel.modules).toContain(d);
+    const selected = sel.modules.map(moduleName);
+    for (const n of selected) for (const d of tree.modules.get(n)!.deps) expect(selected).toContain(d);
     const bytes = sel.modules.reduce((sum, p) => sum + statSync(join(kernel.modulesDir, p)).size, 0);
     // Measured on 6.1.0-56-amd64: 81 modules, 21.9 MB unpacked, 4.4 MB as zstd -19 (all: 229, 42.5 MB, 8.3 MB).
     expect(bytes).toBeLessThan(32 << 20);

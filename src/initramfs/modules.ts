@@ -6,26 +6,21 @@
 // the bus transport of a virtual NIC (virtio_net binds nothing without virtio_pci), and the
 // softdeps and PHY drivers a MAC driver asks the kernel to load at probe time (r8169 needs realtek).
 // Module files are copied as they are (.ko, .ko.xz, .ko.zst): the kernel decompresses them.
+// The index files are read with the init's own parsers (src/modules), so the build host and the
+// booted init agree on what they say.
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-
-export interface ModuleAlias {
-  pattern: string;
-  module: string;
-}
+import { type AliasEntry, normalizeModuleName, parseModulesAlias } from "../modules/alias";
+import { type ModuleInfo, type SoftDeps, moduleNameFromPath, parseModulesBuiltin, parseModulesDep, parseModulesSoftdep } from "../modules/deps";
 
 export interface ModuleTree {
   /** Kernel release the tree is for (its directory name). */
   version: string;
-  /** Module paths relative to the tree, in modules.dep order. */
-  order: string[];
-  /** modules.dep: path -> dependency paths, as listed (deepest last). */
-  deps: Map<string, string[]>;
-  /** Normalized module name (dashes as underscores) -> path. */
-  byName: Map<string, string>;
-  aliases: ModuleAlias[];
-  /** softdep lines: module -> names to load before/after it. */
-  softdeps: Map<string, { pre: string[]; post: string[] }>;
+  /** modules.dep by normalized module name, in its order. */
+  modules: Map<string, ModuleInfo>;
+  aliases: AliasEntry[];
+  /** modules.softdep: module -> names to load before/after it. */
+  softdeps: Map<string, SoftDeps>;
   /** Normalized names of modules built into the kernel. */
   builtin: Set<string>;
   /** The raw text of index files copied as they are (modules.builtin, modules.builtin.modinfo). */
@@ -50,52 +45,6 @@ export const COMPANIONS: Readonly<Record<string, readonly string[]>> = {
   virtio_net: ["virtio_pci"],
 };
 
-/** The module name the kernel and modprobe use for a file: no directory, no .ko*, '-' as '_'. */
-export function moduleName(path: string): string {
-  return basename(path).replace(/\.ko(\.(xz|zst|gz))?$/, "").replace(/-/g, "_");
-}
-
-export function parseModulesDep(text: string): { order: string[]; deps: Map<string, string[]> } {
-  const order: string[] = [];
-  const deps = new Map<string, string[]>();
-  for (const [i, line] of text.split("\n").entries()) {
-    if (line.trim() === "" || line.startsWith("#")) continue;
-    const colon = line.indexOf(":");
-    if (colon <= 0) throw new Error(`modules.dep line ${i + 1}: no 'module:' in '${line}'`);
-    const path = line.slice(0, colon);
-    order.push(path);
-    deps.set(path, line.slice(colon + 1).split(/\s+/).filter((d) => d !== ""));
-  }
-  return { order, deps };
-}
-
-export function parseModulesAlias(text: string): ModuleAlias[] {
-  const out: ModuleAlias[] = [];
-  for (const line of text.split("\n")) {
-    const m = /^alias\s+(\S+)\s+(\S+)\s*$/.exec(line);
-    if (m) out.push({ pattern: m[1], module: m[2] });
-  }
-  return out;
-}
-
-export function parseModulesSoftdep(text: string): Map<string, { pre: string[]; post: string[] }> {
-  const out = new Map<string, { pre: string[]; post: string[] }>();
-  for (const line of text.split("\n")) {
-    const words = line.trim().split(/\s+/);
-    if (words[0] !== "softdep" || words.length < 3) continue;
-    const entry = out.get(words[1]) ?? { pre: [], post: [] };
-    // modprobe.d(5): names before any "pre:"/"post:" are pre-dependencies.
-    let list = entry.pre;
-    for (const w of words.slice(2)) {
-      if (w === "pre:") list = entry.pre;
-      else if (w === "post:") list = entry.post;
-      else list.push(w);
-    }
-    out.set(words[1], entry);
-  }
-  return out;
-}
-
 function readOptional(path: string): Buffer | undefined {
   try {
     return readFileSync(path);
@@ -105,20 +54,22 @@ function readOptional(path: string): Buffer | undefined {
   }
 }
 
-/** The pure part of loading: a tree from the index files' contents. */
-export function moduleTreeFrom(version: string, files: { dep: string; alias?: string; softdep?: string; builtin?: Buffer; builtinModinfo?: Buffer }): ModuleTree {
-  const { order, deps } = parseModulesDep(files.dep);
-  const byName = new Map<string, string>();
-  for (const path of order) byName.set(moduleName(path), path);
+/** The pure part of loading: a tree from the index files' contents (`dir` names them in errors). */
+export function moduleTreeFrom(
+  version: string,
+  files: { dep: string; alias?: string; softdep?: string; builtin?: Buffer; builtinModinfo?: Buffer },
+  dir?: string,
+): ModuleTree {
   const rawFiles = new Map<string, Buffer>();
   if (files.builtin) rawFiles.set("modules.builtin", files.builtin);
   if (files.builtinModinfo) rawFiles.set("modules.builtin.modinfo", files.builtinModinfo);
-  const builtin = new Set<string>();
-  for (const line of (files.builtin?.toString("utf8") ?? "").split("\n")) if (line.trim() !== "") builtin.add(moduleName(line.trim()));
   return {
-    version, order, deps, byName, builtin, rawFiles,
+    version,
+    modules: parseModulesDep(files.dep, dir === undefined ? undefined : join(dir, "modules.dep")),
     aliases: parseModulesAlias(files.alias ?? ""),
     softdeps: parseModulesSoftdep(files.softdep ?? ""),
+    builtin: parseModulesBuiltin(files.builtin?.toString("utf8") ?? ""),
+    rawFiles,
   };
 }
 
@@ -134,7 +85,7 @@ export function loadModuleTree(dir: string): ModuleTree {
     softdep: readOptional(join(dir, "modules.softdep"))?.toString("utf8"),
     builtin: readOptional(join(dir, "modules.builtin")),
     builtinModinfo: readOptional(join(dir, "modules.builtin.modinfo")),
-  });
+  }, dir);
 }
 
 export interface NetDriverRequest {
@@ -172,43 +123,43 @@ export interface ModuleSelection {
   builtin: string[];
 }
 
+/** The module a name stands for: a module of the tree, or an alias of one (kmod treats '-' and '_' alike in both). */
 function resolveName(tree: ModuleTree, name: string): string | undefined {
-  const norm = name.replace(/-/g, "_");
-  const direct = tree.byName.get(norm);
-  if (direct) return direct;
-  // softdeps may name an alias ("crypto-crc32c", "platform:leds-gpio") instead of a module.
-  const viaAlias = tree.aliases.find((a) => a.pattern === name);
-  return viaAlias ? tree.byName.get(viaAlias.module.replace(/-/g, "_")) : undefined;
+  const norm = normalizeModuleName(name);
+  if (tree.modules.has(norm)) return norm;
+  // softdeps may name an alias ("crypto-crc32c", "platform:idma64") instead of a module.
+  const viaAlias = tree.aliases.find((a) => normalizeModuleName(a.pattern) === norm);
+  return viaAlias && tree.modules.has(viaAlias.module) ? viaAlias.module : undefined;
 }
 
-/** The requested modules and everything they need, in modules.dep order. */
+/** The requested modules and everything they need, as paths in modules.dep order. */
 export function selectModules(tree: ModuleTree, req: NetDriverRequest): ModuleSelection {
   const chosen = new Set<string>();
   const builtin = new Set<string>();
   const pending: string[] = [];
-  const want = (path: string) => {
-    if (!chosen.has(path)) {
-      chosen.add(path);
-      pending.push(path);
+  const want = (name: string) => {
+    if (!chosen.has(name)) {
+      chosen.add(name);
+      pending.push(name);
     }
   };
   const wantName = (name: string, strict: boolean) => {
-    const path = resolveName(tree, name);
-    if (path) want(path);
-    else if (tree.builtin.has(name.replace(/-/g, "_"))) builtin.add(name);
+    const module = resolveName(tree, name);
+    if (module) want(module);
+    else if (tree.builtin.has(normalizeModuleName(name))) builtin.add(name);
     else if (strict) throw new Error(`net driver '${name}' is not in the module tree for ${tree.version} (no ${name}.ko* in modules.dep, not built in)`);
   };
   for (const name of req.strict) wantName(name, true);
   for (const name of req.lenient) wantName(name, false);
-  for (const path of tree.order) if (req.dirs.some((d) => path.startsWith(d))) want(path);
+  for (const m of tree.modules.values()) if (req.dirs.some((d) => m.path.startsWith(d))) want(m.name);
 
   const phyDrivers = new Set(tree.aliases.filter((a) => a.pattern.startsWith("mdio:")).map((a) => a.module));
   let addedPhys = false;
   while (pending.length > 0) {
-    const path = pending.shift()!;
-    const name = moduleName(path);
-    for (const dep of tree.deps.get(path) ?? []) {
-      if (!tree.deps.has(dep)) throw new Error(`modules.dep for ${tree.version}: ${path} depends on ${dep}, which has no entry`);
+    const name = pending.shift()!;
+    const info = tree.modules.get(name)!;
+    for (const dep of info.deps) {
+      if (!tree.modules.has(dep)) throw new Error(`modules.dep for ${tree.version}: ${info.path} depends on ${dep}, which has no entry`);
       want(dep);
     }
     for (const c of COMPANIONS[name] ?? []) wantName(c, false);
@@ -220,17 +171,25 @@ export function selectModules(tree: ModuleTree, req: NetDriverRequest): ModuleSe
       for (const phy of phyDrivers) wantName(phy, false);
     }
   }
-  return { modules: tree.order.filter((p) => chosen.has(p)), builtin: [...builtin].sort() };
+  return { modules: [...tree.modules.values()].filter((m) => chosen.has(m.name)).map((m) => m.path), builtin: [...builtin].sort() };
 }
 
-/** The index files for the initramfs, relative to /lib/modules/VERSION/, describing only `modules`. */
+/** The index files for the initramfs, relative to /lib/modules/VERSION/, describing only `modules` (paths). */
 export function moduleIndexFiles(tree: ModuleTree, modules: readonly string[]): Array<{ path: string; data: Buffer }> {
   const included = new Set(modules);
-  const names = new Set(modules.map(moduleName));
-  const dep = tree.order.filter((p) => included.has(p)).map((p) => `${p}:${(tree.deps.get(p) ?? []).map((d) => ` ${d}`).join("")}\n`).join("");
-  const alias = tree.aliases.filter((a) => names.has(a.module.replace(/-/g, "_"))).map((a) => `alias ${a.pattern} ${a.module}\n`).join("");
+  const names = new Set(modules.map(moduleNameFromPath));
+  const pathOf = (m: ModuleInfo, dep: string) => {
+    const path = tree.modules.get(dep)?.path;
+    if (path === undefined) throw new Error(`modules.dep for ${tree.version}: ${m.path} depends on ${dep}, which has no entry`);
+    return path;
+  };
+  const dep = [...tree.modules.values()]
+    .filter((m) => included.has(m.path))
+    .map((m) => `${m.path}:${m.deps.map((d) => ` ${pathOf(m, d)}`).join("")}\n`)
+    .join("");
+  const alias = tree.aliases.filter((a) => names.has(a.module)).map((a) => `alias ${a.pattern} ${a.module}\n`).join("");
   const softdep = [...tree.softdeps.entries()]
-    .filter(([m]) => names.has(m.replace(/-/g, "_")))
+    .filter(([m]) => names.has(m))
     .map(([m, s]) => `softdep ${m}${s.pre.length ? ` pre: ${s.pre.join(" ")}` : ""}${s.post.length ? ` post: ${s.post.join(" ")}` : ""}\n`)
     .join("");
   const files: Array<{ path: string; data: Buffer }> = [

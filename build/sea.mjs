@@ -1,7 +1,7 @@
 // Makes build/out/init: the init bundle injected as a SEA blob into a stripped copy of the
 // official Node 24 binary (the mechanism pkg's --sea mode uses).
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NATIVE_ASSETS, ROOT, bundleInit } from "./bundle.mjs";
 import { ensureNode24 } from "./node24.mjs";
@@ -11,7 +11,8 @@ const SENTINEL = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 
 export async function buildInitExecutable() {
   const node = ensureNode24();
-  const work = join(OUT, "sea");
+  // Per process: a demo, a test run and the bench may build at once; only the final rename is shared.
+  const work = join(OUT, `sea-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const bundle = join(work, "init.cjs");
@@ -30,7 +31,7 @@ export async function buildInitExecutable() {
   );
   execFileSync(node, ["--experimental-sea-config", join(work, "sea-config.json")], { stdio: ["ignore", "ignore", "inherit"] });
   const exe = join(OUT, "init");
-  const tmp = `${exe}.tmp`;
+  const tmp = `${exe}.${process.pid}.tmp`;
   copyFileSync(node, tmp);
   chmodSync(tmp, 0o755);
   // Strip before injecting: the blob lives in its own note section, which strip would drop.
@@ -40,7 +41,8 @@ export async function buildInitExecutable() {
     encoding: "utf8",
   });
   if (inject.status !== 0) throw new Error(`postject failed:\n${inject.stdout}${inject.stderr}`);
-  execFileSync("mv", ["-f", tmp, exe]);
+  renameSync(tmp, exe);
+  rmSync(work, { recursive: true, force: true });
   return exe;
 }
 

@@ -13,11 +13,15 @@ import { Timeline, writeTimeline } from "../root/timeline";
 import { writeIdentity } from "../root/write-identity";
 import { readBootConfig } from "./config";
 import { earlyMounts } from "./early";
-import { unpackLayers } from "./layers";
 import { hasRescueShell, rescueShell } from "./rescue";
 import { release } from "node:os";
 
 export const NEW_ROOT = "/root";
+
+// The fetch and unpack modules (undici is most of the bundle) cost seconds to evaluate under
+// emulation. They are loaded while the network stage waits for links and DHCP, not at start-up.
+let layersModule: Promise<typeof import("./layers")> | undefined;
+const loadLayers = () => (layersModule ??= import("./layers"));
 
 /** Options the failure path needs even when the command line could not be parsed. */
 export const bootState: { panic: number } = { panic: 30 };
@@ -66,6 +70,7 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
   });
 
   network = await runStage(timeline, "network", async () => {
+    setTimeout(loadLayers, 0);
     if (cfg.ip.mode !== "off") {
       const loaded = await loadNetworkDrivers({ modulesDir: `/lib/modules/${release()}` });
       if (loaded.length === 0) debug("no network driver modules loaded (built in, or none needed)");
@@ -87,6 +92,7 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
     await maybeBreak(cfg, "mount");
     mountRoot(NEW_ROOT, cfg);
     try {
+      const { unpackLayers } = await loadLayers();
       const layers = await unpackLayers(cfg, lease(), NEW_ROOT);
       timeline.addFacts({ layers });
       return layers.reduce((a, l) => a + l.bytes, 0);

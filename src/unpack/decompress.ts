@@ -1,10 +1,10 @@
 // Decoders as streams. zlib's default 16 KiB output chunks make gzip/zstd 3-4x slower than
 // GNU tar: every chunk is a round trip to the thread pool, so they get 256 KiB.
-import lzma from "lzma-native";
 import { availableParallelism } from "node:os";
 import type { Transform } from "node:stream";
 import { createGunzip, createZstdDecompress } from "node:zlib";
 import type { Compression } from "./detect";
+import { lzma } from "./lzma";
 import { XzParallelDecoder, xzHeadAllowsParallel } from "./xz-parallel";
 
 /** Bytes of the stream's start createDecoder wants to see (xz: stream header and first block header). */
@@ -23,7 +23,7 @@ export class UnsupportedCompressionError extends Error {
   }
 }
 
-/** A decoder for `kind`; `head` (the stream's first bytes, when known) picks the xz strategy. */
+/** A decoder for `kind`; `head` (the stream's first bytes, when known) picks the xz strategy. xz needs loadLzma() first. */
 export function createDecoder(kind: Exclude<Compression, "none">, head?: Buffer): Transform {
   switch (kind) {
     case "gzip":
@@ -31,7 +31,7 @@ export function createDecoder(kind: Exclude<Compression, "none">, head?: Buffer)
     case "zstd":
       return createZstdDecompress({ chunkSize: CHUNK });
     case "xz":
-      return head && xzHeadAllowsParallel(head) ? new XzParallelDecoder(XZ_PARALLEL) : lzma.createDecompressor();
+      return head && xzHeadAllowsParallel(head) ? new XzParallelDecoder(XZ_PARALLEL) : lzma().createDecompressor();
     case "bzip2":
       throw new UnsupportedCompressionError("bzip2 is not supported (recompress the tarball with zstd, gzip or xz)");
   }

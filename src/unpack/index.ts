@@ -5,6 +5,7 @@ import { realpathSync, statSync } from "node:fs";
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createDecoder, DECODER_HEAD_BYTES, UnsupportedCompressionError } from "./decompress";
+import { loadLzma } from "./lzma";
 import { detectCompression, type Compression } from "./detect";
 import { display, UnsafeNameError } from "./names";
 import { TarFormatError, TarReader } from "./reader";
@@ -84,6 +85,7 @@ export async function extract(input: NodeJS.ReadableStream | Readable, root: str
   const compression = detectCompression(head);
   let decoder: Transform | null = null;
   if (compression !== "none") {
+    if (compression === "xz") await loadLzma();
     try {
       decoder = createDecoder(compression, head);
     } catch (e) {

@@ -5,7 +5,7 @@
 // by its own decoder on the thread pool, several at once, output kept in order. Memory stays
 // bounded: at most `parallel` blocks in flight. Files whose first block has no sizes in its header
 // (single-threaded xz) go to one plain decoder instead (see xzHeadAllowsParallel).
-import lzma from "lzma-native";
+import { lzma } from "./lzma";
 import { Transform, type TransformCallback } from "node:stream";
 import { crc32 } from "node:zlib";
 
@@ -239,7 +239,7 @@ export class XzParallelDecoder extends Transform {
     const footer = Buffer.concat([le32(crc32(tail)), tail, Buffer.from("YZ")]);
     const mini = Buffer.concat([this.header, block, indexFull, footer]);
     const job = new Promise<Buffer[]>((resolve, reject) => {
-      const d = lzma.createDecompressor();
+      const d = lzma().createDecompressor();
       const out: Buffer[] = [];
       d.on("data", (b: Buffer) => out.push(b));
       d.on("error", (e: Error) => reject(e));

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Artifacts, QEMU_OUT, baseAppend, loadArtifacts } from "./lib/artifacts";
+import { type Artifacts, QEMU_OUT, baseAppend, consoleLog, loadArtifacts } from "./lib/artifacts";
 import { type FileServer, serveDir } from "./lib/http";
 import { bootQemu } from "./lib/qemu";
 import { makeRootTarball, markerInit } from "./lib/testroot";
@@ -37,7 +37,7 @@ describe("boot from HTTP root layers", () => {
     const r = await bootQemu({
       kernel: art.vmlinux,
       initrd: art.initramfs,
-      append: baseAppend(`root=${base}/base.tar.zst,${base}/extra.tar.gz,${base}/%hostname.tar.xz break=bottom`),
+      append: baseAppend(`root=${base}/base.tar.zst,${base}/extra.tar.gz,${base}/%hostname.tar.xz break=bottom debug`),
       // The rescue shell at break=bottom sees the unpacked root in /root; leaving it goes on with the boot.
       input: [{ after: /break=bottom: rescue shell/, send: "echo SHELL-SAW-$(cat /root/etc/who); exit\n" }],
       hostname: "node7",
@@ -45,7 +45,7 @@ describe("boot from HTTP root layers", () => {
       until: /TARBOOT-BOOTED .*/,
       waitForExit: true,
       timeoutMs: 300_000,
-      logFile: join(dir, "console.log"),
+      logFile: consoleLog("layers"),
     });
     expect(r.timedOut, r.console).toBe(false);
     const line = r.matched?.[0] ?? "";
@@ -56,6 +56,9 @@ describe("boot from HTTP root layers", () => {
     expect(server.requests).toEqual(["GET /base.tar.zst 200", "GET /extra.tar.gz 200", "GET /node7.tar.xz 200"]);
     expect(r.console).toContain("eth0: 10.0.2.15/24 via 10.0.2.2");
     expect(r.console).toContain("SHELL-SAW-node7");
+    // debug: every stage with its duration (and the mount stage's bytes).
+    for (const stage of ["top", "network", "premount", "bottom"]) expect(r.console).toMatch(new RegExp(`debug: stage ${stage}: [\\d.]+m?s`));
+    expect(r.console).toMatch(/debug: stage mount: [\d.]+m?s, [\d.]+ [KM]iB/);
     expect(r.console).not.toMatch(/Kernel panic/);
   });
 });
@@ -82,7 +85,7 @@ boot
       until: /TARBOOT-BOOTED .*/,
       waitForExit: true,
       timeoutMs: 420_000,
-      logFile: join(dir, "pxe-console.log"),
+      logFile: consoleLog("pxe"),
     });
     expect(r.timedOut, r.console).toBe(false);
     expect(r.matched?.[0], r.console).toMatch(/^TARBOOT-BOOTED pid=1 hostname=pxe1 ns=10\.0\.2\.3 who=base/);

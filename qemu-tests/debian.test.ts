@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureDebianRootCompressed } from "../src/testing/debian-root";
-import { type Artifacts, QEMU_OUT, baseAppend, loadArtifacts } from "./lib/artifacts";
+import { type Artifacts, QEMU_OUT, baseAppend, consoleLog, loadArtifacts } from "./lib/artifacts";
 import { type FileServer, serveDir } from "./lib/http";
 import { bootQemu } from "./lib/qemu";
 import { makeRootTarball } from "./lib/testroot";
@@ -64,7 +64,7 @@ describe("a real Debian root", () => {
       until: /DEBIAN-BOOTED .*/,
       waitForExit: true,
       timeoutMs: 900_000,
-      logFile: join(dir, "console.log"),
+      logFile: consoleLog("debian"),
     });
     expect(r.timedOut, r.console.slice(-4000)).toBe(false);
     const line = r.matched?.[0] ?? "";

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Artifacts, QEMU_OUT, baseAppend, loadArtifacts } from "./lib/artifacts";
+import { type Artifacts, QEMU_OUT, baseAppend, consoleLog, loadArtifacts } from "./lib/artifacts";
 import { type FileServer, serveDir } from "./lib/http";
 import { type BootResult, bootQemu } from "./lib/qemu";
 import { makeRootTarball, markerInit } from "./lib/testroot";
@@ -33,7 +33,7 @@ function bootFailing(append: string, name: string): Promise<BootResult> {
     until: /reboot: Restarting system|Kernel panic/,
     waitForExit: true,
     timeoutMs: 240_000,
-    logFile: join(dir, `${name}.log`),
+    logFile: consoleLog(`failure-${name}`),
   });
 }
 

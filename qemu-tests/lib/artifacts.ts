@@ -1,5 +1,5 @@
 // What the boot tests boot: built once per test run by qemu-tests/setup.ts, read by every test file.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../build/paths.mjs";
 
@@ -18,6 +18,13 @@ export interface Artifacts {
 
 export const QEMU_OUT = join(ROOT, "build/out/qemu");
 export const ARTIFACTS_JSON = join(QEMU_OUT, "artifacts.json");
+/** Console logs of the last run of each boot, kept for reading after a failure (or a timing). */
+export const LOGS = join(QEMU_OUT, "logs");
+
+export function consoleLog(name: string): string {
+  mkdirSync(LOGS, { recursive: true });
+  return join(LOGS, `${name}.log`);
+}
 
 export function loadArtifacts(): Artifacts {
   return JSON.parse(readFileSync(ARTIFACTS_JSON, "utf8")) as Artifacts;

@@ -12,7 +12,8 @@ import { checkInit } from "./check-init";
 import { type DeleteResult, deleteTree } from "./delete-tree";
 import { freedMiB, memAvailableKiB } from "./meminfo";
 import { isMountPoint, isRamBacked } from "./mountpoint";
-import { formatBytes, type Timeline, writeTimeline } from "./timeline";
+import { formatBytes } from "../console/units";
+import { type Timeline, writeTimeline } from "./timeline";
 
 export { checkInit } from "./check-init";
 

@@ -54,7 +54,7 @@ describe("Timeline", () => {
 
   it("formats a stage for the debug console", () => {
     expect(formatStage({ stage: "mount", startMs: 0, durationMs: 3240, bytes: 222298112 })).toBe("stage mount: 3.2s, 212 MiB");
-    expect(formatStage({ stage: "top", startMs: 0, durationMs: 12, bytes: 1572864 })).toBe("stage top: 0.0s, 1.5 MiB");
+    expect(formatStage({ stage: "top", startMs: 0, durationMs: 12, bytes: 1572864 })).toBe("stage top: 0.0s, 1.50 MiB");
     expect(formatStage({ stage: "init", startMs: 0, durationMs: null })).toBe("stage init: running");
   });
 

@@ -4,6 +4,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { debug } from "../console/log";
+import { formatBytes, formatDuration } from "../console/units";
 
 export interface StageRecord {
   stage: string;
@@ -37,16 +38,6 @@ export function monotonicMs(): number {
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
-export function formatDuration(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
-}
-
-export function formatBytes(bytes: number): string {
-  const mib = bytes / 1048576;
-  return mib >= 10 ? `${Math.round(mib)} MiB` : `${mib.toFixed(1)} MiB`;
-}
-
-/** The console line for a finished stage: `stage mount: 3.2s, 212 MiB`. */
 export function formatStage(rec: StageRecord): string {
   const parts = [rec.durationMs === null ? "running" : formatDuration(rec.durationMs)];
   if (rec.bytes !== undefined) parts.push(formatBytes(rec.bytes));

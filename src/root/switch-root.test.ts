@@ -39,7 +39,7 @@ describe("switchRoot end to end", () => {
       timeout: 60_000,
     });
     const out = r.stdout;
-    expect(r.stderr).toMatch(/initramfs emptied: 2 files, 24 MiB/);
+    expect(r.stderr).toMatch(/initramfs emptied: 2 files, 24.0 MiB/);
     expect(r.status, `stdout:\n${out}\nstderr:\n${r.stderr}`).toBe(0);
     const lines = Object.fromEntries(
       out

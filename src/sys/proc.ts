@@ -68,3 +68,11 @@ export function reap(pid: number): boolean {
   const status = [0];
   return waitpid_(pid, status, WNOHANG) === pid;
 }
+
+const prctl_ = libc.func("int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)");
+const PR_SET_CHILD_SUBREAPER = 36;
+
+/** Orphans of descendants come to this process, as they come to PID 1 (for running the reaper outside PID 1). */
+export function becomeSubreaper(): void {
+  check(prctl_(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl(PR_SET_CHILD_SUBREAPER)");
+}

@@ -11,7 +11,7 @@ import { mountRoot, wipeRoot } from "../root/tmpfs";
 import { switchRoot } from "../root/switch-root";
 import { Timeline, writeTimeline } from "../root/timeline";
 import { writeIdentity } from "../root/write-identity";
-import { readBootConfig } from "./config";
+import { readBootConfig, readPanicOnly } from "./config";
 import { earlyMounts } from "./early";
 import { hasRescueShell, rescueShell } from "./rescue";
 import { release } from "node:os";
@@ -52,7 +52,13 @@ async function maybeBreak(cfg: BootConfig, stage: Stage): Promise<void> {
 export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): Promise<never> {
   const timeline = new Timeline();
   earlyMounts();
-  const cfg = readBootConfig(kernelArgs);
+  let cfg: BootConfig;
+  try {
+    cfg = readBootConfig(kernelArgs);
+  } catch (err) {
+    bootState.panic = readPanicOnly() ?? bootState.panic;
+    throw err;
+  }
   bootState.panic = cfg.panic;
   configureLog({ quiet: cfg.quiet, debug: cfg.debug });
   if (cfg.layers.length === 0)

@@ -16,7 +16,8 @@ const SINK_HIGH_WATER_MARK = 64 * 1024;
 
 export class LayerStream<T> {
   readonly body = new PassThrough({ highWaterMark: BODY_HIGH_WATER_MARK });
-  private readonly hash: Hash = createHash("sha256");
+  /** Only when a checksum or manifest will be compared: hashing every byte is not free (under emulation, seconds a layer). */
+  private readonly hash: Hash | null;
   private received = 0;
   /** Bytes handed on (written into `body`, or counted after detach) and hashed. */
   delivered = 0;
@@ -36,9 +37,11 @@ export class LayerStream<T> {
   constructor(
     url: string,
     readonly progress: Progress,
-    readonly verifier?: ChunkVerifier,
+    readonly verifier: ChunkVerifier | undefined,
+    hashing: boolean,
   ) {
     this.url = url;
+    this.hash = hashing ? createHash("sha256") : null;
   }
 
   /** Where a resumed response must start: bytes received and kept (verified, or held in the current chunk). */
@@ -101,7 +104,7 @@ export class LayerStream<T> {
     if (this.verifier) ({ released: out, error } = this.verifier.push(chunk));
     else this.received += chunk.length;
     for (const b of out) {
-      this.hash.update(b);
+      this.hash?.update(b);
       this.delivered += b.length;
     }
     this.progress.update(this.bytes);
@@ -133,9 +136,9 @@ export class LayerStream<T> {
     if (!this.body.destroyed) this.body.destroy();
   }
 
-  /** The digest of every byte delivered; call once, when the download is complete. */
-  digest(): string {
-    return this.hash.digest("hex");
+  /** The digest of every byte delivered (when hashing); call once, when the download is complete. */
+  digest(): string | undefined {
+    return this.hash?.digest("hex");
   }
 
   /** Ends the consumer's stream with `err` (no-op if it already ended or failed). */

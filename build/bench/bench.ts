@@ -138,11 +138,14 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write("bench: run as root (it mounts a tmpfs per unpack run and builds the Debian root with debootstrap)\n");
     return 2;
   }
-  installSignalHandlers();
   ensureTools([...DEMO_TOOLS, { check: "curl", pkg: "curl" }, { check: "gzip", pkg: "gzip" }, { check: "tar", pkg: "tar" }, { check: "debootstrap", pkg: "debootstrap" }]);
   const started = performance.now();
   const date = new Date();
   const work = mkdtempSync(join(tmpdir(), "tarboot-bench-"));
+  installSignalHandlers(() => {
+    if (opts.keep) process.stderr.write(`bench: consoles kept in ${work}\n`);
+    else rmSync(work, { recursive: true, force: true });
+  });
   const log = (line: string) => process.stdout.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
   const results: BenchResults = {
     version: 1,

@@ -64,8 +64,11 @@ export function killChildren(): void {
 
 let installed = false;
 
-/** Ctrl-C / SIGTERM: stop children, undo everything, exit 130/143. A second signal exits at once. */
-export function installSignalHandlers(): void {
+/**
+ * Ctrl-C / SIGTERM: stop children, undo everything, run `last` (e.g. remove the work directory),
+ * exit 130/143. A second signal exits at once.
+ */
+export function installSignalHandlers(last?: () => void): void {
   if (installed) return;
   installed = true;
   let stopping = false;
@@ -77,7 +80,13 @@ export function installSignalHandlers(): void {
       killChildren();
       const hardStop = setTimeout(() => process.exit(code), 30_000);
       hardStop.unref();
-      void undoAll().finally(() => process.exit(code));
+      void undoAll().finally(() => {
+        try {
+          last?.();
+        } finally {
+          process.exit(code);
+        }
+      });
     });
   }
 }

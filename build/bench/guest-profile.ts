@@ -58,10 +58,10 @@ async function main(): Promise<number> {
   const { values } = parseArgs({ options: { root: { type: "string", default: "200M" }, memory: { type: "string", default: "2048" } } });
   const rootName = values.root as BootRootName;
   if (!BOOT_ROOTS.includes(rootName)) throw new Error(`--root ${values.root}: accepted: ${BOOT_ROOTS.join(", ")}`);
-  installSignalHandlers();
   statSync(INIT);
   const kernel = await benchKernel();
   const work = mkdtempSync(join(tmpdir(), "tarboot-guest-profile-"));
+  installSignalHandlers(() => rmSync(work, { recursive: true, force: true }));
   try {
     const [root] = await bootRoots([rootName]);
     const { server, close } = await serveRoots([root], work);

@@ -68,13 +68,3 @@ export async function buildAll(opts: BuildOptions = {}): Promise<BuildResult> {
   });
   return { kernel, init, initramfs: r.path };
 }
-
-if (typeof require !== "undefined" && require.main === module) {
-  buildAll().then(
-    (r) => process.stdout.write(`init: ${r.init}\ninitramfs: ${r.initramfs}\nkernel: ${r.kernel.vmlinuz} (${r.kernel.version})\n`),
-    (err: unknown) => {
-      process.stderr.write(`build failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}

@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { Invalid } from "./errors";
+import { problems } from "../testing/cmdline-problems";
 import { looksLikeUrl, parseLayers, parseMirrors } from "./layers";
 
 const SHA = "0123456789abcdef".repeat(4);
-
-function problems(f: () => unknown): string[] {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(Invalid);
-    return (err as Invalid).problems;
-  }
-  throw new Error("did not throw");
-}
 
 describe("parseLayers", () => {
   it("splits the seed example into two layers, templates kept for later", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Invalid } from "./errors";
+import { problems } from "../testing/cmdline-problems";
 import {
   classfulNetmask,
   isIpv4,
@@ -15,16 +15,6 @@ import {
   parseStages,
   prefixToNetmask,
 } from "./values";
-
-function problems(f: () => unknown): string[] {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(Invalid);
-    return (err as Invalid).problems;
-  }
-  throw new Error("did not throw");
-}
 
 describe("parseRootSize", () => {
   it("takes a percentage of RAM", () => {

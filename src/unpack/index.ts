@@ -10,7 +10,7 @@ import { detectCompression, type Compression } from "./detect";
 import { display, UnsafeNameError } from "./names";
 import { TarFormatError, TarReader } from "./reader";
 import { ContainmentError } from "./root";
-import { EntryError, TreeWriter } from "./writer";
+import { EntryError, TreeWriter, type WriterStats } from "./writer";
 
 export type { Compression } from "./detect";
 
@@ -24,25 +24,15 @@ export interface ExtractOptions {
   noSpaceHint?: string;
 }
 
-export interface ExtractStats {
+export interface ExtractStats extends WriterStats {
   compression: Compression;
   /** Members created (files, directories, links, devices). */
   entries: number;
-  files: number;
-  dirs: number;
-  symlinks: number;
-  hardlinks: number;
-  /** Character and block devices and FIFOs. */
-  special: number;
-  /** File content bytes written. */
-  bytes: number;
   /** Bytes of (decompressed) tar stream parsed, up to the end-of-archive marker. */
   tarBytes: number;
   /** Bytes read from the input (compressed). */
   inputBytes: number;
   seconds: number;
-  /** What GNU tar would only warn about (an xattr the filesystem refused). */
-  warnings: string[];
 }
 
 /** A failed layer: the message names the layer, the entry when there is one, and the cause. */
@@ -179,18 +169,12 @@ export async function extract(input: NodeJS.ReadableStream | Readable, root: str
   }
   const s = writer.stats;
   return {
+    ...s,
     compression,
     entries: s.files + s.dirs + s.symlinks + s.hardlinks + s.special,
-    files: s.files,
-    dirs: s.dirs,
-    symlinks: s.symlinks,
-    hardlinks: s.hardlinks,
-    special: s.special,
-    bytes: s.bytes,
     tarBytes: reader.position,
     inputBytes,
     seconds: (performance.now() - t0) / 1000,
-    warnings: s.warnings,
   };
 }
 

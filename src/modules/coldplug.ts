@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describeError } from "../console/errors";
 import { debug, info, warn } from "../console/log";
 import { AliasIndex, normalizeModuleName, parseModulesAlias } from "./alias";
-import { loadOrder, moduleNameFromPath, parseModulesDep, parseModulesSoftdep, type ModuleInfo } from "./deps";
+import { loadOrder, parseModulesBuiltin, parseModulesDep, parseModulesSoftdep, type ModuleInfo } from "./deps";
 import { describeDevice, scanDevices } from "./devices";
 import { loadModuleFile } from "./load";
 
@@ -55,7 +55,7 @@ export async function loadNetworkDrivers(opts: ColdplugOptions): Promise<LoadedD
   const started = Date.now();
   const deps = parseModulesDep(readOptional(join(modulesDir, "modules.dep")));
   const soft = parseModulesSoftdep(readOptional(join(modulesDir, "modules.softdep")));
-  const builtin = new Set(readOptional(join(modulesDir, "modules.builtin")).split("\n").filter(Boolean).map(moduleNameFromPath));
+  const builtin = parseModulesBuiltin(readOptional(join(modulesDir, "modules.builtin")));
   // Only aliases of modules the initramfs actually carries: the alias file may be the full kernel's.
   // One directory walk instead of a stat per alias: the initramfs carries a few dozen modules.
   const files = new Set(readdirSync(modulesDir, { recursive: true, encoding: "utf8" }).filter((f) => f.includes(".ko")));

@@ -26,19 +26,6 @@ const loadLayers = () => (layersModule ??= import("./layers"));
 /** Options the failure path needs even when the command line could not be parsed. */
 export const bootState: { panic: number } = { panic: 30 };
 
-/** Times a stage into the timeline; a stage that throws is recorded as failed. */
-async function runStage<T>(timeline: Timeline, stage: string, work: () => Promise<T>, bytesOf?: (r: T) => number): Promise<T> {
-  timeline.start(stage);
-  try {
-    const r = await work();
-    timeline.end(stage, { bytes: bytesOf?.(r) });
-    return r;
-  } catch (err) {
-    timeline.end(stage, { failed: true });
-    throw err;
-  }
-}
-
 async function maybeBreak(cfg: BootConfig, stage: Stage): Promise<void> {
   if (!cfg.breakAt.includes(stage)) return;
   if (!hasRescueShell()) {
@@ -70,12 +57,12 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
   const lease = (): Lease | null => network?.lease ?? null;
   const env = (): Record<string, string> => ({ ...leaseEnv(lease(), cfg), TARBOOT_ROOT: NEW_ROOT });
 
-  await runStage(timeline, "top", async () => {
+  await timeline.run("top", async () => {
     await maybeBreak(cfg, "top");
     await runHooks("top", env());
   });
 
-  network = await runStage(timeline, "network", async () => {
+  network = await timeline.run("network", async () => {
     setTimeout(loadLayers, 0);
     if (cfg.ip.mode !== "off") {
       const loaded = await loadNetworkDrivers({ modulesDir: `/lib/modules/${release()}` });
@@ -89,27 +76,27 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
     });
   });
 
-  await runStage(timeline, "premount", async () => {
+  await timeline.run("premount", async () => {
     await maybeBreak(cfg, "premount");
     await runHooks("premount", env());
   });
 
-  await runStage(timeline, "mount", async () => {
+  await timeline.run("mount", async () => {
     await maybeBreak(cfg, "mount");
     mountRoot(NEW_ROOT, cfg);
     try {
       const { unpackLayers } = await loadLayers();
       const layers = await unpackLayers(cfg, lease(), NEW_ROOT);
       timeline.addFacts({ layers });
-      return layers.reduce((a, l) => a + l.bytes, 0);
+      return { bytes: layers.reduce((a, l) => a + l.bytes, 0) };
     } catch (err) {
       // A root that failed a layer (checksum, truncation, ENOSPC) must never be booted.
       wipeRoot(NEW_ROOT);
       throw err;
     }
-  }, (bytes) => bytes);
+  });
 
-  await runStage(timeline, "bottom", async () => {
+  await timeline.run("bottom", async () => {
     await maybeBreak(cfg, "bottom");
     writeIdentity(NEW_ROOT, lease(), cfg, "/run");
     await runHooks("bottom", env());

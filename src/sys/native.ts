@@ -19,9 +19,10 @@ function nativeDir(): string {
 export function loadNativeAsset(name: string): unknown {
   if (!sea.isSea()) throw new Error(`native addon ${name}: only available inside the tarboot executable`);
   const bytes = Buffer.from(sea.getAsset(name));
-  const digest = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
   const dir = nativeDir();
-  const file = join(dir, `${digest}-${name}`);
+  // A shared directory on a host may hold another version's file: name it by content. As PID 1 the
+  // initramfs is new every boot, and hashing megabytes is start-up time the boot would wait for.
+  const file = process.pid === 1 ? join(dir, name) : join(dir, `${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}-${name}`);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;

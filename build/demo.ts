@@ -1,8 +1,8 @@
 // `npm run demo`: builds what is missing, serves a sample root from this machine and boots it in
 // QEMU with tarboot's initramfs, the guest's console streamed to this terminal.
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { extractVmlinux } from "../qemu-tests/lib/vmlinux";
+import { ensureVmlinux } from "../qemu-tests/lib/vmlinux";
 import { serveDir } from "../qemu-tests/lib/http";
 import { accelerator, bootQemu } from "../qemu-tests/lib/qemu";
 import { makeRootTarball } from "../qemu-tests/lib/testroot";
@@ -33,8 +33,7 @@ async function main(): Promise<number> {
   mkdirSync(demoDir, { recursive: true });
   process.stderr.write("demo: building the init, the initramfs and fetching a Debian kernel (first run takes a few minutes)\n");
   const built = await buildAll();
-  const vmlinux = join(demoDir, `vmlinux-${built.kernel.version}`);
-  if (!existsSync(vmlinux)) await extractVmlinux(built.kernel.vmlinuz, vmlinux);
+  const vmlinux = await ensureVmlinux(built.kernel);
   makeRootTarball(join(demoDir, "sample.tar.zst"), { busybox: true, files: { "sbin/init": { content: DEMO_INIT, mode: 0o755 } } });
   const server = await serveDir(demoDir);
   const append = `console=ttyS0 panic=-1 root=http://10.0.2.2:${server.port}/sample.tar.zst`;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { buildAll } from "../build/build";
 import { ensureTools, DEMO_TOOLS } from "../build/prereqs";
 import { ARTIFACTS_JSON, type Artifacts, QEMU_OUT } from "./lib/artifacts";
-import { extractVmlinux } from "./lib/vmlinux";
+import { ensureVmlinux } from "./lib/vmlinux";
 
 export default async function setup(): Promise<void> {
   ensureTools(DEMO_TOOLS);
@@ -12,7 +12,7 @@ export default async function setup(): Promise<void> {
   // zstd -3 instead of -19: the same files, minutes less on 2 cores; compression has its own tests.
   const withShell = await buildAll({ output: join(QEMU_OUT, "initramfs.img"), level: 3 });
   const noShell = await buildAll({ output: join(QEMU_OUT, "initramfs-noshell.img"), busybox: false, level: 3 });
-  const vmlinux = await extractVmlinux(withShell.kernel.vmlinuz, join(QEMU_OUT, `vmlinux-${withShell.kernel.version}`));
+  const vmlinux = await ensureVmlinux(withShell.kernel);
   const art: Artifacts = {
     bzImage: withShell.kernel.vmlinuz,
     vmlinux,

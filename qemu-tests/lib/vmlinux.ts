@@ -1,6 +1,7 @@
 // Under TCG, booting the ELF vmlinux through its PVH entry skips the bzImage's own decompressor
 // (~4 s a boot). The payload's place is in the x86 boot protocol header.
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
 import lzma from "lzma-native";
 
@@ -44,4 +45,10 @@ export async function extractVmlinux(bzImage: string, out: string): Promise<stri
   writeFileSync(`${out}.tmp`, elf);
   renameSync(`${out}.tmp`, out);
   return out;
+}
+
+/** The kernel's vmlinux, extracted once and kept beside its bzImage for every later boot (tests, demo, bench). */
+export async function ensureVmlinux(kernel: { vmlinuz: string; version: string }): Promise<string> {
+  const out = join(dirname(kernel.vmlinuz), `vmlinux-${kernel.version}`);
+  return existsSync(out) ? out : extractVmlinux(kernel.vmlinuz, out);
 }

@@ -9,27 +9,21 @@ export { ROOT };
 /** Native addons the init embeds: SEA asset name -> file on the build host. */
 export const NATIVE_ASSETS = {
   "koffi.node": join(ROOT, "node_modules/koffi/build/koffi/linux_x64/koffi.node"),
-  "lzma-native.node": join(ROOT, "node_modules/lzma-native/prebuilds/linux-x64/node.napi.node"),
 };
 
 const loader = join(ROOT, "src/sys/native.ts");
 
-// koffi requires its addon through literal paths per platform; lzma-native through node-gyp-build,
-// which searches the disk at run time. Both become reads of SEA assets.
+// koffi requires its addon through literal paths per platform; that becomes a read of a SEA asset.
 const nativeAssets = {
   name: "native-assets",
   setup(b) {
-    b.onResolve({ filter: /^node-gyp-build$/ }, () => ({ path: "lzma-native.node", namespace: "sea-native" }));
     b.onResolve({ filter: /\.node$/ }, (args) => {
       const full = join(args.resolveDir, args.path);
       if (full === NATIVE_ASSETS["koffi.node"]) return { path: "koffi.node", namespace: "sea-native" };
       return { path: full, namespace: "sea-missing" };
     });
     b.onLoad({ filter: /.*/, namespace: "sea-native" }, (args) => ({
-      contents:
-        args.path === "lzma-native.node"
-          ? `const { loadNativeAsset } = require(${JSON.stringify(loader)}); module.exports = () => loadNativeAsset("lzma-native.node");`
-          : `const { loadNativeAsset } = require(${JSON.stringify(loader)}); module.exports = loadNativeAsset(${JSON.stringify(args.path)});`,
+      contents: `const { loadNativeAsset } = require(${JSON.stringify(loader)}); module.exports = loadNativeAsset(${JSON.stringify(args.path)});`,
       resolveDir: ROOT,
       loader: "js",
     }));

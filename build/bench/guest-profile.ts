@@ -13,6 +13,7 @@ import { bootQemu } from "../../qemu-tests/lib/qemu";
 import { writeCompressed } from "../../src/initramfs/compress";
 import { type CpioEntry, writeCpio } from "../../src/initramfs/cpio";
 import { resolveLibraries } from "../../src/initramfs/libs";
+import { DLOPENED_LIBRARIES } from "../../src/sys/dlopened";
 import { ROOT } from "../paths.mjs";
 import { baselineEntries } from "./baseline";
 import { networkPrelude } from "./baseline-init";
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
       image.push({ type: "file", path: "init", mode: 0o755, data: Buffer.from(script(networkPrelude(kernel.version, modules))) });
       image.push({ type: "file", path: "tarboot", mode: 0o755, source: INIT, size: statSync(INIT).size });
       const have = new Set(image.map((e) => e.path.replace(/^\/+/, "")));
-      for (const f of resolveLibraries([INIT]).files) {
+      for (const f of resolveLibraries([INIT], undefined, DLOPENED_LIBRARIES).files) {
         const path = f.path.replace(/^\/+/, "");
         if (!have.has(path)) image.push({ type: "file", path, mode: 0o755, source: f.source, size: statSync(f.source).size });
       }

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
-import lzma from "lzma-native";
+import { decodeBuffer } from "../../src/unpack/decompress";
 
 export interface Payload {
   offset: number;
@@ -25,14 +25,7 @@ function decompress(payload: Buffer): Promise<Buffer> {
   if (payload[0] === 0x1f && payload[1] === 0x8b) return Promise.resolve(gunzipSync(payload));
   if (payload.readUInt32LE(0) === 0xfd2fb528) return Promise.resolve(zstdDecompressSync(payload.subarray(0, -SIZE_APPEND)));
   if (payload.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      const dec = lzma.createDecompressor();
-      dec.on("data", (c: Buffer) => chunks.push(c));
-      dec.on("end", () => resolve(Buffer.concat(chunks)));
-      dec.on("error", reject);
-      dec.end(payload.subarray(0, -SIZE_APPEND));
-    });
+    return decodeBuffer("xz", payload.subarray(0, -SIZE_APPEND));
   }
   throw new Error(`unknown kernel compression (magic ${payload.subarray(0, 4).toString("hex")})`);
 }

@@ -9,6 +9,7 @@ import { CA_PATH, CONF_PATH, defaultSettings, renderConf } from "./conf";
 import { type CpioEntry, mtimeFromEnv, normalizeCpioPath, planArchive, writeCpio } from "./cpio";
 import { readHostElf, resolveLibraries } from "./libs";
 import { moduleNameFromPath } from "../modules/deps";
+import { DLOPENED_LIBRARIES } from "../sys/dlopened";
 import { loadModuleTree, moduleIndexFiles, parseNetDrivers, selectModules } from "./modules";
 
 export interface MkinitramfsOptions {
@@ -172,7 +173,7 @@ export async function buildInitramfs(opts: MkinitramfsOptions): Promise<Initramf
       throw new Error(`--needs ${n}: ${(err as Error).message}`, { cause: err });
     }
   }
-  const libs = resolveLibraries([opts.init, ...needs]);
+  const libs = resolveLibraries([opts.init, ...needs], undefined, DLOPENED_LIBRARIES);
   for (const lib of libs.files) {
     const mode = initElf.interpreter === lib.path ? 0o755 : 0o644;
     set.add(await hostFile(lib.source, lib.path, mode, "library"), `library ${lib.source}`);

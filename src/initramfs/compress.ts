@@ -10,17 +10,18 @@
 //   empty buffer for large inputs (seen on Node 24.21). zstdCompressSync() is correct, so the
 //   archive is compressed in one synchronous call on a worker thread, keeping the caller's event
 //   loop free; single-threaded streaming would take twice as long or more for ~140 MB.
-// - xz: liblzma through lzma-native with --check=crc32 (the kernel's xz decoder rejects CRC64 and
-//   SHA-256 streams) and the multithreaded encoder with a fixed block size.
+// - xz: the system's liblzma (src/sys/xz.ts) with --check=crc32 (the kernel's xz decoder rejects
+//   CRC64 and SHA-256 streams) and the multithreaded encoder with a fixed block size.
 // - gzip: node:zlib level 9; Node's gzip header carries no name and mtime 0.
-import { createWriteStream } from "node:fs";
+import { closeSync, createWriteStream, openSync, writeSync } from "node:fs";
 import { rename, rm, stat, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { Readable, type Transform } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Worker } from "node:worker_threads";
 import { constants, createGzip } from "node:zlib";
-import { CHECK_CRC32, createCompressor as createXzCompressor } from "lzma-native";
+import { LZMA_CHECK_CRC32, XzEncoder } from "../sys/xz";
+import { pumpNative } from "../unpack/native-pump";
 
 export type Compression = "zstd" | "xz" | "gzip";
 export const COMPRESSIONS: readonly Compression[] = ["zstd", "xz", "gzip"];
@@ -69,14 +70,16 @@ export function zstdParams(opts: CompressorOptions = {}): Record<number, number>
   };
 }
 
-/** A streaming compressor for xz and gzip (zstd is one call, see above). */
-export function createCompressor(kind: "xz" | "gzip", opts: CompressorOptions = {}): Transform {
-  const threads = threadCount(opts);
-  switch (kind) {
-    case "xz":
-      return createXzCompressor({ preset: checkLevel("xz", opts.level), check: CHECK_CRC32, threads, blockSize: XZ_BLOCK_SIZE });
-    case "gzip":
-      return createGzip({ level: checkLevel("gzip", opts.level) });
+/** Compresses `source` to the file `path` with liblzma's multithreaded encoder. */
+async function writeXz(source: AsyncIterable<Uint8Array>, path: string, opts: CompressorOptions): Promise<void> {
+  const enc = new XzEncoder({ preset: checkLevel("xz", opts.level), check: LZMA_CHECK_CRC32, threads: threadCount(opts), blockSize: XZ_BLOCK_SIZE });
+  const fd = openSync(path, "w", 0o644);
+  try {
+    await pumpNative(Readable.from(source, { objectMode: false }), enc, (b) => {
+      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+    });
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -134,8 +137,10 @@ export async function writeCompressed(source: AsyncIterable<Uint8Array>, kind: C
       const input = Buffer.concat(chunks, unpackedBytes);
       chunks.length = 0;
       await writeFile(tmp, await zstdInWorker(input, zstdParams(opts)), { mode: 0o644 });
+    } else if (kind === "xz") {
+      await writeXz(counted(), tmp, opts);
     } else {
-      await pipeline(Readable.from(counted(), { objectMode: false }), createCompressor(kind, opts), createWriteStream(tmp, { mode: 0o644 }));
+      await pipeline(Readable.from(counted(), { objectMode: false }), createGzip({ level: checkLevel("gzip", opts.level) }), createWriteStream(tmp, { mode: 0o644 }));
     }
     await rename(tmp, path);
   } catch (err) {

@@ -10,7 +10,6 @@ import { type LibHost, expandSearchDir, parseLdSoConf, readHostElf, readLdSoConf
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const KOFFI = `${repo}node_modules/koffi/build/koffi/linux_x64/koffi.node`;
-const LZMA = `${repo}node_modules/lzma-native/prebuilds/linux-x64/node.napi.node`;
 const MULTI = "/lib/x86_64-linux-gnu";
 
 const tmp = mkdtempSync(join(tmpdir(), "tarboot-libs-"));
@@ -36,18 +35,25 @@ describe("library closure on the build host", () => {
     expect(files.map((f) => f.path).sort()).toEqual(["/lib64/ld-linux-x86-64.so.2", ...[...expected.keys()].map((n) => `${MULTI}/${n}`)].sort());
   });
 
-  it("the native addons' needs, alongside an executable", () => {
-    const { files } = resolveLibraries(["/bin/ls", KOFFI, LZMA]);
+  it("the native addon's needs, alongside an executable", () => {
+    const { files } = resolveLibraries(["/bin/ls", KOFFI]);
     const paths = files.map((f) => f.path);
-    for (const name of ["libstdc++.so.6", "libm.so.6", "libgcc_s.so.1", "libpthread.so.0", "libc.so.6"]) {
+    for (const name of ["libstdc++.so.6", "libm.so.6", "libgcc_s.so.1", "libc.so.6"]) {
       expect(paths).toContain(`${MULTI}/${name}`);
     }
-    for (const [name, source] of [...ldd(KOFFI), ...ldd(LZMA)]) {
+    for (const [name, source] of ldd(KOFFI)) {
       if (name.startsWith("ld-linux")) continue;
       expect(files.find((f) => f.path === `${MULTI}/${name}`)?.source).toBe(source);
     }
     expect(paths).not.toContain(`${MULTI}/ld-linux-x86-64.so.2`);
     expect(paths).not.toContain(KOFFI);
+  });
+
+  it("libraries opened by name at run time join the closure under their soname, with their own needs", () => {
+    const { files } = resolveLibraries(["/bin/true"], undefined, ["libzstd.so.1", "liblzma.so.5"]);
+    expect(files.find((f) => f.path === `${MULTI}/libzstd.so.1`)?.source).toBe(realpathSync(`${MULTI}/libzstd.so.1`));
+    expect(files.find((f) => f.path === `${MULTI}/liblzma.so.5`)?.source).toBe(realpathSync(`${MULTI}/liblzma.so.5`));
+    expect(() => resolveLibraries(["/bin/true"], undefined, ["libnothere.so.9"])).toThrow(/libnothere\.so\.9, needed by \/bin\/true, not found/);
   });
 
   it("the placement works without ld.so.cache: /bin/ls runs in a chroot of just the closure", () => {

@@ -158,9 +158,10 @@ function compatible(a: ElfInfo, b: ElfInfo): boolean {
 
 /**
  * The interpreters and the full library closure of `roots` (the init and files it dlopens). The
- * roots themselves are not part of the result.
+ * roots themselves are not part of the result. `dlopened`: sonames the first root opens by name
+ * at run time, resolved as if it listed them as DT_NEEDED.
  */
-export function resolveLibraries(roots: readonly string[], host: LibHost = realHost): LibraryClosure {
+export function resolveLibraries(roots: readonly string[], host: LibHost = realHost, dlopened: readonly string[] = []): LibraryClosure {
   const files = new Map<string, string>(); // initramfs path -> host source
   const add = (path: string, source: string, why: string) => {
     const had = files.get(path);
@@ -175,9 +176,10 @@ export function resolveLibraries(roots: readonly string[], host: LibHost = realH
   const providedByLoader = new Set<string>();
   const resolved = new Set<string>(); // "machine:name" already placed
 
-  for (const root of roots) {
-    const info = host.readElf(root);
-    if (!info) throw new Error(`${root}: not an ELF file (or missing)`);
+  for (const [i, root] of roots.entries()) {
+    const elf = host.readElf(root);
+    if (!elf) throw new Error(`${root}: not an ELF file (or missing)`);
+    const info = i === 0 && dlopened.length > 0 ? { ...elf, needed: [...elf.needed, ...dlopened] } : elf;
     if (info.interpreter !== undefined) {
       const interpInfo = host.readElf(info.interpreter);
       if (!interpInfo) throw new Error(`${root}: its interpreter ${info.interpreter} does not exist on this host`);

@@ -2,10 +2,9 @@
 // built with CONFIG_MODULE_DECOMPRESS, decompress) the file itself; older or differently built
 // kernels get the image decompressed here and passed to init_module.
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { Readable } from "node:stream";
 import { SysError } from "../sys/libc";
 import { finitModule, initModule, MODULE_INIT_COMPRESSED_FILE } from "../sys/module";
-import { createDecoder } from "../unpack/decompress";
+import { decodeBuffer } from "../unpack/decompress";
 import { debug } from "../console/log";
 
 export type LoadResult = "loaded" | "already-loaded";
@@ -17,13 +16,6 @@ function compressionOf(path: string): Kind | null {
   if (path.endsWith(".ko.zst")) return "zstd";
   if (path.endsWith(".ko.gz")) return "gzip";
   return null;
-}
-
-async function decompress(file: string, kind: Kind): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const decoder = Readable.from([readFileSync(file)]).pipe(createDecoder(kind));
-  for await (const c of decoder) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }
 
 export async function loadModuleFile(file: string, name: string): Promise<LoadResult> {
@@ -41,7 +33,7 @@ export async function loadModuleFile(file: string, name: string): Promise<LoadRe
     closeSync(fd);
   }
   try {
-    initModule(await decompress(file, kind), name);
+    initModule(await decodeBuffer(kind, readFileSync(file)), name);
     return "loaded";
   } catch (err) {
     if (err instanceof SysError && err.code === "EEXIST") return "already-loaded";

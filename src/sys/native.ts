@@ -1,4 +1,4 @@
-// Native addons (koffi, lzma-native) travel inside the single executable as SEA assets. A shared
+// The native addon (koffi) travels inside the single executable as a SEA asset. A shared
 // object can only be dlopen'ed from a file, so each is written out once and loaded with
 // process.dlopen. As PID 1 there is no /tmp yet: the initramfs root itself is writable RAM.
 import { createHash } from "node:crypto";

@@ -1,19 +1,16 @@
-// Decoders as streams. zlib's default 16 KiB output chunks make gzip/zstd 3-4x slower than
-// GNU tar: every chunk is a round trip to the thread pool, so they get 256 KiB.
-import { availableParallelism } from "node:os";
-import type { Transform } from "node:stream";
-import { createGunzip, createZstdDecompress } from "node:zlib";
+// Decoders by compression: gzip through node:zlib (Chromium's zlib with SIMD, faster than gzip
+// itself), zstd and xz through the system's libzstd and liblzma on the thread pool (see
+// src/sys/zstd.ts and xz.ts for the measurements behind that choice).
+import { Readable, type Transform } from "node:stream";
+import { createGunzip } from "node:zlib";
+import type { NativeCodec } from "../sys/native-codec";
+import { XzDecoder } from "../sys/xz";
+import { ZstdDecoder } from "../sys/zstd";
 import type { Compression } from "./detect";
-import { lzma } from "./lzma";
-import { XzParallelDecoder, xzHeadAllowsParallel } from "./xz-parallel";
+import { pumpNative } from "./native-pump";
 
-/** Bytes of the stream's start createDecoder wants to see (xz: stream header and first block header). */
-export const DECODER_HEAD_BYTES = 12 + 1024;
-
-// Blocks in flight (each up to 3x the dictionary, 24 MiB at xz -6) are also memory; four is
-// enough to outrun the writer.
-const XZ_PARALLEL = Math.max(2, Math.min(4, availableParallelism()));
-
+// zlib's default 16 KiB output chunks make gzip 3-4x slower than GNU tar: every chunk is a round
+// trip to the thread pool.
 export const CHUNK = 256 * 1024;
 
 export class UnsupportedCompressionError extends Error {
@@ -23,16 +20,30 @@ export class UnsupportedCompressionError extends Error {
   }
 }
 
-/** A decoder for `kind`; `head` (the stream's first bytes, when known) picks the xz strategy. xz needs loadLzma() first. */
-export function createDecoder(kind: Exclude<Compression, "none">, head?: Buffer): Transform {
+export type Decoder = { kind: "stream"; stream: Transform } | { kind: "native"; native: NativeCodec };
+
+export function createDecoder(kind: Exclude<Compression, "none">): Decoder {
   switch (kind) {
     case "gzip":
-      return createGunzip({ chunkSize: CHUNK });
+      return { kind: "stream", stream: createGunzip({ chunkSize: CHUNK }) };
     case "zstd":
-      return createZstdDecompress({ chunkSize: CHUNK });
+      return { kind: "native", native: new ZstdDecoder() };
     case "xz":
-      return head && xzHeadAllowsParallel(head) ? new XzParallelDecoder(XZ_PARALLEL) : lzma().createDecompressor();
+      return { kind: "native", native: new XzDecoder() };
     case "bzip2":
       throw new UnsupportedCompressionError("bzip2 is not supported (recompress the tarball with zstd, gzip or xz)");
   }
+}
+
+/** Decodes a whole buffer (a compressed kernel module, say). */
+export async function decodeBuffer(kind: "gzip" | "zstd" | "xz", input: Buffer): Promise<Buffer> {
+  const dec = createDecoder(kind);
+  const chunks: Buffer[] = [];
+  if (dec.kind === "stream") {
+    for await (const c of Readable.from([input]).pipe(dec.stream)) chunks.push(c as Buffer);
+  } else {
+    // The decoder's output buffers are reused: each piece is copied out.
+    await pumpNative(Readable.from([input]), dec.native, (b) => chunks.push(Buffer.from(b)));
+  }
+  return Buffer.concat(chunks);
 }

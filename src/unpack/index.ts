@@ -1,21 +1,19 @@
 // Streams one layer (a possibly compressed tarball) into a root directory: sniff the
 // compression from the first bytes, decode on the thread pool, parse and write synchronously on
-// the main thread. Backpressure is the pipeline's: nothing is read faster than it is written.
+// the main thread. Backpressure throughout: nothing is read much faster than it is written.
 import { realpathSync, statSync } from "node:fs";
-import { Readable, Transform, Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createDecoder, DECODER_HEAD_BYTES, UnsupportedCompressionError } from "./decompress";
-import { loadLzma } from "./lzma";
-import { detectCompression, type Compression } from "./detect";
+import { Readable } from "node:stream";
+import { DecodeError } from "../sys/native-codec";
+import { createDecoder, UnsupportedCompressionError, type Decoder } from "./decompress";
+import { detectCompression, SNIFF_BYTES, type Compression } from "./detect";
+import { InputFailure, pumpNative } from "./native-pump";
+import { pumpStream, ZlibFailure } from "./stream-pump";
 import { display, UnsafeNameError } from "./names";
 import { TarFormatError, TarReader } from "./reader";
 import { ContainmentError } from "./root";
 import { EntryError, TreeWriter, type WriterStats } from "./writer";
 
 export type { Compression } from "./detect";
-
-/** Input bytes gathered before they go to the decoder (or the tar reader). */
-const INPUT_BATCH = 256 * 1024;
 
 export interface ExtractOptions {
   /** Names the layer in every message, e.g. "layer 2/3 http://srv/x.tar.zst". */
@@ -61,111 +59,39 @@ export async function extract(input: NodeJS.ReadableStream | Readable, root: str
     throw new ExtractError(label, `cannot unpack into ${root}: ${(e as Error).message}`, { cause: e });
   }
 
-  // Which stream failed first: pipeline() then destroys the others with the same error, so the
-  // first 'error' event is the only reliable witness of where a failure came from.
-  let origin: { from: "input" | "decoder" | "other"; err: unknown } | null = null;
-  const witness = (from: "input" | "decoder" | "other") => (err: unknown) => {
-    origin ??= { from, err };
-  };
   const src0 = input instanceof Readable ? input : new Readable().wrap(input);
-  src0.on("error", witness("input"));
-  const { head, stream: src } = await peek(src0, DECODER_HEAD_BYTES).catch((e) => {
-    throw e;
-  });
-  if (src !== src0) src.on("error", witness("input"));
+  const { head, stream: src } = await peek(src0, SNIFF_BYTES);
   if (head.length === 0) throw new ExtractError(label, "empty input: not a tar archive");
 
   const compression = detectCompression(head);
-  let decoder: Transform | null = null;
+  let decoder: Decoder | null = null;
   if (compression !== "none") {
-    if (compression === "xz") await loadLzma();
     try {
-      decoder = createDecoder(compression, head);
+      decoder = createDecoder(compression);
     } catch (e) {
       src.destroy();
       if (e instanceof UnsupportedCompressionError) throw new ExtractError(label, e.message);
+      if (e instanceof DecodeError) throw new ExtractError(label, `cannot decode ${compression}: ${e.message}`, { code: e.code, cause: e });
       throw e;
     }
-    decoder.on("error", witness("decoder"));
   }
 
-  let inputBytes = 0;
-  // Network reads arrive in pieces of a few KiB to 64 KiB, and each piece handed to zlib is a round
-  // trip to the thread pool (in a TCG guest, most of the main thread's time on a 200 MB layer was
-  // per-chunk stream overhead). What arrives within one turn of the event loop is handed on as one
-  // write, up to INPUT_BATCH; nothing waits for more input than is already there.
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let flushQueued = false;
-  const takePending = (): Buffer => {
-    const b = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    return b;
-  };
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      inputBytes += chunk.length;
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= INPUT_BATCH) {
-        cb(null, takePending());
-        return;
-      }
-      if (!flushQueued) {
-        flushQueued = true;
-        setImmediate(() => {
-          flushQueued = false;
-          if (pendingBytes > 0 && !counter.destroyed) counter.push(takePending());
-        });
-      }
-      cb();
-    },
-    flush(cb) {
-      cb(null, pendingBytes > 0 ? takePending() : undefined);
-    },
-  });
   const writer = new TreeWriter(rootReal);
   const reader = new TarReader(writer);
-  // The writing happens in a later turn of the event loop, not inside the decoder's callback:
-  // zlib only queues its next slice of work on the thread pool once that callback returns, so
-  // processing the chunk there would make decoding and writing take turns instead of overlapping.
-  const sink = new Writable({
-    highWaterMark: 1024 * 1024,
-    write(chunk: Buffer, _enc, cb) {
-      setImmediate(() => {
-        // The pipeline failed meanwhile (the source was destroyed): write nothing more.
-        if (sink.destroyed) return cb();
-        try {
-          reader.push(chunk);
-        } catch (e) {
-          return cb(e as Error);
-        }
-        cb();
-      });
-    },
-    final(cb) {
-      try {
-        reader.end();
-      } catch (e) {
-        return cb(e as Error);
-      }
-      cb();
-    },
-  });
-
-  counter.on("error", witness("other"));
-  sink.on("error", witness("other"));
+  let inputBytes = 0;
   try {
-    await pipeline(decoder ? [src, counter, decoder, sink] : [src, counter, sink]);
+    if (decoder?.kind === "native") {
+      inputBytes = await pumpNative(src, decoder.native, (chunk) => reader.push(chunk));
+      reader.end();
+    } else {
+      inputBytes = await pumpStream(src, decoder?.stream ?? null, reader);
+    }
     writer.finish();
   } catch (e) {
     writer.abort();
-    const first = origin as { from: string; err: unknown } | null;
     // The source's own failure (a checksum mismatch, a restart) goes back to its owner unchanged.
-    if (first?.from === "input") throw first.err;
-    const decoderError = first?.from === "decoder" ? first.err : null;
-    throw describe(e, { label, compression, where: reader.where, decoderError, hint: opts.noSpaceHint ?? "raise rootsize=" });
+    if (e instanceof InputFailure) throw e.error;
+    throw describe(e, { label, compression, where: reader.where, hint: opts.noSpaceHint ?? "raise rootsize=" });
   }
   const s = writer.stats;
   return {
@@ -180,14 +106,15 @@ export async function extract(input: NodeJS.ReadableStream | Readable, root: str
 
 function describe(
   e: unknown,
-  ctx: { label: string; compression: Compression; where: string | null; decoderError: unknown; hint: string },
+  ctx: { label: string; compression: Compression; where: string | null; hint: string },
 ): ExtractError {
   const err = e as Error & { code?: string };
   const inEntry = ctx.where !== null ? ` in entry ${display(ctx.where)}` : "";
-  if (e === ctx.decoderError) {
-    const truncated = /unexpected end|premature|truncat|no progress is possible/i.test(err.message) || err.code === "Z_BUF_ERROR";
+  if (e instanceof DecodeError || e instanceof ZlibFailure) {
+    const cause = e instanceof ZlibFailure ? e.error : e;
+    const truncated = e instanceof DecodeError ? e.truncated : /unexpected end/i.test(cause.message) || cause.code === "Z_BUF_ERROR";
     const what = truncated ? `${ctx.compression} stream is truncated` : `corrupt ${ctx.compression} data`;
-    return new ExtractError(ctx.label, `${what} (${err.message})${inEntry}`, { entry: ctx.where ?? undefined, code: err.code, cause: e });
+    return new ExtractError(ctx.label, `${what} (${cause.message})${inEntry}`, { entry: ctx.where ?? undefined, code: cause.code, cause });
   }
   if (e instanceof TarFormatError) {
     const msg = ctx.compression !== "none" && e.message.startsWith("not a tar archive") ? `${e.message}, after ${ctx.compression} decompression` : e.message;

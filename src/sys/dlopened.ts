@@ -1,0 +1,5 @@
+// Libraries the init opens by name at run time (koffi.load), which no ELF header lists: the
+// initramfs builder adds them and their dependencies as if the init needed them.
+export const LIBZSTD = "libzstd.so.1";
+export const LIBLZMA = "liblzma.so.5";
+export const DLOPENED_LIBRARIES: readonly string[] = [LIBZSTD, LIBLZMA];

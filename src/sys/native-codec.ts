@@ -1,13 +1,13 @@
 // The common half of the system-library codecs (zstd.ts, xz.ts): input and output live in native
 // memory that JS sees through views, and each coding call runs on the libuv thread pool through
 // koffi's async calls. Native memory because the same async calls given JS buffers ran at half the
-// speed (koffi marshals them per call); two output buffers so the caller can write out one while
-// the next call fills the other.
+// speed (koffi marshals them per call); several output buffers so the caller can write out one
+// while the next calls fill others.
 import { koffi } from "./libc";
 
 export type Pointer = unknown;
 
-/** What one decoding call did. `out` stays valid until the call after the next one starts. */
+/** What one coding call did. `out` stays valid until `outCount - 1` more calls have started. */
 export interface StepResult {
   out: Buffer;
   /** The output buffer was filled: more output may be waiting, call again without new input. */
@@ -49,6 +49,8 @@ export interface RunResult {
 export abstract class NativeCodec {
   readonly inCap: number;
   readonly outCap: number;
+  /** Output buffers, used in turn. */
+  readonly outCount = 4;
   private readonly input: NativeBuf;
   private readonly outs: NativeBuf[];
   private nextOut = 0;
@@ -63,7 +65,7 @@ export abstract class NativeCodec {
     this.inCap = inCap;
     this.outCap = outCap;
     this.input = allocNative(inCap);
-    this.outs = [allocNative(outCap), allocNative(outCap)];
+    this.outs = Array.from({ length: this.outCount }, () => allocNative(outCap));
   }
 
   /** Input bytes given to feed() and not yet consumed by the decoder. */
@@ -90,7 +92,7 @@ export abstract class NativeCodec {
     if (this.busy) throw new Error("step() while a decoding call runs");
     if (this.closed) throw new Error("step() after close()");
     const out = this.outs[this.nextOut];
-    this.nextOut ^= 1;
+    this.nextOut = (this.nextOut + 1) % this.outCount;
     this.busy = true;
     let r: RunResult;
     try {

@@ -49,7 +49,7 @@ export class ZstdDecoder extends NativeCodec {
   // The last call's hint: 0 when the input so far ends exactly where a frame does.
   private lastHint = -1;
 
-  constructor(inCap = 1 << 20, outCap = 4 << 20) {
+  constructor(inCap = 1 << 20, outCap = 2 << 20) {
     const z = lib();
     super(inCap, outCap);
     this.z = z;

@@ -1,6 +1,6 @@
-// Drives a system-library decoder (src/sys/zstd.ts, xz.ts): compressed input is queued as it
-// arrives, copied into the decoder between calls, and each decoded buffer is handed to `consume`
-// (the tar reader, which writes synchronously) while the next call already runs on the thread pool.
+// Drives a system-library codec (src/sys/zstd.ts, xz.ts): compressed input is queued as it
+// arrives, copied into the codec between calls, and each decoded buffer is handed to `consume`
+// (the tar reader, which writes synchronously) while the next calls already run on the thread pool.
 // No Node stream sits between the decoder and the tar reader: in a TCG guest the per-chunk stream
 // machinery, not the decoding, was where the main thread's time went.
 import type { Readable } from "node:stream";
@@ -21,36 +21,37 @@ export class InputFailure extends Error {
   }
 }
 
+/** Decoded bytes handed to `consume` at a time, with a turn of the event loop in between. */
+const SLICE = 512 * 1024;
+
 class InputQueue {
   private chunks: Buffer[] = [];
   private bytes = 0;
   ended = false;
   private failure: unknown = null;
-  private wake: (() => void) | null = null;
   total = 0;
 
-  constructor(private readonly src: Readable) {
+  constructor(
+    private readonly src: Readable,
+    private readonly onChange: () => void,
+  ) {
     src.on("data", (c: Buffer | string) => {
       const b = typeof c === "string" ? Buffer.from(c) : c;
       this.chunks.push(b);
       this.bytes += b.length;
       this.total += b.length;
       if (this.bytes >= QUEUE_HIGH) src.pause();
-      this.notify();
+      this.onChange();
     });
     src.on("end", () => {
       this.ended = true;
-      this.notify();
+      this.onChange();
     });
     src.on("error", (e) => {
       this.failure ??= e;
-      this.notify();
+      this.onChange();
     });
     src.resume();
-  }
-
-  get empty(): boolean {
-    return this.bytes === 0;
   }
 
   /** True once the source has ended and everything queued was handed on. */
@@ -77,19 +78,6 @@ class InputQueue {
     if (this.bytes < QUEUE_HIGH && this.src.isPaused() && !this.ended) this.src.resume();
   }
 
-  /** Resolves when data, the end or an error arrives. */
-  wait(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = resolve;
-    });
-  }
-
-  private notify(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
-  }
-
   stop(): void {
     this.src.pause();
     this.src.removeAllListeners("data");
@@ -97,35 +85,85 @@ class InputQueue {
   }
 }
 
-/** Decodes all of `src` through `dec` into `consume`; returns the compressed bytes read. */
+/**
+ * Decodes all of `src` through `dec` into `consume`; returns the compressed bytes read. The codec
+ * is driven from callbacks (input arriving, a call returning), so a call starts as soon as there
+ * is input and a free output buffer, also while earlier output is being written: `consume` gets
+ * slices with a turn of the event loop between them, which is when those callbacks run.
+ */
 export async function pumpNative(src: Readable, dec: NativeCodec, consume: (decoded: Buffer) => void): Promise<number> {
-  const q = new InputQueue(src);
-  let inflight: Promise<StepResult> | null = null;
-  try {
-    for (;;) {
-      if (!inflight) {
-        q.check();
-        q.feed(dec);
-        if (dec.pending() < Math.min(MIN_STEP_INPUT, dec.inCap) && !q.drained) {
-          await q.wait();
-          continue;
-        }
-        inflight = dec.step(q.drained && dec.pending() === 0);
-      }
-      const r: StepResult = await inflight;
-      inflight = null;
-      if (r.finished) {
-        consume(r.out);
-        return q.total;
-      }
-      // The next call starts before this output is written out, so decoding and writing overlap.
+  const ready: StepResult[] = [];
+  let inflight: Promise<void> | null = null;
+  let holding = 0; // output buffers the consumer is writing out (0 or 1)
+  let lastFull = false;
+  let finished = false;
+  let failure: unknown = null;
+  let wake: (() => void) | null = null;
+  const signal = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const minInput = Math.min(MIN_STEP_INPUT, dec.inCap);
+
+  const dispatch = (): void => {
+    if (inflight || finished || failure !== null) return;
+    // The call about to start reuses the output buffer of the call outCount back: it must not be
+    // one still waiting in `ready` or being written out (those are the latest outputs, in order).
+    if (ready.length + holding > dec.outCount - 1) return;
+    try {
       q.check();
       q.feed(dec);
-      if (r.full || dec.pending() >= Math.min(MIN_STEP_INPUT, dec.inCap) || q.drained) inflight = dec.step(q.drained && dec.pending() === 0);
-      consume(r.out);
+    } catch (e) {
+      failure = e;
+      signal();
+      return;
+    }
+    if (!(lastFull || dec.pending() >= minInput || q.drained)) return;
+    inflight = dec.step(q.drained && dec.pending() === 0).then(
+      (r) => {
+        inflight = null;
+        lastFull = r.full;
+        ready.push(r);
+        if (r.finished) finished = true;
+        signal();
+        dispatch();
+      },
+      (e) => {
+        inflight = null;
+        failure ??= e;
+        signal();
+      },
+    );
+  };
+
+  const q = new InputQueue(src, () => {
+    dispatch();
+    signal();
+  });
+  try {
+    dispatch();
+    for (;;) {
+      if (failure !== null) throw failure;
+      const r = ready.shift();
+      if (!r) {
+        if (finished) return q.total;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        continue;
+      }
+      holding = 1;
+      for (let off = 0; off < r.out.length; off += SLICE) {
+        if (off > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        consume(r.out.subarray(off, Math.min(off + SLICE, r.out.length)));
+      }
+      holding = 0;
+      dispatch();
     }
   } finally {
-    if (inflight) await (inflight as Promise<StepResult>).catch(() => undefined);
+    failure ??= "stopped";
+    if (inflight) await (inflight as Promise<void>);
     dec.close();
     if (!q.drained) q.stop();
   }

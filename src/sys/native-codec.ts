@@ -50,7 +50,7 @@ export abstract class NativeCodec {
   readonly inCap: number;
   readonly outCap: number;
   /** Output buffers, used in turn. */
-  readonly outCount = 4;
+  readonly outCount: number;
   private readonly input: NativeBuf;
   private readonly outs: NativeBuf[];
   private nextOut = 0;
@@ -61,9 +61,10 @@ export abstract class NativeCodec {
   private freed = false;
   private idleCalls = 0;
 
-  constructor(inCap: number, outCap: number) {
+  constructor(inCap: number, outCap: number, outCount = 4) {
     this.inCap = inCap;
     this.outCap = outCap;
+    this.outCount = outCount;
     this.input = allocNative(inCap);
     this.outs = Array.from({ length: this.outCount }, () => allocNative(outCap));
   }

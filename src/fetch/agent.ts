@@ -2,17 +2,13 @@
 // the operator's bundle added, and lookups through the lease's DNS servers.
 import { readFileSync } from "node:fs";
 import * as tls from "node:tls";
-import { Agent, buildConnector } from "undici";
-import type { Socket } from "node:net";
-import { batchReads } from "./read-batching";
+import { Agent } from "undici";
 import { leaseLookup } from "./dns";
 
 export interface AgentOptions {
   timeoutMs: number;
   caFile?: string;
   dnsServers?: string[];
-  /** Batch socket reads while a body streams (read-batching.ts); default true. */
-  batchReads?: boolean;
 }
 
 /** Node's default trust store (bundled Mozilla roots plus NODE_EXTRA_CA_CERTS) and the given bundle. */
@@ -27,18 +23,12 @@ export function trustStore(caFile: string): string[] {
 }
 
 export function createAgent(o: AgentOptions): Agent {
-  const connector = buildConnector({
-    timeout: o.timeoutMs,
-    ...(o.caFile ? { ca: trustStore(o.caFile) } : {}),
-    ...(o.dnsServers?.length ? { lookup: leaseLookup(o.dnsServers, o.timeoutMs) } : {}),
-  });
   return new Agent({
-    connect: (opts, callback) =>
-      connector(opts, (err, socket) => {
-        if (err) return callback(err, null);
-        if (o.batchReads !== false) batchReads(socket as Socket);
-        callback(null, socket);
-      }),
+    connect: {
+      timeout: o.timeoutMs,
+      ...(o.caFile ? { ca: trustStore(o.caFile) } : {}),
+      ...(o.dnsServers?.length ? { lookup: leaseLookup(o.dnsServers, o.timeoutMs) } : {}),
+    },
     headersTimeout: o.timeoutMs,
     // undici does not count time while the body is paused by backpressure: a slow unpacker is not a dead server.
     bodyTimeout: o.timeoutMs,

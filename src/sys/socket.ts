@@ -24,7 +24,6 @@ const SO_REUSEADDR = 2;
 const SO_BROADCAST = 6;
 const SO_RCVBUF = 8;
 const SO_BINDTODEVICE = 25;
-const SO_RCVLOWAT = 18;
 const MSG_DONTWAIT = 0x40;
 const POLLIN = 1;
 const POLL_SLICE_MS = 200;
@@ -50,16 +49,6 @@ function setIntOption(fd: number, level: number, name: number, value: number, wh
   const v = Buffer.alloc(4);
   v.writeInt32LE(value, 0);
   check(setsockopt_(fd, level, name, v, 4), `setsockopt(${what})`, target);
-}
-
-/**
- * SO_RCVLOWAT on a connected TCP socket: epoll reports it readable only once `bytes` are queued
- * (or on end of stream). Best effort: returns false when the kernel refuses.
- */
-export function setReceiveLowWater(fd: number, bytes: number): boolean {
-  const v = Buffer.alloc(4);
-  v.writeInt32LE(bytes, 0);
-  return setsockopt_(fd, SOL_SOCKET, SO_RCVLOWAT, v, 4) === 0;
 }
 
 export interface Datagram {

@@ -133,6 +133,22 @@ export abstract class NativeCodec {
   protected abstract release(): void;
 }
 
+export type Library = ReturnType<typeof koffi.load>;
+
+/**
+ * Opens a system library with RTLD_DEEPBIND: the node executable exports its own zstd 1.5.7 (292
+ * ZSTD_ symbols), and without it libzstd's internal calls bound to those, mixing two versions'
+ * structures (seen as "Error (generic)" from a fresh context, depending on what malloc left in
+ * memory). Every codec library is opened so, whatever the executable happens to export.
+ */
+export function openLibrary(name: string): Library {
+  try {
+    return koffi.load(name, { deep: true });
+  } catch (e) {
+    throw new DecodeError(`cannot load ${name} (${(e as Error).message})`, "ENOLIB", false);
+  }
+}
+
 /** Calls koffi's async variant of `fn` and resolves with its result. */
 export function callAsync<T>(fn: { async: (...args: unknown[]) => void }, ...args: unknown[]): Promise<T> {
   return new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@
 import { availableParallelism, totalmem } from "node:os";
 import { LIBLZMA } from "./dlopened";
 import { koffi } from "./libc";
-import { callAsync, DecodeError, NativeCodec, type Pointer, type RunResult } from "./native-codec";
+import { callAsync, DecodeError, NativeCodec, openLibrary, type Pointer, type RunResult } from "./native-codec";
 
 const LZMA_OK = 0;
 const LZMA_STREAM_END = 1;
@@ -42,13 +42,7 @@ let lzmaLib: Lzma | undefined;
 
 function lib(): Lzma {
   if (lzmaLib) return lzmaLib;
-  let l: ReturnType<typeof koffi.load>;
-  try {
-    // Bound to itself first, as libzstd must be (see zstd.ts): whatever the executable exports.
-    l = koffi.load(LIBLZMA, { deep: true });
-  } catch (e) {
-    throw new DecodeError(`cannot load ${LIBLZMA} (${(e as Error).message})`, "ENOLIB", false);
-  }
+  const l = openLibrary(LIBLZMA);
   let decoderMt: Lzma["decoderMt"] = null;
   try {
     decoderMt = l.func("int lzma_stream_decoder_mt(void *strm, const void *options)");

@@ -3,7 +3,7 @@
 // takes 0.65 s, as fast as the zstd command GNU tar is compared with.
 import { LIBZSTD } from "./dlopened";
 import { koffi } from "./libc";
-import { callAsync, DecodeError, NativeCodec, type Pointer, type RunResult } from "./native-codec";
+import { callAsync, DecodeError, NativeCodec, openLibrary, type Pointer, type RunResult } from "./native-codec";
 
 interface Zstd {
   createDCtx: () => Pointer;
@@ -16,15 +16,7 @@ let zstdLib: Zstd | undefined;
 
 function lib(): Zstd {
   if (zstdLib) return zstdLib;
-  let l: ReturnType<typeof koffi.load>;
-  try {
-    // RTLD_DEEPBIND: the node executable exports its own zstd 1.5.7 (292 ZSTD_ symbols), and
-    // without it libzstd's internal calls bind to those, mixing two versions' structures (seen as
-    // "Error (generic)" from a fresh context, depending on what malloc left in memory).
-    l = koffi.load(LIBZSTD, { deep: true });
-  } catch (e) {
-    throw new DecodeError(`cannot load ${LIBZSTD} (${(e as Error).message})`, "ENOLIB", false);
-  }
+  const l = openLibrary(LIBZSTD);
   zstdLib = {
     createDCtx: l.func("void *ZSTD_createDCtx(void)"),
     freeDCtx: l.func("size_t ZSTD_freeDCtx(void *dctx)"),

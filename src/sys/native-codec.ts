@@ -1,8 +1,9 @@
 // The common half of the system-library codecs (zstd.ts, xz.ts): input and output live in native
 // memory that JS sees through views, and each coding call runs on the libuv thread pool through
-// koffi's async calls. Native memory because the same async calls given JS buffers ran at half the
-// speed (koffi marshals them per call); several output buffers so the caller can write out one
-// while the next calls fill others.
+// koffi's async calls. Native memory, owned by the codec, because a call running on another
+// thread must find its buffers where they were for its whole duration, whatever the JS side does
+// meanwhile (a first measurement also had JS buffers in async calls ~1.5x slower); several output
+// buffers so the caller can write out one while the next calls fill others.
 import { koffi } from "./libc";
 
 export type Pointer = unknown;

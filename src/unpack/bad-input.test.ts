@@ -147,6 +147,21 @@ describe("bad input", () => {
     await expect(p).rejects.toBe(mismatch);
   });
 
+  it("the same for zstd and xz input, and for an error right after the first bytes", async () => {
+    for (const cmd of ["zstd", "xz"]) {
+      const packed = execFileSync(cmd, ["-c"], { input: archive, maxBuffer: 1 << 26 });
+      for (const wait of [50, 0]) {
+        const mismatch = new Error(`sha256 mismatch (${cmd}, after ${wait} ms)`);
+        const src = new Readable({ read() {} });
+        const p = extract(src, root(), { label: LABEL });
+        src.push(packed.subarray(0, 600));
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        src.destroy(mismatch);
+        await expect(p).rejects.toBe(mismatch);
+      }
+    }
+  });
+
   it("the same for a plain tar destroyed mid-file", async () => {
     const mismatch = new Error("connection restarted");
     const src = new Readable({ read() {} });

@@ -11,7 +11,7 @@ import { pumpNative } from "./native-pump";
 
 // zlib's default 16 KiB output chunks make gzip 3-4x slower than GNU tar: every chunk is a round
 // trip to the thread pool.
-export const CHUNK = 256 * 1024;
+const CHUNK = 256 * 1024;
 
 export class UnsupportedCompressionError extends Error {
   constructor(message: string) {

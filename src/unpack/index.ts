@@ -60,6 +60,9 @@ export async function extract(input: NodeJS.ReadableStream | Readable, root: str
   }
 
   const src0 = input instanceof Readable ? input : new Readable().wrap(input);
+  // Held from here on: an error between the peek and the pump taking over must not go unhandled
+  // (the pumps see it through `errored`).
+  src0.on("error", () => {});
   const { head, stream: src } = await peek(src0, SNIFF_BYTES);
   if (head.length === 0) throw new ExtractError(label, "empty input: not a tar archive");
 

@@ -51,6 +51,8 @@ class InputQueue {
       this.failure ??= e;
       this.onChange();
     });
+    // Failed before we listened: no 'error' or 'end' will come.
+    if (src.errored) this.failure = src.errored;
     src.resume();
   }
 

@@ -23,6 +23,8 @@ export async function pumpStream(src: Readable, decoder: Transform | null, reade
   const witness = (from: "input" | "decoder" | "other") => (err: unknown) => {
     origin ??= { from, err };
   };
+  // Failed before we listened: its 'error' has been emitted already.
+  if (src.errored) throw new InputFailure(src.errored);
   src.on("error", witness("input"));
   decoder?.on("error", witness("decoder"));
 

@@ -103,6 +103,8 @@ export abstract class NativeCodec {
       this.busy = false;
       if (this.closed) this.free();
     }
+    // Closed meanwhile: the output went with the memory.
+    if (this.closed) throw new Error("codec closed during a call");
     // At the end, a call that neither reads nor writes means the stream wants input that will
     // never come (liblzma says so only on the second such call; a guard for any library).
     this.idleCalls = r.consumed === 0 && r.produced === 0 && !r.streamEnd ? this.idleCalls + 1 : 0;

@@ -47,12 +47,15 @@ export class ZstdDecoder extends NativeCodec {
     const z = lib();
     super(inCap, outCap, outCount);
     this.z = z;
-    this.ctx = z.createDCtx();
-    if (!this.ctx) throw new DecodeError("ZSTD_createDCtx failed (out of memory)", "ENOMEM", false);
     this.dstPos = koffi.alloc("uint64_t", 1);
     this.srcPos = koffi.alloc("uint64_t", 1);
     this.dstView = new BigUint64Array(koffi.view(this.dstPos, 8));
     this.srcView = new BigUint64Array(koffi.view(this.srcPos, 8));
+    this.ctx = z.createDCtx();
+    if (!this.ctx) {
+      this.close(); // ZSTD_freeDCtx(NULL) is a no-op
+      throw new DecodeError("ZSTD_createDCtx failed (out of memory)", "ENOMEM", false);
+    }
   }
 
   protected async run(inPtr: Pointer, inOff: number, inLen: number, outPtr: Pointer, outCap: number, end: boolean): Promise<RunResult> {

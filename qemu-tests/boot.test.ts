@@ -57,8 +57,8 @@ describe("boot from HTTP root layers", () => {
     expect(r.console).toContain("eth0: 10.0.2.15/24 via 10.0.2.2");
     expect(r.console).toContain("SHELL-SAW-node7");
     // debug: every stage with its duration (and the mount stage's bytes).
-    for (const stage of ["top", "network", "premount", "bottom"]) expect(r.console).toMatch(new RegExp(`debug: stage ${stage}: [\\d.]+m?s`));
-    expect(r.console).toMatch(/debug: stage mount: [\d.]+m?s, [\d.]+ [KM]iB/);
+    for (const stage of ["top", "network", "premount", "bottom"]) expect(r.console).toMatch(new RegExp(`debug: \\[ *[\\d.]+\\] stage ${stage}: [\\d.]+m?s`));
+    expect(r.console).toMatch(/debug: \[ *[\d.]+\] stage mount: [\d.]+m?s, [\d.]+ [KM]iB/);
     expect(r.console).not.toMatch(/Kernel panic/);
   });
 });

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
-import { accelerator } from "../../qemu-tests/lib/qemu";
+import { accelerator, cpuArgs } from "../../qemu-tests/lib/qemu";
 import { ensureDebianRootTarball } from "../../src/testing/debian-root";
 import { ROOT } from "../paths.mjs";
 import { DEMO_TOOLS, ensureTools } from "../prereqs";
@@ -159,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
       kernel: release(),
       loadavgStart: loadavg(),
       loadavgEnd: [],
-      accel: accelerator(),
+      accel: [accelerator(), ...cpuArgs(accelerator())].join(" "),
     },
     tools: toolVersions(),
     seconds: 0,

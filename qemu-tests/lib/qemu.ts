@@ -44,13 +44,25 @@ export function accelerator(): string {
   return "tcg,thread=multi";
 }
 
+/**
+ * Under TCG the default CPU (qemu64) has no RDRAND, so the kernel's random pool is only ready
+ * after seconds of jitter collection, and Node blocks in getrandom() at start-up (it seeds
+ * OpenSSL before running any JavaScript) until then: ~1.5 s of every boot. Real x86 servers
+ * have RDRAND, which the Debian kernel trusts; the emulated CPU gets it too.
+ */
+export function cpuArgs(accel: string): string[] {
+  return accel.startsWith("tcg") ? ["-cpu", "qemu64,+rdrand"] : [];
+}
+
 export function qemuArgs(o: BootOptions): string[] {
+  const accel = accelerator();
   const netdev = ["user", "id=n0"];
   if (o.hostname) netdev.push(`hostname=${o.hostname}`);
   if (o.domain) netdev.push(`domainname=${o.domain}`);
   if (o.netdevExtra) netdev.push(o.netdevExtra);
   return [
-    "-accel", accelerator(),
+    "-accel", accel,
+    ...cpuArgs(accel),
     "-m", String(o.memoryMiB ?? 1024),
     "-smp", String(o.smp ?? 2),
     "-nodefaults", "-no-user-config",

@@ -9,10 +9,11 @@ import type { Lease } from "../net/lease";
 import { leaseEnv, runHooks } from "../root/hooks";
 import { mountRoot, wipeRoot } from "../root/tmpfs";
 import { switchRoot } from "../root/switch-root";
-import { Timeline, writeTimeline } from "../root/timeline";
+import { Timeline, monotonicMs, writeTimeline } from "../root/timeline";
 import { writeIdentity } from "../root/write-identity";
 import { readBootConfig, readPanicOnly } from "./config";
 import { earlyMounts } from "./early";
+import { startupMarks } from "./started";
 import { hasRescueShell, rescueShell } from "./rescue";
 import { release } from "node:os";
 
@@ -38,6 +39,7 @@ async function maybeBreak(cfg: BootConfig, stage: Stage): Promise<void> {
 
 export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): Promise<never> {
   const timeline = new Timeline();
+  timeline.addFacts({ startup: startupMarks(monotonicMs()) });
   earlyMounts();
   let cfg: BootConfig;
   try {

@@ -1,5 +1,6 @@
 // Entry point of the single executable. As PID 1 it boots and never exits; anywhere else it is the
 // unpack tool (`init extract SOURCE DIR`), so the exact shipped code can be tested on a host.
+import "./started";
 import { failBoot } from "./failure";
 import { bootState, boot } from "./init";
 import { startReaper } from "./reaper";

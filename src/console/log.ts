@@ -24,11 +24,24 @@ function emit(line: string): void {
   }
 }
 
+/** Seconds since the kernel started: process.hrtime is CLOCK_MONOTONIC, the clock of dmesg. */
+function uptimeSeconds(): number {
+  return Number(process.hrtime.bigint()) / 1e9;
+}
+
+/**
+ * One console line. Debug lines carry the time since the kernel started, as dmesg does, so a slow
+ * step shows on the console and lines up with the kernel's own messages.
+ */
+export function formatLine(prefix: string, level: Level, message: string, uptime: number): string {
+  const tag = level === "info" ? "" : level === "debug" ? `debug: [${uptime.toFixed(3).padStart(8)}] ` : `${level}: `;
+  return `${prefix}${tag}${message}\n`;
+}
+
 export function log(level: Level, message: string): void {
   if (level === "debug" && !state.debug) return;
   if (level === "info" && state.quiet) return;
-  const tag = level === "info" ? "" : level === "debug" ? "debug: " : `${level}: `;
-  emit(`${state.prefix}${tag}${message}\n`);
+  emit(formatLine(state.prefix, level, message, level === "debug" ? uptimeSeconds() : 0));
 }
 
 export const info = (m: string) => log("info", m);

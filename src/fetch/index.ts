@@ -11,7 +11,7 @@ import type { Agent } from "undici";
 import { log, isDebug, type Level } from "../console/log";
 import { createProgress, type Progress } from "../console/progress";
 import { formatBytes, formatDelay } from "../console/units";
-import { createAgent } from "./agent";
+import { createAgent, streamResponse } from "./agent";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff";
 import { classifyFailure, type Failure } from "./classify";
 import { ChecksumError, FetchError, ResponseRejected, RestartLayerError, type SourceFailure } from "./errors";
@@ -289,7 +289,8 @@ class LayerDownload<T> {
     const u = new URL(target);
     let verdict: Verdict | undefined;
     try {
-      await this.agent.stream(
+      await streamResponse(
+        this.agent,
         {
           origin: u.origin,
           path: `${u.pathname}${u.search}`,

@@ -287,6 +287,7 @@ class LayerDownload<T> {
   /** One HTTP request; its body, if usable, flows into the consumer's stream. */
   private async attempt(url: string, target: string, plan: Plan): Promise<AttemptOutcome> {
     const u = new URL(target);
+    this.say("debug", `${this.label} ${target}: GET${plan.range !== undefined ? ` from byte ${plan.range}` : ""}`);
     let verdict: Verdict | undefined;
     try {
       await streamResponse(

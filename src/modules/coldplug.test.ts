@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SysError } from "../sys/libc";
-import { loadNetworkDrivers } from "./coldplug";
+import { countInterfaces, isPciNic, loadNetworkDrivers } from "./coldplug";
 import { describeDevice, scanDevices } from "./devices";
 import { loadModuleFile } from "./load";
 
@@ -84,5 +84,46 @@ describe("module loading", () => {
     writeFileSync(proc, "virtio_net 69632 0 - Live 0x0000000000000000\nnet_failover 24576 1 virtio_net, Live 0x0000000000000000\n");
     const sys = fakeSys([{ bus: "virtio", path: "pci0000:00/0000:00:03.0/virtio1", modalias: "virtio:d00000001v00001AF4" }]);
     expect(await loadNetworkDrivers({ modulesDir: mods, sysRoot: sys, procModules: proc })).toEqual([{ module: "virtio_net", device: "0000:00:03.0 (virtio1)" }]);
+  });
+
+  it("loads a chain of drivers as their devices appear, and stops once every NIC has its interface", async () => {
+    const mods = join(dir, "lib-modules-3");
+    mkdirSync(join(mods, "kernel"), { recursive: true });
+    writeFileSync(join(mods, "modules.dep"), "kernel/virtio_pci.ko:\nkernel/virtio_net.ko:\n");
+    writeFileSync(join(mods, "modules.alias"), "alias pci:v00001AF4d00001000sv*sd*bc*sc*i* virtio_pci\nalias virtio:d00000001v* virtio_net\n");
+    writeFileSync(join(mods, "kernel/virtio_pci.ko"), "x");
+    writeFileSync(join(mods, "kernel/virtio_net.ko"), "x");
+    const nic = "pci0000:00/0000:00:02.0";
+    const sys = fakeSys([{ bus: "pci", path: nic, modalias: "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00" }]);
+    // What the kernel does on each load: virtio_pci creates the virtio device, virtio_net its interface.
+    const loaded: string[] = [];
+    const loadModule = async (_file: string, name: string) => {
+      loaded.push(name);
+      if (name === "virtio_pci") {
+        const real = join(sys, "devices", nic, "virtio0");
+        mkdirSync(real, { recursive: true });
+        writeFileSync(join(real, "modalias"), "virtio:d00000001v00001AF4\n");
+        mkdirSync(join(sys, "bus/virtio/devices"), { recursive: true });
+        symlinkSync(real, join(sys, "bus/virtio/devices/virtio0"));
+      } else {
+        mkdirSync(join(sys, "class/net/eth0"), { recursive: true });
+      }
+      return "loaded" as const;
+    };
+    // A settle time far beyond the test's timeout: only the interface check can end the loop in time.
+    const result = await loadNetworkDrivers({ modulesDir: mods, sysRoot: sys, procModules: join(dir, "none"), settleMs: 600_000, loadModule });
+    expect(loaded).toEqual(["virtio_pci", "virtio_net"]);
+    expect(result.map((r) => r.module)).toEqual(["virtio_pci", "virtio_net"]);
+    expect(countInterfaces(sys)).toBe(1);
+  });
+
+  it("counts PCI network controllers by their base class and interfaces without loopback", () => {
+    expect(isPciNic("pci:v00008086d0000100Esv00008086sd0000001Ebc02sc00i00")).toBe(true);
+    expect(isPciNic("pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00")).toBe(false);
+    expect(isPciNic("virtio:d00000001v00001AF4")).toBe(false);
+    const sys = mkdtempSync(join(dir, "net-"));
+    mkdirSync(join(sys, "class/net/lo"), { recursive: true });
+    expect(countInterfaces(sys)).toBe(0);
+    expect(countInterfaces(join(sys, "missing"))).toBe(0);
   });
 });

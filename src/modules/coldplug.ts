@@ -8,7 +8,7 @@ import { debug, info, warn } from "../console/log";
 import { AliasIndex, normalizeModuleName, parseModulesAlias } from "./alias";
 import { loadOrder, parseModulesBuiltin, parseModulesDep, parseModulesSoftdep, type ModuleInfo } from "./deps";
 import { describeDevice, scanDevices } from "./devices";
-import { loadModuleFile } from "./load";
+import { type LoadResult, loadModuleFile } from "./load";
 
 export interface LoadedDriver {
   module: string;
@@ -22,8 +22,27 @@ export interface ColdplugOptions {
   sysRoot?: string;
   /** Default "/proc/modules". */
   procModules?: string;
-  /** How long to keep looking for devices that appear after a load, default 500 ms. */
+  /**
+   * How long to keep looking for devices that appear after a load, default 500 ms. The wait ends
+   * sooner once every PCI network controller seen has its interface in /sys/class/net.
+   */
   settleMs?: number;
+  /** Loads one module file; default finit_module (tests drive the loop with their own). */
+  loadModule?: (file: string, name: string) => Promise<LoadResult>;
+}
+
+/** A PCI network controller (base class 02): a NIC whose interface the network stage will want. */
+export function isPciNic(modalias: string): boolean {
+  return /^pci:.*bc02/.test(modalias);
+}
+
+/** Network interfaces other than loopback under `${sysRoot}/class/net`. */
+export function countInterfaces(sysRoot: string): number {
+  try {
+    return readdirSync(join(sysRoot, "class/net")).filter((n) => n !== "lo").length;
+  } catch {
+    return 0;
+  }
 }
 
 function readOptional(path: string): string {
@@ -48,6 +67,7 @@ export async function loadNetworkDrivers(opts: ColdplugOptions): Promise<LoadedD
   const { modulesDir } = opts;
   const sysRoot = opts.sysRoot ?? "/sys";
   const settleMs = opts.settleMs ?? 500;
+  const loadModule = opts.loadModule ?? loadModuleFile;
   if (!existsSync(join(modulesDir, "modules.alias")) || !existsSync(join(modulesDir, "modules.dep"))) {
     debug(`${modulesDir}: no modules.alias/modules.dep, no driver modules to load (built-in drivers need none)`);
     return [];
@@ -85,7 +105,7 @@ export async function loadNetworkDrivers(opts: ColdplugOptions): Promise<LoadedD
       }
       try {
         const t = Date.now();
-        const r = await loadModuleFile(join(modulesDir, info.path), m);
+        const r = await loadModule(join(modulesDir, info.path), m);
         debug(`${m}: ${r === "loaded" ? `loaded in ${Date.now() - t} ms` : "was already loaded"}${m === module ? "" : ` (needed by ${module})`}`);
       } catch (err) {
         warn(`cannot load ${m}${m === module ? "" : ` (needed by ${module})`} for ${device}: ${describeError(err)}`);
@@ -98,8 +118,10 @@ export async function loadNetworkDrivers(opts: ColdplugOptions): Promise<LoadedD
   };
 
   // One pass loads what the devices present now need; passes repeat while that makes new devices
-  // appear, and for `settleMs` after the last load for devices a driver registers a little later.
+  // appear, and for `settleMs` after the last load for devices a driver registers a little later,
+  // unless every NIC seen has its interface already (the boot waits for nothing else).
   let lastLoad = 0;
+  let nics = 0;
   for (;;) {
     let loadedNow = false;
     const scanStart = Date.now();
@@ -107,6 +129,7 @@ export async function loadNetworkDrivers(opts: ColdplugOptions): Promise<LoadedD
     if (found.length > 0) debug(`${found.length} new device(s) in /sys, listed in ${Date.now() - scanStart} ms`);
     for (const dev of found) {
       handled.add(dev.key);
+      if (isPciNic(dev.modalias)) nics++;
       if (dev.bound) continue;
       const modules = index.match(dev.modalias);
       if (modules.length === 0) continue;
@@ -125,6 +148,10 @@ export async function loadNetworkDrivers(opts: ColdplugOptions): Promise<LoadedD
     }
     if (loadedNow) lastLoad = Date.now();
     else if (lastLoad === 0 || Date.now() - lastLoad >= settleMs) break;
+    else if (found.length === 0 && nics > 0 && countInterfaces(sysRoot) >= nics) {
+      debug(`every network controller has its interface: not waiting for more devices`);
+      break;
+    }
     await sleep(100);
   }
   debug(`driver coldplug done in ${Date.now() - started} ms`);

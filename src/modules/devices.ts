@@ -39,7 +39,8 @@ export function scanDevices(sysRoot = "/sys", skip?: Set<string>): Device[] {
       let path: string;
       try {
         modalias = readFileSync(join(link, "modalias"), "utf8").trim();
-        path = realpathSync(link);
+        // One realpath(3) call: the JavaScript version lstat()s every component, slow under emulation.
+        path = realpathSync.native(link);
       } catch {
         continue; // no modalias (or the device went away while we looked)
       }

@@ -152,6 +152,12 @@ export function openLibrary(name: string): Library {
   }
 }
 
+/** `bind(library)`, done once, on first use: the boot opens a codec library only for a layer that needs it. */
+export function lazyLibrary<T>(name: string, bind: (l: Library) => T): () => T {
+  let bound: T | undefined;
+  return () => (bound ??= bind(openLibrary(name)));
+}
+
 /** Calls koffi's async variant of `fn` and resolves with its result. */
 export function callAsync<T>(fn: { async: (...args: unknown[]) => void }, ...args: unknown[]): Promise<T> {
   return new Promise((resolve, reject) => {

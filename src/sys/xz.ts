@@ -5,7 +5,7 @@
 import { availableParallelism, totalmem } from "node:os";
 import { LIBLZMA } from "./dlopened";
 import { koffi } from "./libc";
-import { callAsync, DecodeError, NativeCodec, openLibrary, type Pointer, type RunResult } from "./native-codec";
+import { callAsync, DecodeError, lazyLibrary, NativeCodec, type Pointer, type RunResult } from "./native-codec";
 
 const LZMA_OK = 0;
 const LZMA_STREAM_END = 1;
@@ -38,26 +38,21 @@ interface Lzma {
   end: (strm: Pointer) => void;
 }
 
-let lzmaLib: Lzma | undefined;
-
-function lib(): Lzma {
-  if (lzmaLib) return lzmaLib;
-  const l = openLibrary(LIBLZMA);
+const lib = lazyLibrary(LIBLZMA, (l): Lzma => {
   let decoderMt: Lzma["decoderMt"] = null;
   try {
     decoderMt = l.func("int lzma_stream_decoder_mt(void *strm, const void *options)");
   } catch {
     // liblzma before 5.4: single-threaded decoding only.
   }
-  lzmaLib = {
+  return {
     decoderMt,
     decoder: l.func("int lzma_stream_decoder(void *strm, uint64_t memlimit, uint32_t flags)"),
     encoderMt: l.func("int lzma_stream_encoder_mt(void *strm, const void *options)"),
     code: l.func("int lzma_code(void *strm, int action)"),
     end: l.func("void lzma_end(void *strm)"),
   };
-  return lzmaLib;
-}
+});
 
 /** An lzma_stream in native memory, coded with lzma_code on the thread pool. */
 abstract class LzmaCodec extends NativeCodec {

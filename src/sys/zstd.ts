@@ -3,7 +3,7 @@
 // takes 0.65 s, as fast as the zstd command GNU tar is compared with.
 import { LIBZSTD } from "./dlopened";
 import { koffi } from "./libc";
-import { callAsync, DecodeError, NativeCodec, openLibrary, type Pointer, type RunResult } from "./native-codec";
+import { callAsync, DecodeError, lazyLibrary, NativeCodec, type Pointer, type RunResult } from "./native-codec";
 
 interface Zstd {
   createDCtx: () => Pointer;
@@ -12,23 +12,16 @@ interface Zstd {
   errorName: (code: number) => string;
 }
 
-let zstdLib: Zstd | undefined;
-
-function lib(): Zstd {
-  if (zstdLib) return zstdLib;
-  const l = openLibrary(LIBZSTD);
-  zstdLib = {
-    createDCtx: l.func("void *ZSTD_createDCtx(void)"),
-    freeDCtx: l.func("size_t ZSTD_freeDCtx(void *dctx)"),
-    // simpleArgs: positions as size_t pointers instead of structs holding pointers. Errors are
-    // size_t values near 2^64, i.e. small negative numbers as intptr_t.
-    decompress: l.func(
-      "intptr_t ZSTD_decompressStream_simpleArgs(void *dctx, void *dst, size_t dstCapacity, void *dstPos, const void *src, size_t srcSize, void *srcPos)",
-    ),
-    errorName: l.func("const char *ZSTD_getErrorName(intptr_t code)"),
-  };
-  return zstdLib;
-}
+const lib = lazyLibrary(LIBZSTD, (l): Zstd => ({
+  createDCtx: l.func("void *ZSTD_createDCtx(void)"),
+  freeDCtx: l.func("size_t ZSTD_freeDCtx(void *dctx)"),
+  // simpleArgs: positions as size_t pointers instead of structs holding pointers. Errors are
+  // size_t values near 2^64, i.e. small negative numbers as intptr_t.
+  decompress: l.func(
+    "intptr_t ZSTD_decompressStream_simpleArgs(void *dctx, void *dst, size_t dstCapacity, void *dstPos, const void *src, size_t srcSize, void *srcPos)",
+  ),
+  errorName: l.func("const char *ZSTD_getErrorName(intptr_t code)"),
+}));
 
 export class ZstdDecoder extends NativeCodec {
   private readonly z: Zstd;

@@ -1,9 +1,10 @@
 // `node build/run-ts.mjs build/bench/guest-profile.ts [--root 200M] [--memory 2048]`: where
 // tarboot's unpack time goes inside the TCG guest, where boots are measured. Boots the baseline
 // initramfs plus the init executable (build/out/init, as `npm run build` left it) and, with the
-// network up, times on the same HTTP download: busybox wget to /dev/null, | zstd -dc, | sha256sum,
-// `tarboot extract URL /root` into a tmpfs, the same under --cpu-prof, and the executable's bare
-// start-up. Prints the timings and the profile's busiest functions; the .cpuprofile (for Chrome
+// network up, times on the same HTTP download: busybox wget to a file, | zstd -dc, | sha256sum,
+// | zstd -dc | tar -x, | tarboot extract -; `tarboot extract URL` into a tmpfs; from the downloaded
+// file: cat | tarboot extract -, zstd -dc | tar -x, tarboot extract FILE (network, pipe and file
+// costs apart); tarboot extract URL under --cpu-prof, and the executable's bare start-up. Prints the timings and the profile's busiest functions; the .cpuprofile (for Chrome
 // DevTools) goes to build/cache/bench/profile/. With --startup the profiled run is the bare start-up
 // (`extract --help`) instead: where Node's and the bundle's start-up time goes.
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -28,25 +29,40 @@ import { bootRoots } from "./roots";
 
 const INIT = join(ROOT, "build/out/init");
 const STEPS: Array<[string, string]> = [
-  ["wget", "busybox wget URL -O /dev/null"],
+  ["wget", "busybox wget URL -O FILE (the initramfs, RAM)"],
   ["wget-zstd", "busybox wget -O - URL | zstd -dc > /dev/null"],
   ["wget-sha256", "busybox wget -O - URL | busybox sha256sum"],
+  ["wget-zstd-tar", "busybox wget -O - URL | zstd -dc | tar -x (tmpfs)"],
+  ["wget-tarboot", "busybox wget -O - URL | tarboot extract - /root"],
   ["tarboot", "tarboot extract URL /root (tmpfs)"],
-  ["tarboot-profiled", "the same under --cpu-prof"],
+  ["cat-tarboot", "cat FILE | tarboot extract - /root"],
+  ["zstd-tar", "zstd -dc FILE | tar -x"],
+  ["file-tarboot", "tarboot extract FILE /root"],
+  ["tarboot-profiled", "tarboot extract URL under --cpu-prof"],
   ["tarboot-start", "tarboot extract --help (start-up only)"],
 ];
-
 function script(prelude: string, startup: boolean): string {
   const profiled = startup ? "/tarboot extract --help > /dev/null" : '/tarboot extract --quiet "$url" /root';
   return `${prelude}
 t() { read up idle < /proc/uptime; echo "PROFILE-T $1 $up"; }
 fresh() { umount /root 2>/dev/null; mount -t tmpfs -o size=90% root /root || fail "tmpfs"; }
 t begin
-wget -q -O /dev/null "$url" || fail "wget"; t wget
+wget -q -O /tmp/layer "$url" || fail "wget"; t wget
 wget -q -O - "$url" | zstd -dcq > /dev/null; t wget-zstd
 wget -q -O - "$url" | sha256sum > /dev/null; t wget-sha256
 fresh; t fresh
+wget -q -O - "$url" | zstd -dcq | tar -x -C /root || fail "wget | zstd | tar"; t wget-zstd-tar
+fresh; t fresh
+wget -q -O - "$url" | /tarboot extract --quiet - /root || fail "wget | tarboot extract"; t wget-tarboot
+fresh; t fresh
 /tarboot extract --quiet "$url" /root || fail "tarboot extract"; t tarboot
+fresh; t fresh
+cat /tmp/layer | /tarboot extract --quiet - /root || fail "cat | tarboot extract"; t cat-tarboot
+fresh; t fresh
+zstd -dcq /tmp/layer | tar -x -C /root || fail "zstd | tar"; t zstd-tar
+fresh; t fresh
+/tarboot extract --quiet /tmp/layer /root || fail "tarboot extract FILE"; t file-tarboot
+rm /tmp/layer
 fresh; t fresh
 NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/profile" ${profiled} || fail "tarboot extract (profiled)"; t tarboot-profiled
 /tarboot extract --help > /dev/null; t tarboot-start

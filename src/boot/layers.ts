@@ -4,7 +4,7 @@ import { expandTemplate } from "../cmdline";
 import { fetchLayer } from "../fetch";
 import { extract } from "../unpack";
 import { info } from "../console/log";
-import type { Lease } from "../net/lease";
+import { type Lease, searchDomains } from "../net/lease";
 import { templateVars } from "./template-vars";
 
 export interface LayerResult {
@@ -32,6 +32,8 @@ export async function unpackLayers(cfg: BootConfig, lease: Lease | null, root: s
         sha256: layer.sha256,
         caFile: cfg.ca,
         dnsServers: lease?.dns.length ? lease.dns : undefined,
+        // As the booted system's resolv.conf will have it.
+        dnsSearch: lease ? searchDomains(lease) : undefined,
       },
       (body, src) => extract(body, root, { label: `${label} ${src.url}` }),
     );

@@ -13,6 +13,8 @@ export interface AgentOptions {
   timeoutMs: number;
   caFile?: string;
   dnsServers?: string[];
+  /** Search domains for names without a dot (the lease's). */
+  dnsSearch?: string[];
 }
 
 /** Node's default trust store (bundled Mozilla roots plus NODE_EXTRA_CA_CERTS) and the given bundle. */
@@ -36,7 +38,7 @@ export function createAgent(o: AgentOptions): Agent {
     connect: {
       timeout: o.timeoutMs,
       ...(o.caFile ? { ca: trustStore(o.caFile) } : {}),
-      ...(o.dnsServers?.length ? { lookup: leaseLookup(o.dnsServers, o.timeoutMs) } : {}),
+      ...(o.dnsServers?.length ? { lookup: leaseLookup(o.dnsServers, o.timeoutMs, o.dnsSearch) } : {}),
     },
     headersTimeout: o.timeoutMs,
     // undici does not count time while the body is paused by backpressure: a slow unpacker is not a dead server.

@@ -383,7 +383,7 @@ describe("fetchLayer: DNS through the lease's servers", () => {
   let dns: DnsResponder;
   let srv: FaultServer;
   beforeAll(async () => {
-    dns = await startDnsResponder({ "layers.test": "127.0.0.1" });
+    dns = await startDnsResponder({ "layers.test": "127.0.0.1", "boot.lab.example": "127.0.0.1" });
     srv = await serve(data);
   });
   afterAll(() => dns.close());
@@ -398,6 +398,24 @@ describe("fetchLayer: DNS through the lease's servers", () => {
     const url = `http://bogus.test:${srv.port}/layer.tar`;
     const err = await fetchLayer([url], { ...base, dnsServers: [dns.server] }, digestReader().consume).catch((e) => e);
     expect(err.message).toBe(`layer 1/1: all sources failed: ${url}: DNS: bogus.test does not exist (NXDOMAIN via ${dns.server})`);
+  });
+
+  it("a name without a dot is tried in the search domains first, in order", async () => {
+    const opts = { ...base, dnsServers: [dns.server], dnsSearch: ["elsewhere.example", "lab.example"] };
+    const done = await fetchLayer([`http://boot:${srv.port}/layer.tar`], opts, digestReader().consume);
+    expect(done.result.sha).toBe(dataSha);
+    const asked = dns.queries.filter((q) => q.startsWith("boot"));
+    expect(asked.indexOf("boot.elsewhere.example/1")).toBeGreaterThanOrEqual(0);
+    expect(asked.indexOf("boot.elsewhere.example/1")).toBeLessThan(asked.indexOf("boot.lab.example/1"));
+    // Found in a search domain: the bare name is never asked for.
+    expect(asked).not.toContain("boot/1");
+  });
+
+  it("a short name found nowhere: the message names every name tried", async () => {
+    const url = `http://ghost:${srv.port}/layer.tar`;
+    const opts = { ...base, dnsServers: [dns.server], dnsSearch: ["lab.example"] };
+    const err = await fetchLayer([url], opts, digestReader().consume).catch((e) => e);
+    expect(err.message).toBe(`layer 1/1: all sources failed: ${url}: DNS: ghost (tried ghost.lab.example, ghost) does not exist (NXDOMAIN via ${dns.server})`);
   });
 
   it("a DNS server that does not answer is transient, retried, then reported", async () => {

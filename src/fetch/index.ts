@@ -37,6 +37,8 @@ export interface FetchOptions {
   caFile?: string;
   /** Resolve host names through these servers (the DHCP lease's), not the system resolver. */
   dnsServers?: string[];
+  /** With dnsServers: domains a name without a dot is tried in first (the lease's search list or domain). */
+  dnsSearch?: string[];
   /** Console progress (default true). */
   progress?: boolean;
   signal?: AbortSignal;
@@ -145,7 +147,7 @@ class LayerDownload<T> {
       if (!ok) throw new FetchError(label, [], `${label}: not an http(s) URL: ${url}`);
     }
     try {
-      this.agent = createAgent({ timeoutMs: opts.timeoutMs, caFile: opts.caFile, dnsServers: opts.dnsServers });
+      this.agent = createAgent({ timeoutMs: opts.timeoutMs, caFile: opts.caFile, dnsServers: opts.dnsServers, dnsSearch: opts.dnsSearch });
     } catch (err) {
       throw new FetchError(label, [], `${label}: CA bundle (tarboot.ca=) ${opts.caFile}: ${(err as Error).message}`, { cause: err });
     }

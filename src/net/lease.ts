@@ -25,3 +25,8 @@ export interface Lease {
   /** When the lease was bound, ms since the epoch. */
   boundAt?: number;
 }
+
+/** The search domains a resolver uses with this lease: its search list (option 119), else its domain (option 15). */
+export function searchDomains(lease: Lease): string[] {
+  return lease.search.length > 0 ? lease.search : lease.domain ? [lease.domain] : [];
+}

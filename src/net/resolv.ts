@@ -3,11 +3,11 @@
 import { setServers } from "node:dns";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Lease } from "./lease";
+import { type Lease, searchDomains } from "./lease";
 
 export function resolvConf(lease: Lease): string {
   const lines = [`# written by tarboot from the ${lease.source === "dhcp" ? "DHCP lease" : "ip= configuration"} on ${lease.iface}`];
-  const search = lease.search.length > 0 ? lease.search : lease.domain ? [lease.domain] : [];
+  const search = searchDomains(lease);
   if (search.length > 0) lines.push(`search ${search.join(" ")}`);
   for (const ns of lease.dns) lines.push(`nameserver ${ns}`);
   return `${lines.join("\n")}\n`;

@@ -5,6 +5,7 @@
 // machinery, not the decoding, was where the main thread's time went.
 import type { Readable } from "node:stream";
 import type { NativeCodec, StepResult } from "../sys/native-codec";
+import { InputFailure } from "./input-failure";
 
 /** Compressed bytes queued before the source is paused. */
 const QUEUE_HIGH = 4 * 1024 * 1024;
@@ -15,13 +16,6 @@ const QUEUE_HIGH = 4 * 1024 * 1024;
 // rather than 256 KiB: on the incompressible 200M bench root in the guest, ~1 s less from a URL,
 // a pipe and a file alike (17.1-18.2 s against 18.9-19.3 s from the URL); no change on the host.
 const MIN_STEP_INPUT = 1024 * 1024;
-
-/** A failure of the input stream itself (network, checksum), kept apart from decoding failures. */
-export class InputFailure extends Error {
-  constructor(readonly error: unknown) {
-    super("input failed");
-  }
-}
 
 /** Decoded bytes handed to `consume` at a time, with a turn of the event loop in between. */
 const SLICE = 512 * 1024;

@@ -3,7 +3,7 @@
 // every stream with the first error and only the first 'error' event tells them apart.
 import { Transform, Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { InputFailure } from "./native-pump";
+import { InputFailure } from "./input-failure";
 import type { TarReader } from "./reader";
 
 /** Input bytes gathered before they go to the decoder (or the tar reader). */

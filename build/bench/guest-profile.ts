@@ -4,8 +4,9 @@
 // network up, times on the same HTTP download: busybox wget to a file, | zstd -dc, | sha256sum,
 // | zstd -dc | tar -x, | tarboot extract -; `tarboot extract URL` into a tmpfs; from the downloaded
 // file: cat | tarboot extract -, zstd -dc | tar -x, tarboot extract FILE (network, pipe and file
-// costs apart); tarboot extract URL under --cpu-prof, and the executable's bare start-up. Prints the timings and the profile's busiest functions; the .cpuprofile (for Chrome
-// DevTools) goes to build/cache/bench/profile/. With --startup the profiled run is the bare start-up
+// costs apart); tarboot extract URL under --cpu-prof, and the executable's bare start-up. Prints
+// the timings and the profile's busiest functions; the .cpuprofile (for Chrome DevTools) goes to
+// build/cache/bench/profile/. With --startup the profiled run is the bare start-up
 // (`extract --help`) instead: where Node's and the bundle's start-up time goes.
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,6 +42,7 @@ const STEPS: Array<[string, string]> = [
   ["tarboot-profiled", "tarboot extract URL under --cpu-prof"],
   ["tarboot-start", "tarboot extract --help (start-up only)"],
 ];
+
 function script(prelude: string, startup: boolean): string {
   const profiled = startup ? "/tarboot extract --help > /dev/null" : '/tarboot extract --quiet "$url" /root';
   return `${prelude}

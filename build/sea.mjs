@@ -1,9 +1,10 @@
 // Makes build/out/init: the init bundle injected as a SEA blob into a stripped copy of the
-// official Node 24 binary (the mechanism pkg's --sea mode uses).
+// official Node 24 binary (the mechanism pkg's --sea mode uses), its ICU data cut to English.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NATIVE_ASSETS, ROOT, bundleInit } from "./bundle.mjs";
+import { trimEmbeddedIcu } from "./icu-data.mjs";
 import { ensureNode24 } from "./node24.mjs";
 
 export const OUT = join(ROOT, "build/out");
@@ -32,7 +33,10 @@ export async function buildInitExecutable() {
   execFileSync(node, ["--experimental-sea-config", join(work, "sea-config.json")], { stdio: ["ignore", "ignore", "inherit"] });
   const exe = join(OUT, "init");
   const tmp = `${exe}.${process.pid}.tmp`;
-  copyFileSync(node, tmp);
+  // Before strip: the ICU data is found by its symbol.
+  const exeBytes = readFileSync(node);
+  trimEmbeddedIcu(exeBytes);
+  writeFileSync(tmp, exeBytes);
   chmodSync(tmp, 0o755);
   // Strip before injecting: the blob lives in its own note section, which strip would drop.
   execFileSync("strip", ["--strip-all", tmp]);

@@ -19,8 +19,7 @@ import { release } from "node:os";
 
 export const NEW_ROOT = "/root";
 
-// The fetch and unpack modules (undici is most of the bundle) cost seconds to evaluate under
-// emulation. They are loaded while the network stage waits for links and DHCP, not at start-up.
+// The fetch and unpack modules cost time to evaluate under emulation. They are loaded while the network stage waits for links and DHCP, not at start-up.
 let layersModule: Promise<typeof import("./layers")> | undefined;
 const loadLayers = () => (layersModule ??= import("./layers"));
 

@@ -65,7 +65,7 @@ export async function extractCli(argv: string[]): Promise<number> {
     let stats: ExtractStats;
     let downloaded: number | undefined;
     if (isUrl(source)) {
-      // Loaded only for URLs: evaluating undici took ~40 ms of a ~150 ms start-up for a file.
+      // Loaded only for URLs: a file needs none of the network code.
       const { fetchLayer } = await import("../fetch");
       const r = await fetchLayer(
         source.split("|"),

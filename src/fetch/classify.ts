@@ -1,4 +1,4 @@
-// Turns whatever an attempt failed with (a socket error, an undici error, a TLS verification code, a
+// Turns whatever an attempt failed with (a socket error, an HTTP client error, a TLS verification code, a
 // DNS answer, a rejected response) into a short console phrase and a verdict: is retrying the same URL
 // worth it? Permanent failures move on to the next mirror at once instead of burning the retry budget.
 import { DnsError, ResponseRejected } from "./errors";
@@ -84,25 +84,24 @@ export function classifyFailure(err: unknown, ctx: { timeoutMs: number; now?: ()
   for (const e of chain) {
     const code = e.code ?? "";
     switch (code) {
-      case "UND_ERR_CONNECT_TIMEOUT":
+      case "HTTP_CONNECT_TIMEOUT":
         return { cause: `connect timed out after ${timeoutText(ctx.timeoutMs)}`, permanent: false };
-      case "UND_ERR_HEADERS_TIMEOUT":
+      case "HTTP_HEADERS_TIMEOUT":
         return { cause: `no response within ${timeoutText(ctx.timeoutMs)}`, permanent: false };
-      case "UND_ERR_BODY_TIMEOUT":
+      case "HTTP_BODY_TIMEOUT":
         return { cause: `no data for ${timeoutText(ctx.timeoutMs)}`, permanent: false };
-      case "UND_ERR_RES_CONTENT_LENGTH_MISMATCH":
+      case "HTTP_BODY_TRUNCATED":
         return { cause: "connection closed before the end of the body", permanent: false };
+      case "HTTP_CLOSED":
+        return { cause: "connection closed by the server", permanent: false };
+      case "HTTP_BAD_RESPONSE":
+        return { cause: `invalid HTTP response (${e.message})`, permanent: false };
       case "ENOTFOUND":
         return { cause: `DNS: host not found (${(e as { hostname?: string }).hostname ?? "?"})`, permanent: true };
       case "EAI_AGAIN":
         return { cause: `DNS: temporary failure resolving ${(e as { hostname?: string }).hostname ?? "the host"}`, permanent: false };
     }
     if (ERRNO_PHRASES[code]) return { cause: ERRNO_PHRASES[code], permanent: false };
-    if (code.startsWith("HPE_")) return { cause: `invalid HTTP response (${e.message})`, permanent: false };
-  }
-  for (const e of chain) {
-    // undici's "other side closed": the peer ended the connection in the middle of a response.
-    if (e.code === "UND_ERR_SOCKET") return { cause: "connection closed by the server", permanent: false };
   }
   const first = chain[0];
   return { cause: first ? first.message || first.name : String(err), permanent: false };

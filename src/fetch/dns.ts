@@ -74,7 +74,7 @@ export async function resolveSearched(resolver: dns.Resolver, servers: string[],
  * with the lease's search domains for names without a dot.
  */
 export function leaseLookup(servers: string[], timeoutMs: number, search: string[] = []): LookupFunction {
-  // undici's connect timeout (timeoutMs) already covers the lookup; per-try timeouts well below it
+  // The connect timeout (timeoutMs) already covers the lookup; per-try timeouts well below it
   // let c-ares ask again, or ask the lease's next server, before the attempt as a whole is given up.
   const perTry = Math.max(300, Math.min(5_000, Math.floor(timeoutMs / 3)));
   const resolver = new dns.Resolver({ timeout: perTry, tries: 2 });

@@ -1,17 +1,16 @@
 // Downloading one root layer over HTTP(S) into a consumer (the unpacker) as one continuous stream,
 // through dropped connections, dead mirrors and servers that cannot resume.
 //
-// undici's dispatcher `stream()` API is used rather than request()/fetch(): it writes each response
-// into a Writable we own, so backpressure from the unpacker reaches the socket, and a server closing
-// the connection while the body is paused cannot take the process down (nodejs/undici#5360).
+// Each response is written into a Writable we own (httpGet), so backpressure from the unpacker reaches
+// the socket, and a server closing the connection while the body is paused ends only that attempt.
 import type { KeyObject } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Writable, type Readable } from "node:stream";
-import type { Agent } from "undici";
 import { log, isDebug, type Level } from "../console/log";
 import { createProgress, type Progress } from "../console/progress";
 import { formatBytes, formatDelay } from "../console/units";
-import { createAgent, streamResponse } from "./agent";
+import { clientOptions } from "./connection";
+import { httpGet, type ClientOptions } from "./http-client";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff";
 import { classifyFailure, type Failure } from "./classify";
 import { ChecksumError, FetchError, ResponseRejected, RestartLayerError, type SourceFailure } from "./errors";
@@ -112,7 +111,7 @@ class LayerDownload<T> {
   private readonly retries: number;
   private readonly expected?: string;
   private readonly manifest?: Manifest;
-  private agent!: Agent;
+  private client!: ClientOptions;
   private pass?: LayerStream<T>;
   /** Settles when every consumer of an abandoned stream has finished: a new one must not run beside it. */
   private previousSettled: Promise<unknown> = Promise.resolve();
@@ -147,7 +146,7 @@ class LayerDownload<T> {
       if (!ok) throw new FetchError(label, [], `${label}: not an http(s) URL: ${url}`);
     }
     try {
-      this.agent = createAgent({ timeoutMs: opts.timeoutMs, caFile: opts.caFile, dnsServers: opts.dnsServers, dnsSearch: opts.dnsSearch });
+      this.client = clientOptions({ timeoutMs: opts.timeoutMs, caFile: opts.caFile, dnsServers: opts.dnsServers, dnsSearch: opts.dnsSearch });
     } catch (err) {
       throw new FetchError(label, [], `${label}: CA bundle (tarboot.ca=) ${opts.caFile}: ${(err as Error).message}`, { cause: err });
     }
@@ -165,7 +164,6 @@ class LayerDownload<T> {
       throw reason;
     } finally {
       opts.signal?.removeEventListener("abort", onAbort);
-      await this.agent.destroy().catch(noop);
     }
   }
 
@@ -292,12 +290,10 @@ class LayerDownload<T> {
     this.say("debug", `${this.label} ${target}: GET${plan.range !== undefined ? ` from byte ${plan.range}` : ""}`);
     let verdict: Verdict | undefined;
     try {
-      await streamResponse(
-        this.agent,
+      await httpGet(
+        this.client,
         {
-          origin: u.origin,
-          path: `${u.pathname}${u.search}`,
-          method: "GET",
+          url: u,
           headers: { "user-agent": "tarboot", "accept-encoding": "identity", ...rangeHeaders(plan) },
           signal: this.stop.signal,
         },

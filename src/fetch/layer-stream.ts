@@ -1,6 +1,6 @@
 // The one continuous byte stream a consumer (the decompressor and tar extractor) reads for a layer,
 // fed by as many HTTP responses as it takes. Each response writes through its own short-lived Writable
-// ("sink"), so that undici destroying a sink when a connection drops leaves the consumer's stream open
+// ("sink"), so that the HTTP client destroying a sink when a connection drops leaves the consumer's stream open
 // for the resumed response to continue. With a manifest, a ChunkVerifier sits in between and only
 // verified chunks reach the consumer.
 import { createHash, type Hash } from "node:crypto";
@@ -11,7 +11,7 @@ import type { Validator } from "./resume";
 
 /** Bytes buffered between the network and the consumer before the socket is paused. */
 export const BODY_HIGH_WATER_MARK = 1 << 20;
-/** Per-response buffer: small, so that backpressure reaches undici (and TCP) promptly. */
+/** Per-response buffer: small, so that backpressure reaches the socket (and TCP) promptly. */
 const SINK_HIGH_WATER_MARK = 64 * 1024;
 
 export class LayerStream<T> {

@@ -1,0 +1,234 @@
+// One HTTP/1.1 GET on its own connection, its body written into a Writable the caller picks once it has
+// seen the head (what undici's dispatcher.stream() did for us before; see README "Network" for why we
+// read sockets ourselves). Plain TCP reads go straight into large buffers we hand to the socket
+// (net's `onread`), up to 1 MiB per read instead of 64 KiB copied into a stream, and body bytes reach
+// the Writable as views of them: under emulation each read through Node's stream machinery and a
+// WebAssembly parser cost more than the decoder's work on it.
+import * as net from "node:net";
+import * as tls from "node:tls";
+import type { Writable } from "node:stream";
+import { HttpResponseError, ResponseReader, type ResponseHead } from "./http-response";
+
+export { HttpResponseError, type ResponseHead } from "./http-response";
+
+export interface ClientOptions {
+  /** No connection, head or body bytes for this long fails the request. Time the Writable holds the body back does not count. */
+  timeoutMs: number;
+  /** Trusted certificates (PEM) replacing Node's defaults, for https. */
+  ca?: string[];
+  /** Name resolution for the connection (the lease's DNS servers). */
+  lookup?: net.LookupFunction;
+}
+
+export interface GetRequest {
+  url: URL;
+  headers: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export type TimeoutCode = "HTTP_CONNECT_TIMEOUT" | "HTTP_HEADERS_TIMEOUT" | "HTTP_BODY_TIMEOUT";
+
+export class HttpTimeoutError extends Error {
+  constructor(
+    readonly code: TimeoutCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HttpTimeoutError";
+  }
+}
+
+/** Read buffers are carved out of slabs this large; a read gets at most the rest of one. */
+const SLAB = 4 << 20;
+/** Below this much room left, the next read gets a fresh slab. */
+const MIN_READ = 1 << 20;
+
+/**
+ * GETs `req.url` and writes the body into `factory(head)`. Resolves when the body has been written
+ * and the Writable has finished; rejects with the socket's, the response's, the Writable's error,
+ * a timeout, or the signal's reason. A Writable that is already destroyed refuses the body: the
+ * request rejects with its error (that is how a caller turns down a redirect or an error status).
+ */
+export function httpGet(client: ClientOptions, req: GetRequest, factory: (head: ResponseHead) => Writable): Promise<void> {
+  return new Promise((resolve, reject) => new Exchange(client, req, factory, resolve, reject).start());
+}
+
+class Exchange {
+  private socket?: net.Socket;
+  private readonly reader = new ResponseReader();
+  private sink?: Writable;
+  private timer?: NodeJS.Timeout;
+  private timeoutCode: TimeoutCode = "HTTP_CONNECT_TIMEOUT";
+  private settled = false;
+  /** The body is complete and the Writable is being ended: the socket closing is expected. */
+  private finishing = false;
+  private slab = Buffer.allocUnsafe(0);
+  private slabUsed = 0;
+  private readonly onAbort = () => this.fail(this.req.signal?.reason ?? new Error("aborted"));
+
+  constructor(
+    private readonly client: ClientOptions,
+    private readonly req: GetRequest,
+    private readonly factory: (head: ResponseHead) => Writable,
+    private readonly resolve: () => void,
+    private readonly reject: (err: unknown) => void,
+  ) {}
+
+  start(): void {
+    const { url, signal } = this.req;
+    if (signal?.aborted) return this.onAbort();
+    signal?.addEventListener("abort", this.onAbort, { once: true });
+    const secure = url.protocol === "https:";
+    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const port = Number(url.port) || (secure ? 443 : 80);
+    const lookup = this.client.lookup ? { lookup: this.client.lookup } : {};
+    this.arm("HTTP_CONNECT_TIMEOUT");
+    let socket: net.Socket;
+    if (secure) {
+      socket = tls.connect({
+        host,
+        port,
+        ...lookup,
+        servername: net.isIP(host) ? undefined : host,
+        ALPNProtocols: ["http/1.1"],
+        ...(this.client.ca ? { ca: this.client.ca } : {}),
+      });
+      // TLS sockets take no user read buffer: their chunks come as 'data'.
+      socket.on("data", (chunk: Buffer) => {
+        if (!this.onData(chunk)) socket.pause();
+      });
+    } else {
+      socket = net.connect({ host, port, ...lookup, onread: { buffer: () => this.nextReadBuffer(), callback: (n, buf) => this.onRead(n, buf) } });
+    }
+    this.socket = socket;
+    socket.once(secure ? "secureConnect" : "connect", () => this.sendRequest());
+    socket.on("error", (err) => this.fail(err));
+    socket.on("end", () => this.onEnd());
+    socket.on("close", () => {
+      if (!this.finishing) this.fail(new HttpResponseError("HTTP_CLOSED", "connection closed before a response"));
+    });
+  }
+
+  private sendRequest(): void {
+    const { url, headers } = this.req;
+    const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `host: ${url.host}`];
+    for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+    // One request per connection: a resumed or redirected request opens a new one anyway.
+    lines.push("connection: close", "", "");
+    this.socket!.write(lines.join("\r\n"), "latin1");
+    this.arm("HTTP_HEADERS_TIMEOUT");
+  }
+
+  private nextReadBuffer(): Buffer {
+    if (this.slab.length - this.slabUsed < MIN_READ) {
+      this.slab = Buffer.allocUnsafe(SLAB);
+      this.slabUsed = 0;
+    }
+    return this.slab.subarray(this.slabUsed);
+  }
+
+  /** `buf` is the slab view nextReadBuffer() gave; the bytes stay ours (views are handed on), so the slab moves on. */
+  private onRead(n: number, buf: Uint8Array): boolean {
+    this.slabUsed += n;
+    return this.onData(Buffer.from(buf.buffer, buf.byteOffset, n));
+  }
+
+  /** Bytes from the connection; false to stop reading (the Writable is full, or the response is over). */
+  private onData(chunk: Buffer): boolean {
+    if (this.settled || this.finishing) return false;
+    let pieces: Buffer[];
+    try {
+      pieces = this.reader.push(chunk);
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+    if (this.reader.head && !this.sink && !this.openSink(this.reader.head)) return false;
+    let room = true;
+    for (const piece of pieces) room = this.sink!.write(piece);
+    if (this.reader.head) this.timer?.refresh();
+    if (this.reader.done) {
+      this.finish();
+      return false;
+    }
+    if (room) return true;
+    // Backpressure: stop reading, and stop the body clock until the Writable has room again.
+    clearTimeout(this.timer);
+    this.sink!.once("drain", () => {
+      if (this.settled) return;
+      this.arm("HTTP_BODY_TIMEOUT");
+      this.socket!.resume();
+    });
+    return false;
+  }
+
+  private openSink(head: ResponseHead): boolean {
+    let sink: Writable;
+    try {
+      sink = this.factory(head);
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+    this.sink = sink;
+    sink.on("error", (err) => this.fail(err));
+    // Destroyed without an error, it would never drain: the request would hang with its clock stopped.
+    sink.on("close", () => {
+      if (!this.finishing) this.fail(sink.errored ?? new Error("response body closed by the consumer"));
+    });
+    if (sink.destroyed) {
+      this.fail(sink.errored ?? new Error(`HTTP ${head.statusCode}: response refused`));
+      return false;
+    }
+    this.arm("HTTP_BODY_TIMEOUT");
+    return true;
+  }
+
+  private onEnd(): void {
+    if (this.settled || this.finishing) return;
+    try {
+      this.reader.end();
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.finish();
+  }
+
+  private finish(): void {
+    clearTimeout(this.timer);
+    const sink = this.sink;
+    if (!sink) return this.fail(new HttpResponseError("HTTP_CLOSED", "connection closed before a response"));
+    this.finishing = true;
+    this.socket?.destroy();
+    sink.end((err?: Error | null) => {
+      if (err) return this.fail(err);
+      if (this.settled) return;
+      this.settled = true;
+      this.req.signal?.removeEventListener("abort", this.onAbort);
+      this.resolve();
+    });
+  }
+
+  private fail(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.req.signal?.removeEventListener("abort", this.onAbort);
+    this.socket?.destroy();
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (this.sink && !this.sink.destroyed) this.sink.destroy(e);
+    this.reject(err);
+  }
+
+  private arm(code: TimeoutCode): void {
+    clearTimeout(this.timer);
+    this.timeoutCode = code;
+    this.timer = setTimeout(() => this.fail(new HttpTimeoutError(this.timeoutCode, timeoutMessage(this.timeoutCode, this.client.timeoutMs))), this.client.timeoutMs);
+  }
+}
+
+function timeoutMessage(code: TimeoutCode, ms: number): string {
+  const what = code === "HTTP_CONNECT_TIMEOUT" ? "connect" : code === "HTTP_HEADERS_TIMEOUT" ? "response head" : "body data";
+  return `no ${what} within ${ms} ms`;
+}

@@ -86,7 +86,7 @@ describe("module loading", () => {
     expect(await loadNetworkDrivers({ modulesDir: mods, sysRoot: sys, procModules: proc })).toEqual([{ module: "virtio_net", device: "0000:00:03.0 (virtio1)" }]);
   });
 
-  it("loads a chain of drivers as their devices appear, and stops once every NIC has its interface", async () => {
+  it("loads a chain of drivers as their devices appear, without pausing, and stops once every NIC has its interface", async () => {
     const mods = join(dir, "lib-modules-3");
     mkdirSync(join(mods, "kernel"), { recursive: true });
     writeFileSync(join(mods, "modules.dep"), "kernel/virtio_pci.ko:\nkernel/virtio_net.ko:\n");
@@ -110,8 +110,9 @@ describe("module loading", () => {
       }
       return "loaded" as const;
     };
-    // A settle time far beyond the test's timeout: only the interface check can end the loop in time.
-    const result = await loadNetworkDrivers({ modulesDir: mods, sysRoot: sys, procModules: join(dir, "none"), settleMs: 600_000, loadModule });
+    // Settle and poll times far beyond the test's timeout: the loop ends in time only if it looks
+    // again at once after each load and then stops on the interface check.
+    const result = await loadNetworkDrivers({ modulesDir: mods, sysRoot: sys, procModules: join(dir, "none"), settleMs: 600_000, pollMs: 600_000, loadModule });
     expect(loaded).toEqual(["virtio_pci", "virtio_net"]);
     expect(result.map((r) => r.module)).toEqual(["virtio_pci", "virtio_net"]);
     expect(countInterfaces(sys)).toBe(1);

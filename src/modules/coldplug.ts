@@ -27,6 +27,8 @@ export interface ColdplugOptions {
    * sooner once every PCI network controller seen has its interface in /sys/class/net.
    */
   settleMs?: number;
+  /** Pause between looks at /sys while nothing is loaded, default 100 ms. */
+  pollMs?: number;
   /** Loads one module file; default finit_module (tests drive the loop with their own). */
   loadModule?: (file: string, name: string) => Promise<LoadResult>;
 }
@@ -67,6 +69,7 @@ export async function loadNetworkDrivers(opts: ColdplugOptions): Promise<LoadedD
   const { modulesDir } = opts;
   const sysRoot = opts.sysRoot ?? "/sys";
   const settleMs = opts.settleMs ?? 500;
+  const pollMs = opts.pollMs ?? 100;
   const loadModule = opts.loadModule ?? loadModuleFile;
   if (!existsSync(join(modulesDir, "modules.alias")) || !existsSync(join(modulesDir, "modules.dep"))) {
     debug(`${modulesDir}: no modules.alias/modules.dep, no driver modules to load (built-in drivers need none)`);
@@ -152,7 +155,9 @@ export async function loadNetworkDrivers(opts: ColdplugOptions): Promise<LoadedD
       debug(`every network controller has its interface: not waiting for more devices`);
       break;
     }
-    await sleep(100);
+    // A driver's devices usually exist when finit_module returns (virtio_pci's virtio0): look again
+    // at once after a load; wait only when nothing was loaded.
+    if (!loadedNow) await sleep(pollMs);
   }
   debug(`driver coldplug done in ${Date.now() - started} ms`);
   return results;

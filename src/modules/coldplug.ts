@@ -79,15 +79,17 @@ export async function loadNetworkDrivers(opts: ColdplugOptions): Promise<LoadedD
   const deps = parseModulesDep(readOptional(join(modulesDir, "modules.dep")));
   const soft = parseModulesSoftdep(readOptional(join(modulesDir, "modules.softdep")));
   const builtin = parseModulesBuiltin(readOptional(join(modulesDir, "modules.builtin")));
-  // Only aliases of modules the initramfs actually carries: the alias file may be the full kernel's.
-  // One directory walk instead of a stat per alias: the initramfs carries a few dozen modules.
-  const files = new Set(readdirSync(modulesDir, { recursive: true, encoding: "utf8" }).filter((f) => f.includes(".ko")));
-  const carried = (m: ModuleInfo) => files.has(m.path);
+  // Only modules the initramfs actually carries count: the index files may be the full kernel's.
+  // Asked when a device matches, once per module: tarboot's own image lists only what it carries,
+  // and walking the module tree up front cost ~0.15 s of the boot under emulation.
+  const present = new Map<string, boolean>();
+  const carried = (m: ModuleInfo) => {
+    let p = present.get(m.path);
+    if (p === undefined) present.set(m.path, (p = existsSync(join(modulesDir, m.path))));
+    return p;
+  };
   const index = new AliasIndex(
-    parseModulesAlias(readOptional(join(modulesDir, "modules.alias")), (module) => {
-      const info = deps.get(module);
-      return info !== undefined && !builtin.has(module) && carried(info);
-    }),
+    parseModulesAlias(readOptional(join(modulesDir, "modules.alias")), (module) => deps.has(module) && !builtin.has(module)),
   );
 
   debug(`${modulesDir}: module index read in ${Date.now() - started} ms`);
@@ -134,7 +136,7 @@ export async function loadNetworkDrivers(opts: ColdplugOptions): Promise<LoadedD
       handled.add(dev.key);
       if (isPciNic(dev.modalias)) nics++;
       if (dev.bound) continue;
-      const modules = index.match(dev.modalias);
+      const modules = index.match(dev.modalias).filter((m) => carried(deps.get(m)!));
       if (modules.length === 0) continue;
       const device = describeDevice(dev.path);
       for (const module of modules) {

@@ -1,6 +1,5 @@
 // Children the init starts itself (hooks, the rescue shell). They are registered so that the
 // orphan reaper of PID 1 leaves them to Node, which must collect their exit status itself.
-import { spawn } from "node:child_process";
 import { constants } from "node:os";
 
 const owned = new Set<number>();
@@ -17,7 +16,9 @@ export interface RunOptions {
 }
 
 /** Runs a program to completion; resolves with its exit code (128+N for a signal), rejects if it cannot start. */
-export function runProgram(file: string, args: string[], opts: RunOptions = {}): Promise<number> {
+export async function runProgram(file: string, args: string[], opts: RunOptions = {}): Promise<number> {
+  // Loaded on first use: most boots run no program, and loading it cost ~0.1 s of each under emulation.
+  const { spawn } = await import("node:child_process");
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: opts.stdio ?? "inherit" });
     if (child.pid !== undefined) owned.add(child.pid);

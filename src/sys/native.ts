@@ -1,7 +1,6 @@
 // The native addon (koffi) travels inside the single executable as a SEA asset. A shared
 // object can only be dlopen'ed from a file, so each is written out once and loaded with
 // process.dlopen. As PID 1 there is no /tmp yet: the initramfs root itself is writable RAM.
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,13 +15,20 @@ function nativeDir(): string {
   return join(tmpdir(), `tarboot-native-${process.getuid?.() ?? 0}`);
 }
 
+/** Loaded here, not at the top: PID 1 has no use for node:crypto, and loading it costs boot time. */
+function contentName(bytes: Buffer): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
+  return createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+}
+
 export function loadNativeAsset(name: string): unknown {
   if (!sea.isSea()) throw new Error(`native addon ${name}: only available inside the tarboot executable`);
   const bytes = Buffer.from(sea.getAsset(name));
   const dir = nativeDir();
   // A shared directory on a host may hold another version's file: name it by content. As PID 1 the
   // initramfs is new every boot, and hashing megabytes is start-up time the boot would wait for.
-  const file = process.pid === 1 ? join(dir, name) : join(dir, `${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}-${name}`);
+  const file = process.pid === 1 ? join(dir, name) : join(dir, `${contentName(bytes)}-${name}`);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;

@@ -1,7 +1,6 @@
 // The DHCPv4 client state machine for one interface (RFC 2131 4.4): INIT -> SELECTING ->
 // REQUESTING -> BOUND, and from BOUND the RENEWING and REBINDING exchanges. It only talks DHCP;
 // configuring the interface with the result is the caller's job.
-import { randomBytes, randomInt } from "node:crypto";
 import type { Lease } from "../lease";
 import { debug, info } from "../../console/log";
 import { leaseFromAck } from "./ack";
@@ -67,8 +66,12 @@ interface Offer {
   serverId: string;
 }
 
+// Math.random, not node:crypto: loading node:crypto took ~24 ms natively and several hundred under
+// emulation at the start of every boot, and neither the transaction ID (which only tells clients'
+// exchanges apart, RFC 2131 4.1) nor the retransmission jitter needs a cryptographic source.
+// V8 seeds Math.random from the system's entropy.
 function newXid(): number {
-  return randomBytes(4).readUInt32BE(0);
+  return Math.floor(Math.random() * 2 ** 32) >>> 0;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -93,7 +96,7 @@ export class DhcpClient {
   constructor(o: DhcpClientOptions) {
     this.iface = o.iface;
     this.identity = o.identity;
-    this.random = o.random ?? (() => randomInt(0, 1 << 30) / (1 << 30));
+    this.random = o.random ?? Math.random;
     this.mac = macToString(o.identity.mac);
   }
 

@@ -7,7 +7,7 @@
 
 const ELF_SHT_SYMTAB = 2;
 
-/** File offset and size of the first defined symbol whose name matches `pattern` (ELF64 little-endian). */
+/** Address, file offset and size of the first defined symbol whose name matches `pattern` (ELF64 little-endian). */
 export function findElfSymbol(elf, pattern) {
   if (elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2 || elf[5] !== 1) throw new Error("not a 64-bit little-endian ELF file");
   const shoff = Number(elf.readBigUInt64LE(0x28));
@@ -36,7 +36,7 @@ export function findElfSymbol(elf, pattern) {
       if (!pattern.test(name)) continue;
       const home = section(shndx);
       const value = Number(elf.readBigUInt64LE(at + 8));
-      return { name, offset: value - home.addr + home.offset, size: Number(elf.readBigUInt64LE(at + 16)) };
+      return { name, vaddr: value, offset: value - home.addr + home.offset, size: Number(elf.readBigUInt64LE(at + 16)) };
     }
   }
   throw new Error(`no symbol matching ${pattern} (a stripped binary?)`);
@@ -119,5 +119,7 @@ export function trimEmbeddedIcu(exe) {
   if (pkg.length > original.length) throw new Error("trimmed ICU package is larger than the original");
   pkg.copy(original);
   original.fill(0, pkg.length);
-  return { symbol: symbol.name, before: symbol.size, after: pkg.length, kept, dropped };
+  // The zeroed tail, by address: elf-gap.mjs cuts it out of the final file.
+  const zeros = { start: symbol.vaddr + pkg.length, end: symbol.vaddr + symbol.size };
+  return { symbol: symbol.name, before: symbol.size, after: pkg.length, kept, dropped, zeros };
 }

@@ -1,2 +1,3 @@
 export const OUT: string;
 export function buildInitExecutable(): Promise<string>;
+export function writeSeaExecutable(node: string, blob: string, out: string): void;

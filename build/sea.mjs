@@ -1,9 +1,11 @@
 // Makes build/out/init: the init bundle injected as a SEA blob into a stripped copy of the
-// official Node 24 binary (the mechanism pkg's --sea mode uses), its ICU data cut to English.
+// official Node 24 binary (the mechanism pkg's --sea mode uses), its ICU data cut to English and
+// the freed bytes cut out of the file (icu-data.mjs, elf-gap.mjs).
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NATIVE_ASSETS, ROOT, bundleInit } from "./bundle.mjs";
+import { cutZeroRange } from "./elf-gap.mjs";
 import { trimEmbeddedIcu } from "./icu-data.mjs";
 import { ensureNode24 } from "./node24.mjs";
 
@@ -32,10 +34,20 @@ export async function buildInitExecutable() {
   );
   execFileSync(node, ["--experimental-sea-config", join(work, "sea-config.json")], { stdio: ["ignore", "ignore", "inherit"] });
   const exe = join(OUT, "init");
-  const tmp = `${exe}.${process.pid}.tmp`;
+  writeSeaExecutable(node, blob, exe);
+  rmSync(work, { recursive: true, force: true });
+  return exe;
+}
+
+/**
+ * Writes `out`: the official `node` binary with its ICU data cut to English, stripped, `blob`
+ * injected as its SEA, and the zeroed rest of the ICU data cut out of the file.
+ */
+export function writeSeaExecutable(node, blob, out) {
+  const tmp = `${out}.${process.pid}.tmp`;
   // Before strip: the ICU data is found by its symbol.
   const exeBytes = readFileSync(node);
-  trimEmbeddedIcu(exeBytes);
+  const { zeros } = trimEmbeddedIcu(exeBytes);
   writeFileSync(tmp, exeBytes);
   chmodSync(tmp, 0o755);
   // Strip before injecting: the blob lives in its own note section, which strip would drop.
@@ -45,9 +57,9 @@ export async function buildInitExecutable() {
     encoding: "utf8",
   });
   if (inject.status !== 0) throw new Error(`postject failed:\n${inject.stdout}${inject.stderr}`);
-  renameSync(tmp, exe);
-  rmSync(work, { recursive: true, force: true });
-  return exe;
+  // Last: postject rewrites the program headers, and leaves room after them for one more.
+  writeFileSync(tmp, cutZeroRange(readFileSync(tmp), zeros.start, zeros.end).elf);
+  renameSync(tmp, out);
 }
 
 if (typeof import.meta.url === "string" && import.meta.url === `file://${process.argv[1]}`) {

@@ -1,0 +1,1 @@
+export function cutZeroRange(elf: Buffer, startVaddr: number, endVaddr: number): { elf: Buffer; cut: number };

@@ -58,7 +58,6 @@ class Exchange {
   private readonly reader = new ResponseReader();
   private sink?: Writable;
   private timer?: NodeJS.Timeout;
-  private timeoutCode: TimeoutCode = "HTTP_CONNECT_TIMEOUT";
   private settled = false;
   /** The body is complete and the Writable is being ended: the socket closing is expected. */
   private finishing = false;
@@ -223,8 +222,7 @@ class Exchange {
 
   private arm(code: TimeoutCode): void {
     clearTimeout(this.timer);
-    this.timeoutCode = code;
-    this.timer = setTimeout(() => this.fail(new HttpTimeoutError(this.timeoutCode, timeoutMessage(this.timeoutCode, this.client.timeoutMs))), this.client.timeoutMs);
+    this.timer = setTimeout(() => this.fail(new HttpTimeoutError(code, timeoutMessage(code, this.client.timeoutMs))), this.client.timeoutMs);
   }
 }
 

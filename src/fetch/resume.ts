@@ -13,10 +13,11 @@
 // Without either, the layer is downloaded again from byte 0.
 import { STATUS_CODES } from "node:http";
 import { ResponseRejected } from "./errors";
+import type { ResponseHeaders } from "./http-response";
 import { parseRetryAfter } from "./backoff";
 import { formatBytes } from "../console/units";
 
-export type ResponseHeaders = Record<string, string | string[] | undefined>;
+export type { ResponseHeaders } from "./http-response";
 
 export function header(h: ResponseHeaders, name: string): string | undefined {
   const v = h[name];

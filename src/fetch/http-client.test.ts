@@ -1,10 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { trustStore } from "./connection";
 import { httpGet, type ResponseHead } from "./http-client";
+import { makeCerts } from "./testing/tls-certs";
 
 // A raw TCP server: each test writes exactly the bytes (and the timing) it wants on the wire.
 let server: Server | undefined;
@@ -130,5 +136,41 @@ describe("httpGet", () => {
     await sleep(50);
     stop.abort(new Error("boot cancelled"));
     await expect(pending).rejects.toThrow("boot cancelled");
+  });
+});
+
+describe("httpGet over TLS", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tls-"));
+  const certs = makeCerts(dir);
+  const data = randomBytes(4 << 20);
+  const tls = createHttpsServer({ key: certs.key, cert: certs.cert }, (_req, res) => {
+    res.setHeader("content-length", data.length);
+    res.end(data);
+  });
+  afterAll(() => {
+    tls.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const url = async () => {
+    if (!tls.listening) {
+      tls.listen(0, "127.0.0.1");
+      await once(tls, "listening");
+    }
+    return new URL(`https://127.0.0.1:${(tls.address() as AddressInfo).port}/layer.tar`);
+  };
+  const client = (timeoutMs: number) => ({ timeoutMs, ca: trustStore(certs.caFile) });
+
+  it("joins the 16 KiB records into larger pieces, bytes intact", async () => {
+    const c = collector();
+    await httpGet(client(5000), { url: await url(), headers: {} }, c.factory);
+    expect(c.body().equals(data)).toBe(true);
+    expect(c.got.length).toBeLessThan(data.length / (16 * 1024) / 4);
+  });
+
+  it("does not count time the consumer holds the body back", async () => {
+    // Each write takes 250 ms, the timeout is 200 ms.
+    const c = collector(250);
+    await httpGet(client(200), { url: await url(), headers: {} }, c.factory);
+    expect(c.body().equals(data)).toBe(true);
   });
 });

@@ -42,6 +42,8 @@ export class HttpTimeoutError extends Error {
 const SLAB = 4 << 20;
 /** Below this much room left, the next read gets a fresh slab. */
 const MIN_READ = 1 << 20;
+/** TLS decrypts to 'data' chunks of one 16 KiB record each; they go on joined, up to this much. */
+const TLS_GATHER = 256 * 1024;
 
 /**
  * GETs `req.url` and writes the body into `factory(head)`. Resolves when the body has been written
@@ -61,6 +63,11 @@ class Exchange {
   private settled = false;
   /** The body is complete and the Writable is being ended: the socket closing is expected. */
   private finishing = false;
+  /** The Writable is full: reading is stopped and the body clock with it, until 'drain'. */
+  private held = false;
+  private gathered: Buffer[] = [];
+  private gatheredBytes = 0;
+  private gatherTurn?: NodeJS.Immediate;
   private slab = Buffer.allocUnsafe(0);
   private slabUsed = 0;
   private readonly onAbort = () => this.fail(this.req.signal?.reason ?? new Error("aborted"));
@@ -93,9 +100,7 @@ class Exchange {
         ...(this.client.ca ? { ca: this.client.ca } : {}),
       });
       // TLS sockets take no user read buffer: their chunks come as 'data'.
-      socket.on("data", (chunk: Buffer) => {
-        if (!this.onData(chunk)) socket.pause();
-      });
+      socket.on("data", (chunk: Buffer) => this.gather(chunk));
     } else {
       socket = net.connect({ host, port, ...lookup, onread: { buffer: () => this.nextReadBuffer(), callback: (n, buf) => this.onRead(n, buf) } });
     }
@@ -132,6 +137,24 @@ class Exchange {
     return this.onData(Buffer.from(buf.buffer, buf.byteOffset, n));
   }
 
+  /** Joins TLS chunks up to TLS_GATHER bytes, or what arrived in this turn of the event loop. */
+  private gather(chunk: Buffer): void {
+    this.gathered.push(chunk);
+    this.gatheredBytes += chunk.length;
+    if (this.gatheredBytes >= TLS_GATHER) this.flushGathered();
+    else this.gatherTurn ??= setImmediate(() => this.flushGathered());
+  }
+
+  private flushGathered(): void {
+    clearImmediate(this.gatherTurn);
+    this.gatherTurn = undefined;
+    if (this.gatheredBytes === 0) return;
+    const data = this.gathered.length === 1 ? this.gathered[0] : Buffer.concat(this.gathered, this.gatheredBytes);
+    this.gathered = [];
+    this.gatheredBytes = 0;
+    if (!this.onData(data)) this.socket!.pause();
+  }
+
   /** Bytes from the connection; false to stop reading (the Writable is full, or the response is over). */
   private onData(chunk: Buffer): boolean {
     if (this.settled || this.finishing) return false;
@@ -145,16 +168,19 @@ class Exchange {
     if (this.reader.head && !this.sink && !this.openSink(this.reader.head)) return false;
     let room = true;
     for (const piece of pieces) room = this.sink!.write(piece);
-    if (this.reader.head) this.timer?.refresh();
+    if (this.reader.head && !this.held) this.timer?.refresh();
     if (this.reader.done) {
       this.finish();
       return false;
     }
-    if (room) return true;
+    if (room && !this.held) return true;
+    if (this.held) return false;
     // Backpressure: stop reading, and stop the body clock until the Writable has room again.
+    this.held = true;
     clearTimeout(this.timer);
     this.sink!.once("drain", () => {
-      if (this.settled) return;
+      this.held = false;
+      if (this.settled || this.finishing) return;
       this.arm("HTTP_BODY_TIMEOUT");
       this.socket!.resume();
     });
@@ -184,6 +210,7 @@ class Exchange {
   }
 
   private onEnd(): void {
+    this.flushGathered();
     if (this.settled || this.finishing) return;
     try {
       this.reader.end();
@@ -213,6 +240,7 @@ class Exchange {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.timer);
+    clearImmediate(this.gatherTurn);
     this.req.signal?.removeEventListener("abort", this.onAbort);
     this.socket?.destroy();
     const e = err instanceof Error ? err : new Error(String(err));

@@ -7,7 +7,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Writable } from "node:stream";
-import { HttpResponseError, ResponseReader, type ResponseHead } from "./http-response";
+import { ResponseReader, closedBeforeResponse, type ResponseHead } from "./http-response";
 
 export { HttpResponseError, type ResponseHead } from "./http-response";
 
@@ -109,7 +109,7 @@ class Exchange {
     socket.on("error", (err) => this.fail(err));
     socket.on("end", () => this.onEnd());
     socket.on("close", () => {
-      if (!this.finishing) this.fail(new HttpResponseError("HTTP_CLOSED", "connection closed before a response"));
+      if (!this.finishing) this.fail(closedBeforeResponse());
     });
   }
 
@@ -173,8 +173,8 @@ class Exchange {
       this.finish();
       return false;
     }
-    if (room && !this.held) return true;
     if (this.held) return false;
+    if (room) return true;
     // Backpressure: stop reading, and stop the body clock until the Writable has room again.
     this.held = true;
     clearTimeout(this.timer);
@@ -224,7 +224,7 @@ class Exchange {
   private finish(): void {
     clearTimeout(this.timer);
     const sink = this.sink;
-    if (!sink) return this.fail(new HttpResponseError("HTTP_CLOSED", "connection closed before a response"));
+    if (!sink) return this.fail(closedBeforeResponse());
     this.finishing = true;
     this.socket?.destroy();
     sink.end((err?: Error | null) => {

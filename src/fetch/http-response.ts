@@ -20,6 +20,11 @@ export class HttpResponseError extends Error {
   }
 }
 
+/** The connection ended before a complete response head. */
+export function closedBeforeResponse(): HttpResponseError {
+  return new HttpResponseError("HTTP_CLOSED", "connection closed before a response");
+}
+
 const MAX_HEAD = 64 * 1024;
 const MAX_CHUNK_LINE = 4096;
 const STATUS_LINE = /^HTTP\/1\.[01] ([1-9]\d\d)(?: [^\r\n]*)?$/;
@@ -103,7 +108,7 @@ export class ResponseReader {
   /** The connection ended. Throws when that cuts the response short. */
   end(): void {
     if (this.done) return;
-    if (!this.head) throw new HttpResponseError("HTTP_CLOSED", "connection closed before a response");
+    if (!this.head) throw closedBeforeResponse();
     if (this.frame?.kind === "close") {
       this.done = true;
       return;

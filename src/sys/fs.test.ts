@@ -32,6 +32,14 @@ describe("file syscalls", () => {
     expect(lstatSync(f, { bigint: true }).atimeNs).toBe(atime);
   });
 
+  it("passes times beyond 32 bits, negative ones, and atime when given", () => {
+    const f = join(dir, "t");
+    writeFileSync(f, "x");
+    setTimes(f, { sec: 5_000_000_000, nsec: 7 }, { sec: -2_000_000_000, nsec: 123 });
+    expect(lstatSync(f, { bigint: true }).mtimeNs).toBe(5_000_000_000_000_000_007n);
+    expect(lstatSync(f, { bigint: true }).atimeNs).toBe(-2_000_000_000_000_000_000n + 123n);
+  });
+
   it("round-trips binary xattr values", () => {
     const f = join(dir, "x");
     writeFileSync(f, "");

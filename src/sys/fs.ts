@@ -45,15 +45,22 @@ function show(p: SysPath): string {
 const times = Buffer.alloc(32);
 function fillTimes(mtime: Timespec, atime: Timespec | null): Buffer {
   if (atime) {
-    times.writeBigInt64LE(BigInt(atime.sec), 0);
-    times.writeBigInt64LE(BigInt(atime.nsec), 8);
+    putInt64(times, 0, atime.sec);
+    putInt64(times, 8, atime.nsec);
   } else {
-    times.writeBigInt64LE(0n, 0);
-    times.writeBigInt64LE(BigInt(UTIME_OMIT), 8);
+    putInt64(times, 0, 0);
+    putInt64(times, 8, UTIME_OMIT);
   }
-  times.writeBigInt64LE(BigInt(mtime.sec), 16);
-  times.writeBigInt64LE(BigInt(mtime.nsec), 24);
+  putInt64(times, 16, mtime.sec);
+  putInt64(times, 24, mtime.nsec);
   return times;
+}
+
+/** A safe integer as int64 little-endian, in two 32-bit halves: no BigInt on a per-file path. */
+function putInt64(buf: Buffer, off: number, v: number): void {
+  const hi = Math.floor(v / 0x1_0000_0000);
+  buf.writeUInt32LE(v - hi * 0x1_0000_0000, off);
+  buf.writeInt32LE(hi, off + 4);
 }
 
 /**

@@ -81,9 +81,15 @@ export function checksumOk(buf: Buffer, off: number): boolean {
   return stored === signed;
 }
 
+/** The magic field, from its bytes: "ustar\0" (POSIX), "ustar  \0" (old GNU), anything else v7. */
+function magicOf(buf: Buffer, off: number): RawHeader["magic"] {
+  const m = off + 257;
+  if (buf[m] !== 0x75 || buf[m + 1] !== 0x73 || buf[m + 2] !== 0x74 || buf[m + 3] !== 0x61 || buf[m + 4] !== 0x72) return "v7";
+  return buf[m + 5] === 0x20 && buf[m + 6] === 0x20 && buf[m + 7] === 0 ? "gnu" : "ustar";
+}
+
 export function parseHeader(buf: Buffer, off: number): RawHeader {
-  const magicField = buf.toString("latin1", off + 257, off + 265);
-  const magic: RawHeader["magic"] = magicField === "ustar  \0" ? "gnu" : magicField.startsWith("ustar") ? "ustar" : "v7";
+  const magic = magicOf(buf, off);
   let name = field(buf, off, 100);
   if (magic === "ustar") {
     const prefix = field(buf, off + 345, 155);

@@ -103,6 +103,21 @@ describe("pax records", () => {
     expect(parsePaxTime("-1.25")).toEqual({ sec: -2, nsec: 750000000 });
     expect(parsePaxTime("-86400")).toEqual({ sec: -86400, nsec: 0 });
   });
+
+  it("reads the usual nine-digit times without the general parser, and refuses bad digits in them", () => {
+    expect(parsePaxTime("1796066148.139874107")).toEqual({ sec: 1796066148, nsec: 139874107 });
+    expect(parsePaxTime("0.000000001")).toEqual({ sec: 0, nsec: 1 });
+    expect(parsePaxTime("253402300799.999999999")).toEqual({ sec: 253402300799, nsec: 999999999 });
+    expect(() => parsePaxTime("17000000a0.123456789")).toThrow(/bad pax time/);
+    expect(() => parsePaxTime("1700000000.12345678x")).toThrow(/bad pax time/);
+  });
+
+  it("names what is wrong with a record's length", () => {
+    expect(() => parsePax(Buffer.from("abc path=x\n"))).toThrow('malformed pax record length "abc"');
+    expect(() => parsePax(Buffer.from(" path=x\n"))).toThrow('malformed pax record length ""');
+    expect(() => parsePax(Buffer.from("123456789012345678901 path=x\n"))).toThrow("malformed pax record at byte 0");
+    expect(() => parsePax(Buffer.from("12"))).toThrow("malformed pax record at byte 0");
+  });
 });
 
 describe("member names", () => {

@@ -3,7 +3,7 @@
 // and the bytes of the chunk it is given.
 import type { Timespec } from "../sys/fs";
 import type { Entry, EntrySink, EntryType } from "./entry";
-import { BLOCK, checksumOk, isZeroBlock, parseHeader, parseOldGnuSparse, parseOldGnuSparseExt, type RawHeader } from "./header";
+import { BLOCK, checksumOk, field, isZeroBlock, numeric, parseHeader, parseOldGnuSparse, parseOldGnuSparseExt, type RawHeader } from "./header";
 import { display } from "./names";
 import { parsePax, parsePaxInt, parsePaxTime, type PaxRecord } from "./pax";
 
@@ -180,29 +180,26 @@ export class TarReader {
       const after = this.last !== null ? ` after entry ${display(this.last)}` : "";
       throw new TarFormatError(`corrupt tar header${after} (checksum mismatch at byte ${this.position - BLOCK})`);
     }
+    // Extension records (a pax archive has one before every member) need only their size.
+    const t = buf[off + 156];
+    if (t === 0x78 || t === 0x58 || t === 0x67 || t === 0x4c || t === 0x4b) {
+      let size: number;
+      try {
+        size = numeric(buf, off + 124, 12);
+      } catch (e) {
+        throw new TarFormatError(`corrupt tar header for ${display(field(buf, off, 100))}: ${(e as Error).message}`);
+      }
+      this.current = this.longName ?? field(buf, off, 100);
+      return this.extension(t, size);
+    }
     let h: RawHeader;
     try {
       h = parseHeader(buf, off);
     } catch (e) {
-      throw new TarFormatError(`corrupt tar header for ${display(buf.toString("latin1", off, off + 100).split("\0")[0])}: ${(e as Error).message}`);
+      throw new TarFormatError(`corrupt tar header for ${display(field(buf, off, 100))}: ${(e as Error).message}`);
     }
     this.current = this.longName ?? h.name;
     switch (h.typeflag) {
-      case "L":
-        return this.collect(h.size, "GNU long name", (d) => (this.longName = cstring(d)));
-      case "K":
-        return this.collect(h.size, "GNU long link name", (d) => (this.longLink = cstring(d)));
-      case "x":
-      case "X":
-        return this.collect(h.size, "pax header", (d) => (this.pax = this.parsePax(d)));
-      case "g":
-        return this.collect(h.size, "pax global header", (d) => {
-          for (const r of this.parsePax(d)) {
-            if (r.value.length === 0) this.globals.delete(r.key);
-            else this.globals.set(r.key, Buffer.from(r.value));
-          }
-          this.current = null;
-        });
       case "V":
         // A volume label names the archive, not a file.
         this.current = null;
@@ -223,6 +220,26 @@ export class TarReader {
       }
       default:
         return this.member(h, undefined);
+    }
+  }
+
+  /** A GNU long name or link ('L', 'K'), a pax header ('x', 'X') or a pax global header ('g'). */
+  private extension(type: number, size: number): void {
+    switch (type) {
+      case 0x4c:
+        return this.collect(size, "GNU long name", (d) => (this.longName = cstring(d)));
+      case 0x4b:
+        return this.collect(size, "GNU long link name", (d) => (this.longLink = cstring(d)));
+      case 0x67:
+        return this.collect(size, "pax global header", (d) => {
+          for (const r of this.parsePax(d)) {
+            if (r.value.length === 0) this.globals.delete(r.key);
+            else this.globals.set(r.key, Buffer.from(r.value));
+          }
+          this.current = null;
+        });
+      default:
+        return this.collect(size, "pax header", (d) => (this.pax = this.parsePax(d)));
     }
   }
 

@@ -130,7 +130,8 @@ export class TreeWriter implements EntrySink {
           this.xattrWarning(entry, name, e);
         }
       }
-      futimens(fd, entry.mtime, null, display(entry.name));
+      // The failure is reported with the entry by wrap(): no display() of the name on every file.
+      futimens(fd, entry.mtime, null);
       this.fd = -1;
       closeSync(fd);
     } catch (e) {

@@ -68,11 +68,14 @@ function putInt64(buf: Buffer, off: number, v: number): void {
  * With `nofollow` a symlink's own times are set.
  */
 export function setTimes(path: SysPath, mtime: Timespec, atime: Timespec | null = null, nofollow = true): void {
-  check(utimensat_(AT_FDCWD, cpath(path), fillTimes(mtime, atime), nofollow ? AT_SYMLINK_NOFOLLOW : 0), "utimensat", show(path));
+  // The message is only built on failure: these two run once per extracted entry.
+  const r = utimensat_(AT_FDCWD, cpath(path), fillTimes(mtime, atime), nofollow ? AT_SYMLINK_NOFOLLOW : 0);
+  if (r < 0) check(r, "utimensat", show(path));
 }
 
 export function futimens(fd: number, mtime: Timespec, atime: Timespec | null = null, what?: string): void {
-  check(futimens_(fd, fillTimes(mtime, atime)), "futimens", what ?? `fd ${fd}`);
+  const r = futimens_(fd, fillTimes(mtime, atime));
+  if (r < 0) check(r, "futimens", what ?? `fd ${fd}`);
 }
 
 export function fsetxattr(fd: number, name: string, value: Buffer, what?: string): void {

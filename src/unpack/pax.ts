@@ -9,6 +9,58 @@ export interface PaxRecord {
 
 export function parsePax(data: Buffer): PaxRecord[] {
   const out: PaxRecord[] = [];
+  scanPax(data, (key, value, end) => out.push({ key: data.toString("utf8", key, value - 1), value: data.subarray(value, end) }));
+  return out;
+}
+
+/** The records of a member's own pax header: its mtime already parsed, the rest as records. */
+export interface PaxHeader {
+  /** From a non-empty `mtime` record (the last one); null when there is none. */
+  mtime: Timespec | null;
+  /** Every other record except atime and ctime, which extraction does not use. */
+  records: PaxRecord[];
+}
+
+const enum Key {
+  Other,
+  Mtime,
+  Ignored,
+}
+
+/**
+ * As parsePax, for the header before a member. A pax archive from GNU tar has one per member
+ * with just mtime, atime and ctime: those are recognised by their bytes, so the usual header
+ * costs no key strings, value buffers or maps at all.
+ */
+export function parsePaxHeader(data: Buffer): PaxHeader {
+  const out: PaxHeader = { mtime: null, records: [] };
+  scanPax(data, (key, value, end) => {
+    const kind = value - 1 - key === 5 ? shortKey(data, key) : Key.Other;
+    if (kind === Key.Ignored) return;
+    if (kind === Key.Mtime && end > value) {
+      out.mtime = paxTimeAt(data, value, end);
+      return;
+    }
+    // An empty mtime deletes a global one: it goes with the other records, and a later
+    // non-empty one wins again, as records apply in order.
+    if (kind === Key.Mtime) out.mtime = null;
+    out.records.push({ key: data.toString("utf8", key, value - 1), value: data.subarray(value, end) });
+  });
+  return out;
+}
+
+function shortKey(d: Buffer, k: number): Key {
+  // "mtime", "atime", "ctime": four bytes in common after the first.
+  if (d[k + 1] !== 0x74 || d[k + 2] !== 0x69 || d[k + 3] !== 0x6d || d[k + 4] !== 0x65) return Key.Other;
+  const c = d[k];
+  return c === 0x6d ? Key.Mtime : c === 0x61 || c === 0x63 ? Key.Ignored : Key.Other;
+}
+
+/**
+ * Walks the records, checking their framing; `visit` gets the offsets of the key, of the value
+ * (just after '=') and of the value's end (before the newline).
+ */
+function scanPax(data: Buffer, visit: (key: number, value: number, end: number) => void): void {
   let pos = 0;
   while (pos < data.length) {
     // GNU tar pads the last block with NULs; a record never starts with one.
@@ -27,10 +79,31 @@ export function parsePax(data: Buffer): PaxRecord[] {
     if (len < 5 || end > data.length || data[end - 1] !== 0x0a) throw new Error(`malformed pax record at byte ${pos} (length ${len})`);
     const eq = data.indexOf(0x3d, sp + 1);
     if (eq < 0 || eq >= end) throw new Error(`malformed pax record at byte ${pos} (no '=')`);
-    out.push({ key: data.toString("utf8", sp + 1, eq), value: data.subarray(eq + 1, end - 1) });
+    visit(sp + 1, eq + 1, end - 1);
     pos = end;
   }
-  return out;
+}
+
+/** A pax time from its bytes: "SECONDS.NANOSECONDS" read in place, any other shape as text. */
+function paxTimeAt(d: Buffer, start: number, end: number): Timespec {
+  const dot = end - 10;
+  if (dot > start && dot - start <= 15 && d[dot] === 0x2e) {
+    let sec = 0;
+    let nsec = 0;
+    let ok = true;
+    for (let i = start; i < dot && ok; i++) {
+      const c = d[i] - 0x30;
+      ok = c >= 0 && c <= 9;
+      sec = sec * 10 + c;
+    }
+    for (let i = dot + 1; i < end && ok; i++) {
+      const c = d[i] - 0x30;
+      ok = c >= 0 && c <= 9;
+      nsec = nsec * 10 + c;
+    }
+    if (ok) return { sec, nsec };
+  }
+  return parsePaxTime(d.toString("latin1", start, end));
 }
 
 /** A decimal pax time ("1700000000.123456789", "-1.5") as seconds and nanoseconds. */

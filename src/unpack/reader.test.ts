@@ -112,6 +112,42 @@ describe("pax records", () => {
     expect(() => parsePaxTime("1700000000.12345678x")).toThrow(/bad pax time/);
   });
 
+  it("applies global and per-member mtimes in record order, the usual ones read in place", () => {
+    const rec = (k: string, v: string) => {
+      const body = ` ${k}=${v}\n`;
+      let len = body.length + 1;
+      if (String(len).length + body.length !== len) len = String(len + 1).length + body.length;
+      return `${len}${body}`;
+    };
+    const times = rec("atime", "5.5") + rec("ctime", "6.000000006");
+    const tar = makeTar([
+      { name: "g", type: "g", data: rec("mtime", "100.5") },
+      { name: "a", data: "1" },
+      { name: "x", type: "x", data: rec("mtime", "200.000000007") + times },
+      { name: "b", data: "2" },
+      { name: "x", type: "x", data: rec("mtime", "") },
+      { name: "c", data: "3", mtime: 1600000000 },
+      { name: "x", type: "x", data: rec("mtime", "") + rec("mtime", "300.000000001") },
+      { name: "d", data: "4" },
+      { name: "x", type: "x", data: rec("mtime", "300.000000001") + rec("mtime", "") },
+      { name: "e", data: "5", mtime: 1600000001 },
+      { name: "x", type: "x", data: rec("mtime", "-1.25") + rec("SCHILY.xattr.user.k", "v") },
+      { name: "f", data: "6" },
+    ]);
+    const seen = readAll(tar, () => 100);
+    expect(seen.map((s) => [s.entry.name, s.entry.mtime])).toEqual([
+      ["a", { sec: 100, nsec: 500000000 }],
+      ["b", { sec: 200, nsec: 7 }],
+      ["c", { sec: 1600000000, nsec: 0 }],
+      ["d", { sec: 300, nsec: 1 }],
+      ["e", { sec: 1600000001, nsec: 0 }],
+      ["f", { sec: -2, nsec: 750000000 }],
+    ]);
+    expect(seen[5].entry.xattrs).toEqual([["user.k", Buffer.from("v").toString("hex")]]);
+    const bad = makeTar([{ name: "x", type: "x", data: rec("mtime", "17000000a0.123456789") }, { name: "g", data: "1" }]);
+    expect(() => readAll(bad, () => 512)).toThrow(/corrupt pax header for x: bad pax time "17000000a0.123456789"/);
+  });
+
   it("names what is wrong with a record's length", () => {
     expect(() => parsePax(Buffer.from("abc path=x\n"))).toThrow('malformed pax record length "abc"');
     expect(() => parsePax(Buffer.from(" path=x\n"))).toThrow('malformed pax record length ""');

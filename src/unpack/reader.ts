@@ -5,7 +5,7 @@ import type { Timespec } from "../sys/fs";
 import type { Entry, EntrySink, EntryType } from "./entry";
 import { BLOCK, checksumOk, field, isZeroBlock, numeric, parseHeader, parseOldGnuSparse, parseOldGnuSparseExt, type RawHeader } from "./header";
 import { display } from "./names";
-import { parsePax, parsePaxInt, parsePaxTime, type PaxRecord } from "./pax";
+import { parsePax, parsePaxHeader, parsePaxInt, parsePaxTime, type PaxHeader, type PaxRecord } from "./pax";
 
 /** Long names, pax headers and sparse maps larger than this are refused (they are read into memory). */
 export const MAX_EXTENSION = 64 * 1024 * 1024;
@@ -48,7 +48,7 @@ export class TarReader {
   private onCollected: (data: Buffer) => void = () => {};
   private longName: string | null = null;
   private longLink: string | null = null;
-  private pax: PaxRecord[] | null = null;
+  private pax: PaxHeader | null = null;
   private readonly globals = new Map<string, Buffer>();
   private current: string | null = null;
   private last: string | null = null;
@@ -239,8 +239,37 @@ export class TarReader {
           this.current = null;
         });
       default:
-        return this.collect(size, "pax header", (d) => (this.pax = this.parsePax(d)));
+        return this.collect(size, "pax header", (d) => {
+          try {
+            this.pax = parsePaxHeader(d);
+          } catch (e) {
+            throw new TarFormatError(`corrupt pax header for ${display(this.current ?? "?")}: ${(e as Error).message}`);
+          }
+        });
     }
+  }
+
+  /** The global records with the member's own applied in order: values, xattrs, a 0.0 sparse map. */
+  private mergeAttributes(pax: PaxHeader | null): { values: Map<string, Buffer>; xattrs: [string, Buffer][]; sparse00: number[] } {
+    const values = new Map(this.globals);
+    const xattrs: [string, Buffer][] = [];
+    const sparse00: number[] = [];
+    for (const [k, v] of this.globals) if (k.startsWith("SCHILY.xattr.")) xattrs.push([k.slice(13), v]);
+    for (const r of pax?.records ?? []) {
+      if (r.key.startsWith("SCHILY.xattr.")) {
+        const name = r.key.slice(13);
+        const i = xattrs.findIndex(([n]) => n === name);
+        if (i >= 0) xattrs.splice(i, 1);
+        xattrs.push([name, r.value]);
+      } else if (r.key === "GNU.sparse.offset" || r.key === "GNU.sparse.numbytes") {
+        sparse00.push(parsePaxInt(r.value.toString("latin1"), r.key));
+      } else if (r.value.length === 0) {
+        values.delete(r.key);
+      } else {
+        values.set(r.key, r.value);
+      }
+    }
+    return { values, xattrs, sparse00 };
   }
 
   private parsePax(d: Buffer): PaxRecord[] {
@@ -252,25 +281,11 @@ export class TarReader {
   }
 
   private member(h: RawHeader, oldSparse: Entry["sparse"]): void {
-    const attrs = new Map(this.globals);
-    const xattrs: [string, Buffer][] = [];
-    const sparse00: number[] = [];
-    for (const [k, v] of this.globals) if (k.startsWith("SCHILY.xattr.")) xattrs.push([k.slice(13), v]);
-    for (const r of this.pax ?? []) {
-      if (r.key.startsWith("SCHILY.xattr.")) {
-        const name = r.key.slice(13);
-        const i = xattrs.findIndex(([n]) => n === name);
-        if (i >= 0) xattrs.splice(i, 1);
-        xattrs.push([name, r.value]);
-      } else if (r.key === "GNU.sparse.offset" || r.key === "GNU.sparse.numbytes") {
-        sparse00.push(parsePaxInt(r.value.toString("latin1"), r.key));
-      } else if (r.value.length === 0) {
-        attrs.delete(r.key);
-      } else {
-        attrs.set(r.key, r.value);
-      }
-    }
-    const text = (k: string) => attrs.get(k)?.toString("latin1");
+    const pax = this.pax;
+    // The usual pax header (mtime, atime, ctime) and no globals: nothing to merge.
+    const attrs = this.globals.size > 0 || (pax !== null && pax.records.length > 0) ? this.mergeAttributes(pax) : null;
+    const xattrs = attrs?.xattrs ?? [];
+    const text = (k: string) => attrs?.values.get(k)?.toString("latin1");
     const int = (k: string, dflt: number) => {
       const t = text(k);
       return t === undefined ? dflt : parsePaxInt(t, k);
@@ -279,8 +294,9 @@ export class TarReader {
     let name = text("path") ?? this.longName ?? h.name;
     let linkname = text("linkpath") ?? this.longLink ?? h.linkname;
     let size = int("size", h.size);
-    const mtimeText = text("mtime");
-    const mtime: Timespec = mtimeText !== undefined ? parsePaxTime(mtimeText) : { sec: h.mtime, nsec: 0 };
+    const mtimeText = pax?.mtime ? undefined : text("mtime");
+    const mtime: Timespec = pax?.mtime ?? (mtimeText !== undefined ? parsePaxTime(mtimeText) : { sec: h.mtime, nsec: 0 });
+    const sparse00 = attrs?.sparse00 ?? [];
 
     let type: EntryType = TYPES[h.typeflag] ?? "file";
     if (type === "file" && h.magic === "v7" && name.endsWith("/")) type = "dir";

@@ -24,6 +24,31 @@ export function memberComponents(name: string, what = "entry"): string[] {
   return out;
 }
 
+/**
+ * memberComponents(name).join("/"), the member's path relative to the root ("" for the root
+ * itself). Names as tar writes them ("./usr/bin/x", "usr/share/", "etc/passwd") are checked in one
+ * pass and sliced, not split and joined: this runs for every member.
+ */
+export function normalizedMember(name: string, what = "entry"): string {
+  let s = 0;
+  while (name.charCodeAt(s) === 0x2e && name.charCodeAt(s + 1) === 0x2f) s += 2;
+  let e = name.length;
+  while (e > s && name.charCodeAt(e - 1) === 0x2f) e--;
+  let compStart = s;
+  for (let i = s; i <= e; i++) {
+    const c = i < e ? name.charCodeAt(i) : 0x2f;
+    if (c === 0) return memberComponents(name, what).join("/");
+    if (c !== 0x2f) continue;
+    const len = i - compStart;
+    // An empty, "." or ".." component: the general way, which drops or refuses it.
+    if (len === 0 || (name.charCodeAt(compStart) === 0x2e && (len === 1 || (len === 2 && name.charCodeAt(compStart + 1) === 0x2e)))) {
+      return memberComponents(name, what).join("/");
+    }
+    compStart = i + 1;
+  }
+  return s === 0 && e === name.length ? name : name.slice(s, e);
+}
+
 /** A byte-string name for a console message: UTF-8 when it is, \xNN escapes for other bytes. */
 export function display(name: string): string {
   if (/^[\x20-\x7e]*$/.test(name)) return name;

@@ -8,7 +8,7 @@ import { makeTar, tarHeader } from "../testing/tar-write";
 import { detectCompression } from "./detect";
 import type { Entry, EntrySink } from "./entry";
 import { checksumOk, numeric } from "./header";
-import { display, memberComponents } from "./names";
+import { display, memberComponents, normalizedMember } from "./names";
 import { parsePax, parsePaxTime } from "./pax";
 import { TarReader } from "./reader";
 
@@ -76,6 +76,17 @@ describe("numeric fields", () => {
     expect(checksumOk(h, 0)).toBe(true);
     h[0] = 0x79;
     expect(checksumOk(h, 0)).toBe(false);
+  });
+
+  it("sums a header the same wherever it lies in memory, bytes above 127 too", () => {
+    const h = tarHeader({ name: "\u00ff\u00fe-high-bytes-\u00e9", linkname: "\u00ff".repeat(40) }, 0);
+    for (let shift = 0; shift < 8; shift++) {
+      const buf = Buffer.alloc(512 + 16);
+      h.copy(buf, shift);
+      expect(checksumOk(buf, shift)).toBe(true);
+      buf[shift + 300] ^= 1;
+      expect(checksumOk(buf, shift)).toBe(false);
+    }
   });
 });
 
@@ -162,6 +173,26 @@ describe("member names", () => {
     expect(memberComponents("./")).toEqual([]);
     expect(() => memberComponents("a/../../b")).toThrow("entry a/../../b escapes the root (contains '..')");
     expect(memberComponents("a/..b/c..")).toEqual(["a", "..b", "c.."]);
+  });
+
+  it("normalizes in one pass exactly as splitting and joining would", () => {
+    const names = [
+      "./usr/bin/x", "usr/share/", "etc/passwd", "x", "./", ".", "", "/", "//", "./././a", "a/./b", "a//b", "/abs/path",
+      "a/..b/c..", ".hidden/.x", "a/.", "a/b/", "a/b//", "..a", "a/.../b", "a\0b", "./.", "././",
+    ];
+    for (const n of names) {
+      let expected: string | Error;
+      try {
+        expected = memberComponents(n).join("/");
+      } catch (e) {
+        expected = e as Error;
+      }
+      if (expected instanceof Error) expect(() => normalizedMember(n)).toThrow(expected.message);
+      else expect([n, normalizedMember(n)]).toEqual([n, expected]);
+    }
+    expect(() => normalizedMember("a/../../b")).toThrow("escapes the root");
+    expect(() => normalizedMember("../x", "hardlink target")).toThrow("hardlink target ../x escapes the root");
+    expect(normalizedMember("usr/bin/")).toBe("usr/bin");
   });
 
   it("shows names that are not UTF-8 with escapes", () => {

@@ -58,14 +58,15 @@ export class RootDir {
   }
 
   /**
-   * The resolved relative path of the directory that holds the last of `comps` (creating missing
-   * directories named by the entry when `create`). `name` is the entry, for messages.
+   * The resolved relative path of the directory that holds `rel` (a normalized member path whose
+   * last '/' is at `slash`), creating missing directories named by the entry when `create`.
+   * `name` is the entry, for messages.
    */
-  parentOf(comps: string[], name: string, create: boolean): string {
-    if (comps.length === 1) return "";
-    const direct = comps.length === 2 ? comps[0] : comps.slice(0, -1).join("/");
+  parentOf(rel: string, slash: number, name: string, create: boolean): string {
+    if (slash < 0) return "";
+    const direct = rel.slice(0, slash);
     if (this.known.has(direct)) return direct;
-    return this.resolveDir(comps.slice(0, -1), name, create);
+    return this.resolveDir(direct.split("/"), name, create);
   }
 
   /** Resolves a chain of directory components inside the root, following symlinks chroot-like. */

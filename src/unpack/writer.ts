@@ -22,7 +22,7 @@ import {
 } from "node:fs";
 import { S_IFBLK, S_IFCHR, S_IFIFO, futimens, fsetxattr, lsetxattr, mknod, setTimes, type Timespec } from "../sys/fs";
 import type { Entry, EntrySink, SparseMap } from "./entry";
-import { display, fsPath, memberComponents, UnsafeNameError } from "./names";
+import { display, fsPath, normalizedMember, UnsafeNameError } from "./names";
 import { ContainmentError, RootDir } from "./root";
 
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -86,9 +86,9 @@ export class TreeWriter implements EntrySink {
   begin(entry: Entry): void {
     this.entry = entry;
     try {
-      const comps = memberComponents(entry.name);
-      this.applyNonAncestors(comps.join("/"));
-      this.create(entry, comps);
+      const norm = normalizedMember(entry.name);
+      this.applyNonAncestors(norm);
+      this.create(entry, norm);
     } catch (e) {
       this.closeFd();
       throw this.wrap(e, entry);
@@ -185,16 +185,17 @@ export class TreeWriter implements EntrySink {
     this.delayedByRel.clear();
   }
 
-  private create(entry: Entry, comps: string[]): void {
-    if (comps.length === 0) {
+  private create(entry: Entry, norm: string): void {
+    if (norm === "") {
       if (entry.type !== "dir") throw new ContainmentError(`entry ${display(entry.name)} names the root itself but is not a directory`);
       this.defer("", "", entry);
       this.stats.dirs++;
       return;
     }
-    const parent = this.dir.parentOf(comps, entry.name, true);
-    const last = comps[comps.length - 1];
-    const rel = parent === "" ? last : `${parent}/${last}`;
+    const slash = norm.lastIndexOf("/");
+    const parent = this.dir.parentOf(norm, slash, entry.name, true);
+    // Unless a symlink on the way moved it, the path is the name itself.
+    const rel = slash < 0 ? norm : parent.length === slash && norm.startsWith(parent) ? norm : joinRel(parent, norm.slice(slash + 1));
     const path = this.dir.abs(rel);
     switch (entry.type) {
       case "file":
@@ -205,7 +206,7 @@ export class TreeWriter implements EntrySink {
         this.stats.files++;
         return;
       case "dir":
-        this.mkdir(rel, comps.join("/"), path, entry);
+        this.mkdir(rel, norm, path, entry);
         this.stats.dirs++;
         return;
       case "symlink":
@@ -216,19 +217,19 @@ export class TreeWriter implements EntrySink {
         this.stats.symlinks++;
         return;
       case "hardlink": {
-        const tcomps = memberComponents(entry.linkname, "hardlink target");
-        if (tcomps.length === 0) throw new ContainmentError(`hardlink ${display(entry.name)} points at the root directory`);
+        const tnorm = normalizedMember(entry.linkname, "hardlink target");
+        if (tnorm === "") throw new ContainmentError(`hardlink ${display(entry.name)} points at the root directory`);
+        const tslash = tnorm.lastIndexOf("/");
         let tparent: string;
         try {
-          tparent = this.dir.parentOf(tcomps, entry.name, false);
+          tparent = this.dir.parentOf(tnorm, tslash, entry.name, false);
         } catch (e) {
           if (e instanceof ContainmentError && e.code === "ENOENT") {
             throw new EntryError(`hardlink ${display(entry.name)}: target ${display(entry.linkname)} does not exist`, entry.name, "ENOENT");
           }
           throw e;
         }
-        const tlast = tcomps[tcomps.length - 1];
-        const target = this.dir.abs(tparent === "" ? tlast : `${tparent}/${tlast}`);
+        const target = this.dir.abs(joinRel(tparent, tnorm.slice(tslash + 1)));
         try {
           linkSync(target, path);
         } catch (e) {
@@ -399,4 +400,8 @@ function writeAll(fd: number, buf: Buffer, off: number, len: number, position: n
     len -= n;
     if (position !== null) position += n;
   }
+}
+
+function joinRel(dir: string, last: string): string {
+  return dir === "" ? last : `${dir}/${last}`;
 }

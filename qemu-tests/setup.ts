@@ -19,6 +19,7 @@ export default async function setup(): Promise<void> {
     kernelVersion: withShell.kernel.version,
     initramfs: withShell.initramfs,
     initramfsNoShell: noShell.initramfs,
+    init: withShell.init,
     workDir: QEMU_OUT,
   };
   writeFileSync(ARTIFACTS_JSON, JSON.stringify(art, null, 2));

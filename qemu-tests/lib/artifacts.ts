@@ -13,6 +13,8 @@ export interface Artifacts {
   initramfs: string;
   /** The same without busybox: failures wait panic= seconds and reboot. */
   initramfsNoShell: string;
+  /** The init executable both images carry (also `tarboot extract` on a host). */
+  init: string;
   workDir: string;
 }
 

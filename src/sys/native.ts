@@ -15,11 +15,11 @@ function nativeDir(): string {
   return join(tmpdir(), `tarboot-native-${process.getuid?.() ?? 0}`);
 }
 
-/** Loaded here, not at the top: PID 1 has no use for node:crypto, and loading it costs boot time. */
-function contentName(bytes: Buffer): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createHash } = require("node:crypto") as typeof import("node:crypto");
-  return createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+/** The asset's content hash, computed when the executable was built (build/bundle.mjs). */
+function contentId(name: string): string {
+  const id = (JSON.parse(process.env.TARBOOT_NATIVE_IDS ?? "{}") as Record<string, string>)[name];
+  if (!id) throw new Error(`native addon ${name}: the executable carries no content id for it`);
+  return id;
 }
 
 export function loadNativeAsset(name: string): unknown {
@@ -27,8 +27,8 @@ export function loadNativeAsset(name: string): unknown {
   const bytes = Buffer.from(sea.getAsset(name));
   const dir = nativeDir();
   // A shared directory on a host may hold another version's file: name it by content. As PID 1 the
-  // initramfs is new every boot, and hashing megabytes is start-up time the boot would wait for.
-  const file = process.pid === 1 ? join(dir, name) : join(dir, `${contentName(bytes)}-${name}`);
+  // initramfs is new every boot.
+  const file = process.pid === 1 ? join(dir, name) : join(dir, `${contentId(name)}-${name}`);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;

@@ -2,12 +2,12 @@ import { describe, expect, it } from "vitest";
 import { parseBenchArgs } from "./options";
 
 describe("bench options", () => {
-  it("runs everything three times by default and only the tiny root, zstd and no bisection with --quick", () => {
+  it("unpacks five times and boots up to three times by default, only the tiny root, zstd and no bisection with --quick", () => {
     const full = parseBenchArgs([]);
     const quick = parseBenchArgs(["--quick"]);
     if (full === "help" || quick === "help") throw new Error("unexpected help");
     expect(full.sections).toEqual(["unpack", "boot", "memory", "size"]);
-    expect(full.runs).toBe(3);
+    expect(full.runs).toBe(5);
     expect(full.roots).toEqual(["tiny", "50M", "200M", "debian"]);
     expect(full.formats).toEqual(["gz", "xz", "xz-mt", "zst"]);
     expect(quick.sections).toEqual(["unpack", "boot", "size"]);

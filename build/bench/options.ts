@@ -41,7 +41,7 @@ prints a table with PASS/MISS for the issue's targets; raw results go to build/b
 options:
   --quick             tiny root, zstd only, one run each, no memory bisection (a few minutes)
   --only LIST         sections to run, comma-separated: ${SECTIONS.join(",")} (default all)
-  --runs N            host unpack runs per tool and input (default 3, quick 1)
+  --runs N            host unpack runs per tool and input (default 5, quick 1)
   --boot-runs N       boots per contender and root (default 3 for the roots with a target,
                       tiny and 200M, and 1 for 50M and debian; quick 1)
   --roots LIST        boot roots: ${BOOT_ROOTS.join(",")} (default all, quick tiny)
@@ -111,7 +111,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | "help" {
   return {
     quick,
     sections,
-    runs: positive("runs", values.runs, quick ? 1 : 3),
+    runs: positive("runs", values.runs, quick ? 1 : 5),
     bootRuns: bootRuns(values["boot-runs"], quick),
     formats,
     roots: values.roots ? list("roots", values.roots, BOOT_ROOTS) : quick ? (["tiny"] as BootRootName[]) : [...BOOT_ROOTS],

@@ -1,6 +1,7 @@
 // The gate between the network and the consumer when a layer has a manifest: bytes are held until the
 // chunk they belong to is complete and matches its signed digest, then released in order.
-import { createHash, type Hash } from "node:crypto";
+import type { Hash } from "node:crypto";
+import { sha256 } from "./sha256";
 import { formatBytes } from "../console/units";
 import type { Manifest } from "./manifest";
 
@@ -22,7 +23,7 @@ export class ChunkVerifier {
   verified = 0;
   private held: Buffer[] = [];
   private heldLength = 0;
-  private hash: Hash = createHash("sha256");
+  private hash: Hash = sha256();
 
   constructor(readonly manifest: Manifest) {}
 
@@ -66,7 +67,7 @@ export class ChunkVerifier {
         this.verified += want;
         this.held = [];
         this.heldLength = 0;
-        this.hash = createHash("sha256");
+        this.hash = sha256();
       }
     }
     return { released };
@@ -76,6 +77,6 @@ export class ChunkVerifier {
   drop(): void {
     this.held = [];
     this.heldLength = 0;
-    this.hash = createHash("sha256");
+    this.hash = sha256();
   }
 }

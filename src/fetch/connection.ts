@@ -1,7 +1,6 @@
 // How a layer's connections are made: the timeout that means "the connection is dead", the CA store
 // with the operator's bundle added, and lookups through the lease's DNS servers.
 import { readFileSync } from "node:fs";
-import * as tls from "node:tls";
 import type { ClientOptions } from "./http-client";
 import { leaseLookup } from "./dns";
 
@@ -20,6 +19,7 @@ export function trustStore(caFile: string): string[] {
     throw new Error(`${caFile} contains no PEM certificate`);
   }
   // `ca` replaces the defaults instead of adding to them, so they are listed too.
+  const tls = process.getBuiltinModule("node:tls");
   const defaults = typeof tls.getCACertificates === "function" ? tls.getCACertificates("default") : [...tls.rootCertificates];
   return [...defaults, pem];
 }

@@ -5,7 +5,6 @@
 // the Writable as views of them: under emulation each read through Node's stream machinery and a
 // WebAssembly parser cost more than the decoder's work on it.
 import * as net from "node:net";
-import * as tls from "node:tls";
 import type { Writable } from "node:stream";
 import { ResponseReader, closedBeforeResponse, type ResponseHead } from "./http-response";
 
@@ -91,7 +90,8 @@ class Exchange {
     this.arm("HTTP_CONNECT_TIMEOUT");
     let socket: net.Socket;
     if (secure) {
-      socket = tls.connect({
+      // node:tls (50 modules) when a layer is HTTPS, not with the fetch code for every boot.
+      socket = process.getBuiltinModule("node:tls").connect({
         host,
         port,
         ...lookup,

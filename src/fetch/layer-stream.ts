@@ -3,7 +3,8 @@
 // ("sink"), so that the HTTP client destroying a sink when a connection drops leaves the consumer's stream open
 // for the resumed response to continue. With a manifest, a ChunkVerifier sits in between and only
 // verified chunks reach the consumer.
-import { createHash, type Hash } from "node:crypto";
+import type { Hash } from "node:crypto";
+import { sha256 } from "./sha256";
 import { PassThrough, Writable } from "node:stream";
 import type { Progress } from "../console/progress";
 import type { ChunkVerifier } from "./chunk-verifier";
@@ -41,7 +42,7 @@ export class LayerStream<T> {
     hashing: boolean,
   ) {
     this.url = url;
-    this.hash = hashing ? createHash("sha256") : null;
+    this.hash = hashing ? sha256() : null;
   }
 
   /** Where a resumed response must start: bytes received and kept (verified, or held in the current chunk). */

@@ -1,6 +1,7 @@
 // Signed per-chunk manifests (design and format: MANIFEST.md). Parsing is strict: a manifest decides
 // which bytes may reach the decompressor, so anything not exactly in the format is refused.
-import { createHash, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import { crypto, sha256 } from "./sha256";
 import type { Readable } from "node:stream";
 import { FetchError, type SourceFailure } from "./errors";
 
@@ -33,16 +34,16 @@ export class ManifestError extends Error {
 
 /** First 16 hex digits of the sha256 of the key's DER SubjectPublicKeyInfo. */
 export function manifestKeyId(publicKey: KeyObject): string {
-  return createHash("sha256").update(publicKey.export({ format: "der", type: "spki" })).digest("hex").slice(0, 16);
+  return sha256().update(publicKey.export({ format: "der", type: "spki" })).digest("hex").slice(0, 16);
 }
 
 /** Reads `data` and returns the unsigned manifest text for it. */
 export async function createManifest(name: string, data: Readable, chunkSize = DEFAULT_CHUNK_SIZE): Promise<string> {
   checkChunkSize(chunkSize);
   checkName(name);
-  const whole = createHash("sha256");
+  const whole = sha256();
   const chunks: string[] = [];
-  let current = createHash("sha256");
+  let current = sha256();
   let inChunk = 0;
   let size = 0;
   for await (const buf of data as AsyncIterable<Buffer>) {
@@ -56,7 +57,7 @@ export async function createManifest(name: string, data: Readable, chunkSize = D
       off += take;
       if (inChunk === chunkSize) {
         chunks.push(current.digest("hex"));
-        current = createHash("sha256");
+        current = sha256();
         inChunk = 0;
       }
     }
@@ -70,8 +71,8 @@ export function signManifest(text: string, privateKey: KeyObject): string {
   const firstSig = text.indexOf("\nsig ");
   const signed = firstSig === -1 ? text : text.slice(0, firstSig + 1);
   if (!signed.endsWith("\n")) throw new ManifestError("manifest text must end with a newline");
-  const publicKey = createPublicKey(privateKey);
-  const signature = sign(null, Buffer.from(signed, "utf8"), privateKey).toString("base64");
+  const publicKey = crypto().createPublicKey(privateKey);
+  const signature = crypto().sign(null, Buffer.from(signed, "utf8"), privateKey).toString("base64");
   return `${text}sig ed25519 ${manifestKeyId(publicKey)} ${signature}\n`;
 }
 
@@ -131,7 +132,7 @@ export function parseManifest(text: string, keys: KeyObject[], expect: { name?: 
     if (!m) throw new ManifestError(`line ${i + k + 1}: expected "sig ed25519 KEYID BASE64"`);
     ids.push(m[1]);
     const key = byId.get(m[1]);
-    if (key && keyId === undefined && verify(null, signed, key, Buffer.from(m[2], "base64"))) keyId = m[1];
+    if (key && keyId === undefined && crypto().verify(null, signed, key, Buffer.from(m[2], "base64"))) keyId = m[1];
   }
   if (keyId === undefined) {
     const known = ids.some((id) => byId.has(id));

@@ -11,7 +11,6 @@
 //    checks every chunk (then Range is sent without If-Range: after a mirror switch, or when the
 //    server gave no usable validator).
 // Without either, the layer is downloaded again from byte 0.
-import { STATUS_CODES } from "node:http";
 import { ResponseRejected } from "./errors";
 import type { ResponseHeaders } from "./http-response";
 import { parseRetryAfter } from "./backoff";
@@ -136,7 +135,8 @@ export interface JudgeInput {
 }
 
 export function statusText(status: number): string {
-  const text = STATUS_CODES[status];
+  // node:http only for its reason phrases, and only on a failure: loading it brings ~40 modules.
+  const text = process.getBuiltinModule("node:http").STATUS_CODES[status];
   return text ? `HTTP ${status} ${text}` : `HTTP ${status}`;
 }
 

@@ -2,7 +2,6 @@
 // itself), zstd and xz through the system's libzstd and liblzma on the thread pool (see
 // src/sys/zstd.ts and xz.ts for the measurements behind that choice).
 import { Readable, type Transform } from "node:stream";
-import { createGunzip } from "node:zlib";
 import type { NativeCodec } from "../sys/native-codec";
 import { XzDecoder } from "../sys/xz";
 import { ZstdDecoder } from "../sys/zstd";
@@ -25,7 +24,8 @@ export type Decoder = { kind: "stream"; stream: Transform } | { kind: "native"; 
 export function createDecoder(kind: Exclude<Compression, "none">): Decoder {
   switch (kind) {
     case "gzip":
-      return { kind: "stream", stream: createGunzip({ chunkSize: CHUNK }) };
+      // node:zlib is loaded by the first gzip layer, not with the unpack code for every boot.
+      return { kind: "stream", stream: process.getBuiltinModule("node:zlib").createGunzip({ chunkSize: CHUNK }) };
     case "zstd":
       return { kind: "native", native: new ZstdDecoder() };
     case "xz":

@@ -3,7 +3,7 @@
 import type { BootCase, BootContender, BootRun, MemoryCase } from "./boot-bench";
 import type { BenchOptions } from "./options";
 import type { ImageSize } from "./sizes";
-import { type Target, median, verdict } from "./stats";
+import { type Target, formatRatio, median, verdict } from "./stats";
 import type { UnpackCase } from "./unpack-bench";
 
 export interface Machine {
@@ -37,7 +37,7 @@ const MiB = 1048576;
 const mib = (b: number | undefined | null, digits = 1): string => (b == null ? "–" : `${(b / MiB).toFixed(digits)} MiB`);
 const sec = (s: number | null | undefined): string => (s == null || Number.isNaN(s) ? "fail" : `${s.toFixed(2)} s`);
 const sec1 = (s: number | null | undefined): string => (s == null || Number.isNaN(s) ? "fail" : `${s.toFixed(1)} s`);
-const rat = (r: number | null | undefined): string => (r == null ? "–" : r.toFixed(2));
+const rat = (r: number | null | undefined, bound?: number | null): string => (r == null ? "–" : formatRatio(r, bound ?? undefined));
 
 const FORMAT_LABEL: Record<string, string> = { gz: ".tar.gz", xz: ".tar.xz, one block", "xz-mt": ".tar.xz, multi-block", zst: ".tar.zst" };
 
@@ -131,7 +131,7 @@ export function renderMarkdown(r: BenchResults): string {
           mib(c.inputBytes, 0),
           sec(c.median.gnu),
           sec(c.median.tarboot),
-          rat(c.ratio),
+          rat(c.ratio, 1),
           verdict({ name: "", value: c.ratio, limit: 1, op: "le", unit: "ratio" }),
         ]),
       ),
@@ -156,7 +156,7 @@ export function renderMarkdown(r: BenchResults): string {
             String(c.runs.filter((x) => x.contender === "tarboot").length),
             sec1(c.median.baseline),
             sec1(c.median.tarboot),
-            rat(c.ratio),
+            rat(c.ratio, lim),
             lim === null ? "–" : `≤ ${lim}: ${verdict({ name: "", value: c.ratio, limit: lim, op: "le", unit: "ratio" })}`,
           ];
         }),
@@ -236,7 +236,7 @@ export function renderMarkdown(r: BenchResults): string {
       ["target", "measured", "bound", "verdict"],
       r.targets.map((t) => [
         t.name,
-        t.value === null ? `– ${t.note ?? ""}`.trim() : t.unit === "ratio" ? t.value.toFixed(2) : `${t.value.toFixed(1)} MiB`,
+        t.value === null ? `– ${t.note ?? ""}`.trim() : t.unit === "ratio" ? formatRatio(t.value, t.limit) : `${t.value.toFixed(1)} MiB`,
         `${t.op === "le" ? "≤" : "<"} ${Number.isNaN(t.limit) ? "?" : t.unit === "ratio" ? t.limit.toFixed(1) : `${t.limit} MiB`}`,
         t.verdict,
       ]),

@@ -33,3 +33,12 @@ export function verdict(t: Target): Verdict {
   if (t.value === null) return "n/a";
   return (t.op === "le" ? t.value <= t.limit : t.value < t.limit) ? "PASS" : "MISS";
 }
+
+/**
+ * A ratio with two decimals, or three when two would print the bound itself: 1.003 against
+ * "≤ 1.0" reads "1.00 MISS" otherwise.
+ */
+export function formatRatio(r: number, bound?: number): string {
+  const two = r.toFixed(2);
+  return bound !== undefined && r !== bound && Number(two) === bound ? r.toFixed(3) : two;
+}

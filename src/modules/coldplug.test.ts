@@ -37,6 +37,20 @@ describe("device scan", () => {
     ]);
   });
 
+  it("skips entries without a modalias, and resolves a device's path and driver only when asked", () => {
+    const sys = fakeSys([{ bus: "virtio", path: "pci0000:00/0000:00:04.0/virtio2", modalias: "virtio:d00000001v00001AF4" }]);
+    mkdirSync(join(sys, "devices/platform/serial8250"), { recursive: true });
+    mkdirSync(join(sys, "bus/platform/devices"), { recursive: true });
+    symlinkSync(join(sys, "devices/platform/serial8250"), join(sys, "bus/platform/devices/serial8250"));
+    const found = scanDevices(sys);
+    expect(found.map((d) => d.key)).toEqual(["virtio/virtio2"]);
+    // Gone before anyone asked: the bus entry still names it, and no driver is bound to it.
+    rmSync(join(sys, "devices/pci0000:00/0000:00:04.0"), { recursive: true });
+    expect(found[0].path).toBe(join(sys, "bus/virtio/devices/virtio2"));
+    expect(describeDevice(found[0].path)).toBe("virtio2");
+    expect(found[0].bound).toBe(false);
+  });
+
   it("reads this machine's real /sys", () => {
     const real = scanDevices();
     expect(real.length).toBeGreaterThan(0);

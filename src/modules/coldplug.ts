@@ -135,9 +135,9 @@ export async function loadNetworkDrivers(opts: ColdplugOptions): Promise<LoadedD
     for (const dev of found) {
       handled.add(dev.key);
       if (isPciNic(dev.modalias)) nics++;
-      if (dev.bound) continue;
       const modules = index.match(dev.modalias).filter((m) => carried(deps.get(m)!));
-      if (modules.length === 0) continue;
+      // Bound (built-in driver, or loaded earlier): asked only of devices a carried module drives.
+      if (modules.length === 0 || dev.bound) continue;
       const device = describeDevice(dev.path);
       for (const module of modules) {
         const was = inKernel.has(module);

@@ -6,17 +6,50 @@ import { basename, join } from "node:path";
 export interface Device {
   /** bus/name, as listed under /sys/bus. */
   key: string;
-  /** Real path under /sys/devices. */
-  path: string;
+  /** Real path under /sys/devices (resolved when first asked for). */
+  readonly path: string;
   modalias: string;
-  /** A driver is bound already (built in, or loaded earlier). */
-  bound: boolean;
+  /** A driver is bound already (built in, or loaded earlier); looked up when first asked for. */
+  readonly bound: boolean;
 }
 
-/** Devices with a modalias; entries whose key is in `skip` are not looked at again (rescans are cheap). */
+/**
+ * A device found under /sys/bus. Its real path and binding cost a realpath (glibc walks every
+ * component with readlink) and a stat: asked only for the few devices a carried module drives.
+ */
+class ListedDevice implements Device {
+  private resolved: string | undefined;
+  private hasDriver: boolean | undefined;
+
+  constructor(
+    readonly key: string,
+    private readonly link: string,
+    readonly modalias: string,
+  ) {}
+
+  get path(): string {
+    if (this.resolved === undefined) {
+      try {
+        this.resolved = realpathSync.native(this.link);
+      } catch {
+        this.resolved = this.link; // gone meanwhile: its bus entry still names it
+      }
+    }
+    return this.resolved;
+  }
+
+  get bound(): boolean {
+    return (this.hasDriver ??= existsSync(join(this.link, "driver")));
+  }
+}
+
+/**
+ * Devices with a modalias; entries whose key is in `skip` are not looked at again (rescans are
+ * cheap). Most entries of /sys/bus have no modalias: they are skipped by an access() check, not
+ * by a failed read, whose exception costs far more than the call under emulation.
+ */
 export function scanDevices(sysRoot = "/sys", skip?: Set<string>): Device[] {
   const out: Device[] = [];
-  const seen = new Set<string>();
   let buses: string[];
   try {
     buses = readdirSync(join(sysRoot, "bus"));
@@ -34,19 +67,16 @@ export function scanDevices(sysRoot = "/sys", skip?: Set<string>): Device[] {
     for (const name of names.sort()) {
       const key = `${bus}/${name}`;
       if (skip?.has(key)) continue;
-      const link = join(dir, name);
+      const link = `${dir}/${name}`;
+      const file = `${link}/modalias`;
+      if (!existsSync(file)) continue;
       let modalias: string;
-      let path: string;
       try {
-        modalias = readFileSync(join(link, "modalias"), "utf8").trim();
-        // One realpath(3) call: the JavaScript version lstat()s every component, slow under emulation.
-        path = realpathSync.native(link);
+        modalias = readFileSync(file, "utf8").trim();
       } catch {
-        continue; // no modalias (or the device went away while we looked)
+        continue; // the device went away while we looked
       }
-      if (!modalias || seen.has(path)) continue;
-      seen.add(path);
-      out.push({ key, path, modalias, bound: existsSync(join(link, "driver")) });
+      if (modalias) out.push(new ListedDevice(key, link, modalias));
     }
   }
   return out;

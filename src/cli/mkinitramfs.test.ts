@@ -20,12 +20,13 @@ afterAll(() => {
 describe("mkinitramfs options", () => {
   it("defaults and repeatable options", () => {
     expect(optionsFromArgv([])).toEqual({
-      init: DEFAULT_INIT, output: DEFAULT_OUTPUT, kernelModules: undefined, netDrivers: undefined, busybox: undefined, ca: undefined,
+      init: DEFAULT_INIT, output: DEFAULT_OUTPUT, kernelModules: undefined, netDrivers: undefined, moduleCompression: "zstd", busybox: undefined, ca: undefined,
       add: [], set: [], hooks: undefined, needs: [], compress: "zstd", level: undefined,
     });
     const o = optionsFromArgv(["--init", "/x/init", "-o", "/x/img", "--kernel-modules", "none", "--set", "a=1", "--set", "b=2 3",
-      "--needs", "/a.node", "--needs", "/b.node", "--add", "/h:/i", "--compress", "xz", "--level", "9", "--net-drivers", "default,cxgb4"]);
-    expect(o).toMatchObject({ init: "/x/init", output: "/x/img", kernelModules: false, set: ["a=1", "b=2 3"], needs: ["/a.node", "/b.node"], add: ["/h:/i"], compress: "xz", level: 9, netDrivers: "default,cxgb4" });
+      "--needs", "/a.node", "--needs", "/b.node", "--add", "/h:/i", "--compress", "xz", "--level", "9", "--net-drivers", "default,cxgb4",
+      "--module-compression", "none"]);
+    expect(o).toMatchObject({ init: "/x/init", output: "/x/img", kernelModules: false, set: ["a=1", "b=2 3"], needs: ["/a.node", "/b.node"], add: ["/h:/i"], compress: "xz", level: 9, netDrivers: "default,cxgb4", moduleCompression: "none" });
     expect(optionsFromArgv(["--help"])).toEqual({ help: true });
   });
 
@@ -38,6 +39,7 @@ describe("mkinitramfs options", () => {
     expect(() => optionsFromArgv(["--add", "nocolon"])).toThrow(/--add 'nocolon'/);
     expect(() => optionsFromArgv(["--net-drivers", "a/b"])).toThrow(/'a\/b' is not a module name/);
     expect(() => optionsFromArgv(["extra"])).toThrow(/unexpected argument 'extra'/);
+    expect(() => optionsFromArgv(["--module-compression", "xz"])).toThrow(/--module-compression xz: expected zstd or none/);
     expect(() => optionsFromArgv(["--frobnicate"])).toThrow(/--frobnicate/);
   });
 });

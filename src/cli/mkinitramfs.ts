@@ -25,6 +25,10 @@ options:
   --net-drivers LIST      comma-separated modules; 'default' is the common NICs (virtio, e1000,
                           Intel, Broadcom, Mellanox, cloud NICs, ...), 'all' every Ethernet driver;
                           e.g. default,cxgb4 (default: default)
+  --module-compression K  zstd: store uncompressed .ko files as .ko.zst, which the init (or a
+                          kernel with CONFIG_MODULE_DECOMPRESS) decompresses when it loads one, so
+                          the kernel does not unpack every driver at boot; none: copy them as
+                          they are (default zstd)
   --busybox FILE          a static busybox for the rescue shell (break=, failures)
   --ca FILE               CA bundle (PEM) for https roots, sets tarboot.ca
   --set KEY=VALUE         a boot default in /etc/tarboot.conf; the kernel command line overrides it
@@ -53,6 +57,7 @@ export function optionsFromArgv(argv: string[]): MkinitramfsOptions | { help: tr
       output: { type: "string", short: "o", default: DEFAULT_OUTPUT },
       "kernel-modules": { type: "string" },
       "net-drivers": { type: "string" },
+      "module-compression": { type: "string", default: "zstd" },
       busybox: { type: "string" },
       ca: { type: "string" },
       add: { type: "string", multiple: true, default: [] },
@@ -80,12 +85,17 @@ export function optionsFromArgv(argv: string[]): MkinitramfsOptions | { help: tr
   for (const s of values.set) parseSetting(s);
   for (const a of values.add) parseAddSpec(a);
   parseNetDrivers(values["net-drivers"]);
+  const moduleCompression = values["module-compression"];
+  if (moduleCompression !== "zstd" && moduleCompression !== "none") {
+    throw new Error(`--module-compression ${moduleCompression}: expected zstd or none`);
+  }
   const km = values["kernel-modules"];
   return {
     init: values.init,
     output: values.output,
     kernelModules: km === "none" ? false : km,
     netDrivers: values["net-drivers"],
+    moduleCompression,
     busybox: values.busybox,
     ca: values.ca,
     add: values.add,

@@ -73,7 +73,7 @@ describe("mkinitramfs with a real Debian kernel's modules", () => {
     const base = `lib/modules/${kernel.version}`;
     for (const m of ["drivers/net/virtio_net", "drivers/net/net_failover", "net/core/failover", "drivers/virtio/virtio", "drivers/virtio/virtio_ring",
       "drivers/virtio/virtio_pci", "drivers/virtio/virtio_pci_modern_dev", "drivers/virtio/virtio_pci_legacy_dev", "drivers/net/ethernet/intel/e1000/e1000"]) {
-      expect(names).toContain(`${base}/kernel/${m}.ko`);
+      expect(names).toContain(`${base}/kernel/${m}.ko.zst`);
     }
     for (const f of ["modules.dep", "modules.alias", "modules.softdep", "modules.builtin", "modules.builtin.modinfo"]) expect(names).toContain(`${base}/${f}`);
     expect(names).not.toContain(join(base, "modules.symbols"));
@@ -90,7 +90,11 @@ describe("mkinitramfs with a real Debian kernel's modules", () => {
     expect(readFileSync(join(root, "init")).equals(readFileSync("/bin/ls"))).toBe(true);
     expect(readFileSync(join(root, "etc/tarboot.conf"), "utf8")).toContain("\nroot=http://srv/base.tar.zst\n");
     const dep = readFileSync(join(root, `lib/modules/${kernel.version}/modules.dep`), "utf8");
-    expect(dep).toMatch(/^kernel\/drivers\/net\/virtio_net\.ko: /m);
+    expect(dep).toMatch(/^kernel\/drivers\/net\/virtio_net\.ko\.zst: .*kernel\/drivers\/net\/net_failover\.ko\.zst/m);
+    // Stored compressed, checksummed, and the same module once decompressed.
+    const stored = join(root, `lib/modules/${kernel.version}/kernel/drivers/net/virtio_net.ko.zst`);
+    expect(execFileSync("zstd", ["-dc", stored]).equals(readFileSync(join(kernel.modulesDir, "kernel/drivers/net/virtio_net.ko")))).toBe(true);
+    expect(execFileSync("zstd", ["-lv", stored], { encoding: "utf8" })).toMatch(/Check: XXH64/);
     const run = spawnSync("/usr/sbin/chroot", [root, "/init", "/lib/x86_64-linux-gnu"], { encoding: "utf8", env: {} });
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain("libstdc++.so.6");
@@ -149,6 +153,27 @@ describe("mkinitramfs options", () => {
     const r = await buildInitramfs({ init: fakeInit, output: join(tmp, "t.img"), kernelModules: false, mtime: 1700000000 });
     const list = execFileSync("sh", ["-c", `zstd -dc '${r.path}' | cpio -itv --quiet`], { encoding: "utf8", env: { ...process.env, TZ: "UTC", LC_ALL: "C" } });
     expect(list).toMatch(/ Nov 14 {2}2023 init$/m);
+  });
+
+  it("stores uncompressed modules as .ko.zst unless told not to, modules.dep naming what is stored", async () => {
+    const kernel = await ensureDebianKernel(KERNEL_CACHE);
+    const tree = join(tmp, "modules", "6.9.8-plain");
+    mkdirSync(join(tree, "kernel/drivers/net"), { recursive: true });
+    copyFileSync(join(kernel.modulesDir, "kernel/drivers/net/virtio_net.ko"), join(tree, "kernel/drivers/net/virtio_net.ko"));
+    copyFileSync(join(kernel.modulesDir, "kernel/net/core/failover.ko"), join(tree, "kernel/drivers/net/failover.ko"));
+    writeFileSync(join(tree, "modules.dep"), "kernel/drivers/net/virtio_net.ko: kernel/drivers/net/failover.ko\nkernel/drivers/net/failover.ko:\n");
+    const zst = await buildInitramfs({ init: fakeInit, output: join(tmp, "mz.img"), kernelModules: tree, netDrivers: "virtio_net" });
+    const plain = await buildInitramfs({ init: fakeInit, output: join(tmp, "mp.img"), kernelModules: tree, netDrivers: "virtio_net", moduleCompression: "none" });
+    const names = (r: InitramfsResult) => listing(r.path).split("\n").map((l) => l.split(" ").pop()).filter((n) => n?.startsWith("lib/modules/6.9.8-plain/kernel") && /\.ko(\.zst)?$/.test(n));
+    expect(names(zst)).toEqual(["lib/modules/6.9.8-plain/kernel/drivers/net/failover.ko.zst", "lib/modules/6.9.8-plain/kernel/drivers/net/virtio_net.ko.zst"]);
+    expect(names(plain)).toEqual(["lib/modules/6.9.8-plain/kernel/drivers/net/failover.ko", "lib/modules/6.9.8-plain/kernel/drivers/net/virtio_net.ko"]);
+    expect(zst.compressedBytes).toBeLessThan(plain.compressedBytes + (64 << 10));
+    if (!isRoot) return;
+    const root = join(tmp, "x-mz");
+    extract(zst.path, root);
+    expect(readFileSync(join(root, "lib/modules/6.9.8-plain/modules.dep"), "utf8")).toBe(
+      "kernel/drivers/net/virtio_net.ko.zst: kernel/drivers/net/failover.ko.zst\nkernel/drivers/net/failover.ko.zst:\n",
+    );
   });
 
   it("keeps compressed modules as they are", async () => {

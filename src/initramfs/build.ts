@@ -4,13 +4,13 @@ import { lstat, mkdir, readFile, readdir, readlink, stat } from "node:fs/promise
 import { release } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { BUSYBOX_PATH, appletLinks, inspectBusybox } from "./busybox";
-import { type Compression, checkLevel, writeCompressed } from "./compress";
+import { type Compression, checkLevel, compressModule, writeCompressed } from "./compress";
 import { CA_PATH, CONF_PATH, defaultSettings, renderConf } from "./conf";
 import { type CpioEntry, mtimeFromEnv, normalizeCpioPath, planArchive, writeCpio } from "./cpio";
 import { readHostElf, resolveLibraries } from "./libs";
 import { moduleNameFromPath } from "../modules/deps";
 import { DLOPENED_LIBRARIES } from "../sys/dlopened";
-import { loadModuleTree, moduleIndexFiles, parseNetDrivers, selectModules } from "./modules";
+import { type ModuleCompression, installedModulePath, loadModuleTree, moduleIndexFiles, parseNetDrivers, selectModules } from "./modules";
 
 export interface MkinitramfsOptions {
   /** The init executable, installed as /init. */
@@ -21,6 +21,8 @@ export interface MkinitramfsOptions {
   kernelModules?: string | false;
   /** `--net-drivers`: module names, `default`, `all` (comma-separated); default `default`. */
   netDrivers?: string;
+  /** `--module-compression`: how uncompressed .ko files are stored; default zstd. */
+  moduleCompression?: ModuleCompression;
   /** A static busybox for the rescue shell. */
   busybox?: string;
   /** A CA bundle (PEM) installed as /etc/ssl/certs/tarboot-ca.pem. */
@@ -197,8 +199,16 @@ export async function buildInitramfs(opts: MkinitramfsOptions): Promise<Initramf
     kernelVersion = tree.version;
     const sel = selectModules(tree, parseNetDrivers(opts.netDrivers));
     const base = `/lib/modules/${tree.version}`;
-    for (const rel of sel.modules) set.add(await hostFile(join(dir, rel), `${base}/${rel}`, 0o644, "kernel module"), `--kernel-modules ${dir}`);
-    for (const f of moduleIndexFiles(tree, sel.modules)) set.add({ type: "file", path: `${base}/${f.path}`, mode: 0o644, data: f.data }, `--kernel-modules ${dir}`);
+    const compression = opts.moduleCompression ?? "zstd";
+    for (const rel of sel.modules) {
+      const stored = installedModulePath(rel, compression);
+      const entry =
+        stored === rel
+          ? await hostFile(join(dir, rel), `${base}/${rel}`, 0o644, "kernel module")
+          : { type: "file" as const, path: `${base}/${stored}`, mode: 0o644, data: compressModule(await readFile(join(dir, rel))) };
+      set.add(entry, `--kernel-modules ${dir}`);
+    }
+    for (const f of moduleIndexFiles(tree, sel.modules, compression)) set.add({ type: "file", path: `${base}/${f.path}`, mode: 0o644, data: f.data }, `--kernel-modules ${dir}`);
     modules = sel.modules.map(moduleNameFromPath);
     builtinDrivers = sel.builtin;
   }

@@ -19,7 +19,7 @@ import { availableParallelism } from "node:os";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Worker } from "node:worker_threads";
-import { constants, createGzip } from "node:zlib";
+import { constants, createGzip, zstdCompressSync } from "node:zlib";
 import { LZMA_CHECK_CRC32, XzEncoder } from "../sys/xz";
 import { pumpNative } from "../unpack/native-pump";
 
@@ -148,4 +148,12 @@ export async function writeCompressed(source: AsyncIterable<Uint8Array>, kind: C
     throw err;
   }
   return { path, unpackedBytes, compressedBytes: (await stat(path)).size };
+}
+
+/**
+ * A kernel module stored as .ko.zst: zstd level 19 in one call (a module is a few MB at most),
+ * with the frame checksum, which both the kernel's and the init's decompression check.
+ */
+export function compressModule(data: Buffer): Buffer {
+  return zstdCompressSync(data, { params: { [constants.ZSTD_c_compressionLevel]: 19, [constants.ZSTD_c_checksumFlag]: 1 } });
 }

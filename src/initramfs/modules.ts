@@ -5,7 +5,10 @@
 // dependencies modules.dep lists, two kinds are added because a NIC does not work without them:
 // the bus transport of a virtual NIC (virtio_net binds nothing without virtio_pci), and the
 // softdeps and PHY drivers a MAC driver asks the kernel to load at probe time (r8169 needs realtek).
-// Module files are copied as they are (.ko, .ko.xz, .ko.zst): the kernel decompresses them.
+// Uncompressed module files (.ko) are stored zstd-compressed by default (installedModulePath): the
+// kernel decompresses every byte of the initramfs at each boot, and ~22 MB of NIC drivers of which
+// a boot loads a handful cost it ~0.5 s under emulation; the init decompresses the few it loads
+// (or the kernel does, with CONFIG_MODULE_DECOMPRESS). Already compressed ones are copied as they are.
 // The index files are read with the init's own parsers (src/modules), so the build host and the
 // booted init agree on what they say.
 import { readFileSync } from "node:fs";
@@ -175,17 +178,29 @@ export function selectModules(tree: ModuleTree, req: NetDriverRequest): ModuleSe
 }
 
 /** The index files for the initramfs, relative to /lib/modules/VERSION/, describing only `modules` (paths). */
-export function moduleIndexFiles(tree: ModuleTree, modules: readonly string[]): Array<{ path: string; data: Buffer }> {
+/** How a module file is stored: "zstd" compresses uncompressed .ko files; "none" copies every file. */
+export type ModuleCompression = "zstd" | "none";
+
+/** Where module file `rel` (relative to the module tree) goes in the image. */
+export function installedModulePath(rel: string, compression: ModuleCompression): string {
+  return compression === "zstd" && rel.endsWith(".ko") ? `${rel}.zst` : rel;
+}
+
+export function moduleIndexFiles(
+  tree: ModuleTree,
+  modules: readonly string[],
+  compression: ModuleCompression = "none",
+): Array<{ path: string; data: Buffer }> {
   const included = new Set(modules);
   const names = new Set(modules.map(moduleNameFromPath));
   const pathOf = (m: ModuleInfo, dep: string) => {
     const path = tree.modules.get(dep)?.path;
     if (path === undefined) throw new Error(`modules.dep for ${tree.version}: ${m.path} depends on ${dep}, which has no entry`);
-    return path;
+    return installedModulePath(path, compression);
   };
   const dep = [...tree.modules.values()]
     .filter((m) => included.has(m.path))
-    .map((m) => `${m.path}:${m.deps.map((d) => ` ${pathOf(m, d)}`).join("")}\n`)
+    .map((m) => `${installedModulePath(m.path, compression)}:${m.deps.map((d) => ` ${pathOf(m, d)}`).join("")}\n`)
     .join("");
   const alias = tree.aliases.filter((a) => names.has(a.module)).map((a) => `alias ${a.pattern} ${a.module}\n`).join("");
   const softdep = [...tree.softdeps.entries()]

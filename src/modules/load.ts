@@ -5,6 +5,7 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import { SysError } from "../sys/libc";
 import { finitModule, initModule, MODULE_INIT_COMPRESSED_FILE } from "../sys/module";
 import { decodeBuffer } from "../unpack/decompress";
+import { decodeFrameSync } from "../sys/zstd";
 import { debug } from "../console/log";
 
 export type LoadResult = "loaded" | "already-loaded";
@@ -18,22 +19,29 @@ function compressionOf(path: string): Kind | null {
   return null;
 }
 
+/** Formats the running kernel was found unable to decompress: not offered to it again. */
+const kernelCannot = new Set<Kind>();
+
 export async function loadModuleFile(file: string, name: string): Promise<LoadResult> {
   const kind = compressionOf(file);
-  const fd = openSync(file, "r");
-  try {
-    finitModule(fd, name, kind ? MODULE_INIT_COMPRESSED_FILE : 0);
-    return "loaded";
-  } catch (err) {
-    if (err instanceof SysError && err.code === "EEXIST") return "already-loaded";
-    // EINVAL: the flag is unknown (before Linux 5.17); EOPNOTSUPP: no decompressor for this format.
-    if (!(kind && err instanceof SysError && (err.code === "EINVAL" || err.code === "EOPNOTSUPP"))) throw err;
-    debug(`${name}: kernel cannot decompress ${kind} modules (${err.code}), decompressing it here`);
-  } finally {
-    closeSync(fd);
+  if (!kind || !kernelCannot.has(kind)) {
+    const fd = openSync(file, "r");
+    try {
+      finitModule(fd, name, kind ? MODULE_INIT_COMPRESSED_FILE : 0);
+      return "loaded";
+    } catch (err) {
+      if (err instanceof SysError && err.code === "EEXIST") return "already-loaded";
+      // EINVAL: the flag is unknown (before Linux 5.17); EOPNOTSUPP: no decompressor for this format.
+      if (!(kind && err instanceof SysError && (err.code === "EINVAL" || err.code === "EOPNOTSUPP"))) throw err;
+      debug(`${name}: the kernel cannot decompress ${kind} modules (${err.code}); tarboot decompresses them`);
+      kernelCannot.add(kind);
+    } finally {
+      closeSync(fd);
+    }
   }
   try {
-    initModule(await decodeBuffer(kind, readFileSync(file)), name);
+    const packed = readFileSync(file);
+    initModule((kind === "zstd" ? decodeFrameSync(packed) : null) ?? (await decodeBuffer(kind, packed)), name);
     return "loaded";
   } catch (err) {
     if (err instanceof SysError && err.code === "EEXIST") return "already-loaded";

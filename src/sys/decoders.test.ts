@@ -4,12 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { constants, zstdCompressSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO, bundleDriver, node24, removeBundles } from "../testing/bundle";
 import { pumpNative } from "../unpack/native-pump";
 import { DecodeError, type NativeCodec } from "./native-codec";
 import { XzDecoder } from "./xz";
-import { ZstdDecoder } from "./zstd";
+import { ZstdDecoder, decodeFrameSync } from "./zstd";
 
 let dir: string;
 let plain: Buffer;
@@ -83,5 +84,25 @@ describe("system-library decoders", () => {
     expect(err).toBeInstanceOf(DecodeError);
     expect(err.message).toMatch(/Unknown frame descriptor/);
     expect(src.destroyed).toBe(true);
+  });
+});
+
+describe("one-call zstd frames", () => {
+  it("decodes a frame that records its size, and leaves one that does not to the streaming decoder", () => {
+    const packed = zstdCompressSync(plain, { params: { [constants.ZSTD_c_compressionLevel]: 19, [constants.ZSTD_c_checksumFlag]: 1 } });
+    expect(sha(decodeFrameSync(packed) as Buffer)).toBe(sha(plain));
+    // zstd reading a pipe cannot write the size into the header.
+    const piped = execFileSync("sh", ["-c", `cat '${join(dir, "p")}' | zstd -q -c`], { maxBuffer: 64 << 20 });
+    expect(decodeFrameSync(piped)).toBeNull();
+    // Over the cap: not attempted.
+    expect(decodeFrameSync(packed, 1000)).toBeNull();
+  });
+
+  it("refuses a corrupt frame with the library's reason", () => {
+    const packed = zstdCompressSync(plain, { params: { [constants.ZSTD_c_checksumFlag]: 1 } });
+    const bad = Buffer.from(packed);
+    bad[bad.length - 2] ^= 0xff; // inside the checksum
+    expect(() => decodeFrameSync(bad)).toThrow(DecodeError);
+    expect(() => decodeFrameSync(bad)).toThrow(/checksum/i);
   });
 });

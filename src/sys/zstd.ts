@@ -10,6 +10,8 @@ interface Zstd {
   freeDCtx: (ctx: Pointer) => number;
   decompress: { async: (...args: unknown[]) => void };
   errorName: (code: number) => string;
+  contentSize: (src: Buffer, size: number) => number | bigint;
+  decompress1: (dst: Buffer, cap: number, src: Buffer, size: number) => number;
 }
 
 const lib = lazyLibrary(LIBZSTD, (l): Zstd => ({
@@ -21,7 +23,26 @@ const lib = lazyLibrary(LIBZSTD, (l): Zstd => ({
     "intptr_t ZSTD_decompressStream_simpleArgs(void *dctx, void *dst, size_t dstCapacity, void *dstPos, const void *src, size_t srcSize, void *srcPos)",
   ),
   errorName: l.func("const char *ZSTD_getErrorName(intptr_t code)"),
+  contentSize: l.func("unsigned long long ZSTD_getFrameContentSize(const void *src, size_t srcSize)"),
+  decompress1: l.func("intptr_t ZSTD_decompress(void *dst, size_t dstCapacity, const void *src, size_t compressedSize)"),
 }));
+
+/**
+ * A small single-frame buffer whose header records its size (a .ko.zst module, say) decoded in
+ * one synchronous call: no decoder state, no thread pool, no stream. Under emulation the streaming
+ * path cost 40-120 ms per module, most of it machinery. Null when the frame does not say its size.
+ */
+export function decodeFrameSync(input: Buffer, maxSize = 256 << 20): Buffer | null {
+  const z = lib();
+  const size = Number(z.contentSize(input, input.length));
+  // ZSTD_CONTENTSIZE_UNKNOWN and _ERROR are 2^64-1 and 2^64-2: far above the cap either way.
+  if (!Number.isSafeInteger(size) || size > maxSize) return null;
+  const out = Buffer.allocUnsafe(size);
+  const n = z.decompress1(out, size, input, input.length);
+  if (n < 0) throw new DecodeError(z.errorName(n), "ZSTD_ERROR", false);
+  if (n !== size) throw new DecodeError(`frame decoded to ${n} bytes, its header says ${size}`, "ZSTD_ERROR", false);
+  return out;
+}
 
 export class ZstdDecoder extends NativeCodec {
   private readonly z: Zstd;

@@ -1,7 +1,7 @@
 // Signed per-chunk manifests (design and format: MANIFEST.md). Parsing is strict: a manifest decides
 // which bytes may reach the decompressor, so anything not exactly in the format is refused.
 import type { KeyObject } from "node:crypto";
-import { crypto, sha256 } from "./sha256";
+import { nodeCrypto, sha256 } from "./sha256";
 import type { Readable } from "node:stream";
 import { FetchError, type SourceFailure } from "./errors";
 
@@ -71,8 +71,8 @@ export function signManifest(text: string, privateKey: KeyObject): string {
   const firstSig = text.indexOf("\nsig ");
   const signed = firstSig === -1 ? text : text.slice(0, firstSig + 1);
   if (!signed.endsWith("\n")) throw new ManifestError("manifest text must end with a newline");
-  const publicKey = crypto().createPublicKey(privateKey);
-  const signature = crypto().sign(null, Buffer.from(signed, "utf8"), privateKey).toString("base64");
+  const publicKey = nodeCrypto().createPublicKey(privateKey);
+  const signature = nodeCrypto().sign(null, Buffer.from(signed, "utf8"), privateKey).toString("base64");
   return `${text}sig ed25519 ${manifestKeyId(publicKey)} ${signature}\n`;
 }
 
@@ -132,7 +132,7 @@ export function parseManifest(text: string, keys: KeyObject[], expect: { name?: 
     if (!m) throw new ManifestError(`line ${i + k + 1}: expected "sig ed25519 KEYID BASE64"`);
     ids.push(m[1]);
     const key = byId.get(m[1]);
-    if (key && keyId === undefined && crypto().verify(null, signed, key, Buffer.from(m[2], "base64"))) keyId = m[1];
+    if (key && keyId === undefined && nodeCrypto().verify(null, signed, key, Buffer.from(m[2], "base64"))) keyId = m[1];
   }
   if (keyId === undefined) {
     const known = ids.some((id) => byId.has(id));

@@ -2,10 +2,10 @@
 // nothing, and it brings ~40 internal modules (10 ms natively, several hundred under emulation).
 import type { Hash } from "node:crypto";
 
-export function crypto(): typeof import("node:crypto") {
+export function nodeCrypto(): typeof import("node:crypto") {
   return process.getBuiltinModule("node:crypto");
 }
 
 export function sha256(): Hash {
-  return crypto().createHash("sha256");
+  return nodeCrypto().createHash("sha256");
 }

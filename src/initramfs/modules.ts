@@ -177,7 +177,6 @@ export function selectModules(tree: ModuleTree, req: NetDriverRequest): ModuleSe
   return { modules: [...tree.modules.values()].filter((m) => chosen.has(m.name)).map((m) => m.path), builtin: [...builtin].sort() };
 }
 
-/** The index files for the initramfs, relative to /lib/modules/VERSION/, describing only `modules` (paths). */
 /** How a module file is stored: "zstd" compresses uncompressed .ko files; "none" copies every file. */
 export type ModuleCompression = "zstd" | "none";
 
@@ -186,6 +185,10 @@ export function installedModulePath(rel: string, compression: ModuleCompression)
   return compression === "zstd" && rel.endsWith(".ko") ? `${rel}.zst` : rel;
 }
 
+/**
+ * The index files for the initramfs, relative to /lib/modules/VERSION/, describing only `modules`
+ * (paths in the tree), with module paths as stored under `compression`.
+ */
 export function moduleIndexFiles(
   tree: ModuleTree,
   modules: readonly string[],

@@ -96,6 +96,8 @@ describe("one-call zstd frames", () => {
     expect(decodeFrameSync(piped)).toBeNull();
     // Over the cap: not attempted.
     expect(decodeFrameSync(packed, 1000)).toBeNull();
+    // Two frames (or anything after the first): the streaming decoder's, which reads them all.
+    expect(decodeFrameSync(Buffer.concat([packed, packed]))).toBeNull();
   });
 
   it("refuses a corrupt frame with the library's reason", () => {

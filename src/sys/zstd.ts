@@ -11,6 +11,7 @@ interface Zstd {
   decompress: { async: (...args: unknown[]) => void };
   errorName: (code: number) => string;
   contentSize: (src: Buffer, size: number) => number | bigint;
+  frameSize: (src: Buffer, size: number) => number;
   decompress1: (dst: Buffer, cap: number, src: Buffer, size: number) => number;
 }
 
@@ -24,19 +25,21 @@ const lib = lazyLibrary(LIBZSTD, (l): Zstd => ({
   ),
   errorName: l.func("const char *ZSTD_getErrorName(intptr_t code)"),
   contentSize: l.func("unsigned long long ZSTD_getFrameContentSize(const void *src, size_t srcSize)"),
+  frameSize: l.func("intptr_t ZSTD_findFrameCompressedSize(const void *src, size_t srcSize)"),
   decompress1: l.func("intptr_t ZSTD_decompress(void *dst, size_t dstCapacity, const void *src, size_t compressedSize)"),
 }));
 
 /**
  * A small single-frame buffer whose header records its size (a .ko.zst module, say) decoded in
  * one synchronous call: no decoder state, no thread pool, no stream. Under emulation the streaming
- * path cost 40-120 ms per module, most of it machinery. Null when the frame does not say its size.
+ * path cost 40-340 ms per module, most of it machinery. Null (the streaming decoder's case) when
+ * the frame does not say its size or is not the whole input (several frames, trailing bytes).
  */
 export function decodeFrameSync(input: Buffer, maxSize = 256 << 20): Buffer | null {
   const z = lib();
   const size = Number(z.contentSize(input, input.length));
   // ZSTD_CONTENTSIZE_UNKNOWN and _ERROR are 2^64-1 and 2^64-2: far above the cap either way.
-  if (!Number.isSafeInteger(size) || size > maxSize) return null;
+  if (!Number.isSafeInteger(size) || size > maxSize || z.frameSize(input, input.length) !== input.length) return null;
   const out = Buffer.allocUnsafe(size);
   const n = z.decompress1(out, size, input, input.length);
   if (n < 0) throw new DecodeError(z.errorName(n), "ZSTD_ERROR", false);

@@ -1,7 +1,7 @@
 // The walking skeleton and the layered root: a real Debian kernel boots tarboot's initramfs, which
 // gets its address, host name and DNS from QEMU's DHCP server, streams three layers over HTTP
 // (base, extra, %hostname) into one tmpfs and switch_roots into the result.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Artifacts, QEMU_OUT, baseAppend, consoleLog, loadArtifacts } from "./lib/artifacts";
@@ -51,8 +51,9 @@ describe("boot from HTTP root layers", () => {
     const line = r.matched?.[0] ?? "";
     // The last layer wins, the lease named the host and its DNS server, the root's init is PID 1.
     expect(line, r.console).toMatch(/^TARBOOT-BOOTED pid=1 hostname=node7 ns=10\.0\.2\.3 who=node7 freed=\d+/);
-    // The initramfs (the ~110 MB init among it) was deleted before the exec.
-    expect(Number(line.match(/freed=(\d+)/)?.[1])).toBeGreaterThan(100 * 1024 * 1024);
+    // The initramfs was deleted before the exec: more bytes than the init executable alone (82 MB
+    // of ~92; the bound was 100 MiB while the modules were stored uncompressed).
+    expect(Number(line.match(/freed=(\d+)/)?.[1])).toBeGreaterThan(statSync(art.init).size);
     expect(server.requests).toEqual(["GET /base.tar.zst 200", "GET /extra.tar.gz 200", "GET /node7.tar.xz 200"]);
     expect(r.console).toContain("eth0: 10.0.2.15/24 via 10.0.2.2");
     expect(r.console).toContain("SHELL-SAW-node7");

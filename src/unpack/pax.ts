@@ -108,24 +108,6 @@ function paxTimeAt(d: Buffer, start: number, end: number): Timespec {
 
 /** A decimal pax time ("1700000000.123456789", "-1.5") as seconds and nanoseconds. */
 export function parsePaxTime(text: string): Timespec {
-  // The usual shape, "SECONDS.NANOSECONDS" with nine digits, without a regular expression.
-  const dot = text.indexOf(".");
-  if (dot > 0 && dot <= 15 && text.length === dot + 10 && text.charCodeAt(0) !== 0x2d) {
-    let sec = 0;
-    let nsec = 0;
-    let ok = true;
-    for (let i = 0; i < dot && ok; i++) {
-      const c = text.charCodeAt(i) - 0x30;
-      ok = c >= 0 && c <= 9;
-      sec = sec * 10 + c;
-    }
-    for (let i = dot + 1; i < text.length && ok; i++) {
-      const c = text.charCodeAt(i) - 0x30;
-      ok = c >= 0 && c <= 9;
-      nsec = nsec * 10 + c;
-    }
-    if (ok) return { sec, nsec };
-  }
   const m = /^(-?)([0-9]+)(?:\.([0-9]*))?$/.exec(text);
   if (!m) throw new Error(`bad pax time ${JSON.stringify(text)}`);
   const sec = Number(m[2]);

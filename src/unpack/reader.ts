@@ -294,8 +294,11 @@ export class TarReader {
     let name = text("path") ?? this.longName ?? h.name;
     let linkname = text("linkpath") ?? this.longLink ?? h.linkname;
     let size = int("size", h.size);
-    const mtimeText = pax?.mtime ? undefined : text("mtime");
-    const mtime: Timespec = pax?.mtime ?? (mtimeText !== undefined ? parsePaxTime(mtimeText) : { sec: h.mtime, nsec: 0 });
+    let mtime: Timespec | null = pax?.mtime ?? null;
+    if (mtime === null) {
+      const t = text("mtime");
+      mtime = t !== undefined ? parsePaxTime(t) : { sec: h.mtime, nsec: 0 };
+    }
     const sparse00 = attrs?.sparse00 ?? [];
 
     let type: EntryType = TYPES[h.typeflag] ?? "file";

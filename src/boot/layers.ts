@@ -1,7 +1,10 @@
-// The mount stage's work: every layer fetched and unpacked, in order, into the new root.
+// The mount stage's work: every layer fetched and unpacked, in order, into the new root. When the
+// initramfs trusts manifest keys, every layer must come with a manifest signed by one of them, and
+// no byte of a layer reaches the decompressor before its chunk matched (src/fetch/MANIFEST.md).
 import type { BootConfig } from "../cmdline/types";
 import { expandTemplate } from "../cmdline";
-import { fetchLayer } from "../fetch";
+import { type FetchOptions, fetchLayer, loadManifest } from "../fetch";
+import { TRUSTED_KEYS_DIR, readTrustedKeys } from "../fetch/trusted-keys";
 import { extract } from "../unpack";
 import { info } from "../console/log";
 import { type Lease, searchDomains } from "../net/lease";
@@ -13,33 +16,36 @@ export interface LayerResult {
   bytes: number;
   entries: number;
   seconds: number;
+  /** Id of the trusted key whose signed manifest the layer matched (when the initramfs holds keys). */
+  manifestKey?: string;
 }
 
-export async function unpackLayers(cfg: BootConfig, lease: Lease | null, root: string): Promise<LayerResult[]> {
+export async function unpackLayers(cfg: BootConfig, lease: Lease | null, root: string, keysDir = TRUSTED_KEYS_DIR): Promise<LayerResult[]> {
   const vars = templateVars(cfg, lease);
+  const trusted = readTrustedKeys(keysDir);
+  if (trusted.length > 0) info(`every layer needs a manifest signed by a trusted key (${trusted.map((k) => k.id).join(", ")} in ${keysDir})`);
   const results: LayerResult[] = [];
   const n = cfg.layers.length;
   for (const layer of cfg.layers) {
     const label = `layer ${layer.index}/${n}`;
     const urls = layer.urls.map((u) => expandTemplate(u, vars, label));
     const started = Date.now();
-    const done = await fetchLayer(
-      urls,
-      {
-        label,
-        retries: cfg.retries,
-        timeoutMs: cfg.timeout * 1000,
-        sha256: layer.sha256,
-        caFile: cfg.ca,
-        dnsServers: lease?.dns.length ? lease.dns : undefined,
-        // As the booted system's resolv.conf will have it.
-        dnsSearch: lease ? searchDomains(lease) : undefined,
-      },
-      (body, src) => extract(body, root, { label: `${label} ${src.url}` }),
-    );
+    const opts: FetchOptions = {
+      label,
+      retries: cfg.retries,
+      timeoutMs: cfg.timeout * 1000,
+      sha256: layer.sha256,
+      caFile: cfg.ca,
+      dnsServers: lease?.dns.length ? lease.dns : undefined,
+      // As the booted system's resolv.conf will have it.
+      dnsSearch: lease ? searchDomains(lease) : undefined,
+    };
+    if (trusted.length > 0) opts.manifest = await loadManifest(urls, opts, trusted.map((k) => k.key));
+    const done = await fetchLayer(urls, opts, (body, src) => extract(body, root, { label: `${label} ${src.url}` }));
     const seconds = (Date.now() - started) / 1000;
-    results.push({ index: layer.index, url: done.url, bytes: done.bytes, entries: done.result.entries, seconds });
-    info(`${label} ${done.url}: ${done.result.entries} entries unpacked${layer.sha256 ? ", sha256 verified" : ""}`);
+    results.push({ index: layer.index, url: done.url, bytes: done.bytes, entries: done.result.entries, seconds, ...(opts.manifest ? { manifestKey: opts.manifest.keyId } : {}) });
+    const checks = [opts.manifest ? `manifest of key ${opts.manifest.keyId} verified` : "", layer.sha256 ? "sha256 verified" : ""].filter(Boolean);
+    info(`${label} ${done.url}: ${done.result.entries} entries unpacked${checks.map((c) => `, ${c}`).join("")}`);
   }
   return results;
 }

@@ -4,6 +4,7 @@ const USAGE = `usage: tarboot <command> [options]
 commands:
   mkinitramfs   build an initramfs with the tarboot init (tarboot mkinitramfs --help)
   extract       unpack a root tarball (file, - or http(s) URL) into a directory as the init would
+  manifest      sign layers for nodes that verify them (tarboot manifest --help)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -13,6 +14,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./mkinitramfs")).mkinitramfsCommand(rest);
     case "extract":
       return (await import("./extract")).extractCli(rest);
+    case "manifest":
+      return (await import("./manifest")).manifestCommand(rest);
     case undefined:
     case "-h":
     case "--help":

@@ -20,7 +20,7 @@ afterAll(() => {
 describe("mkinitramfs options", () => {
   it("defaults and repeatable options", () => {
     expect(optionsFromArgv([])).toEqual({
-      init: DEFAULT_INIT, output: DEFAULT_OUTPUT, kernelModules: undefined, netDrivers: undefined, moduleCompression: "zstd", busybox: undefined, ca: undefined,
+      init: DEFAULT_INIT, output: DEFAULT_OUTPUT, kernelModules: undefined, netDrivers: undefined, moduleCompression: "zstd", busybox: undefined, ca: undefined, keys: [],
       add: [], set: [], hooks: undefined, needs: [], compress: "zstd", level: undefined,
     });
     const o = optionsFromArgv(["--init", "/x/init", "-o", "/x/img", "--kernel-modules", "none", "--set", "a=1", "--set", "b=2 3",

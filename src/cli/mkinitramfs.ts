@@ -31,6 +31,9 @@ options:
                           they are (default zstd)
   --busybox FILE          a static busybox for the rescue shell (break=, failures)
   --ca FILE               CA bundle (PEM) for https roots, sets tarboot.ca
+  --key FILE              an Ed25519 public key (PEM) that signs layer manifests (repeatable):
+                          with one, every layer must have a valid URL.manifest (tarboot manifest
+                          sign), checked chunk by chunk before it is unpacked
   --set KEY=VALUE         a boot default in /etc/tarboot.conf; the kernel command line overrides it
                           (repeatable), e.g. --set root=http://srv/base.tar.zst
   --add HOST:PATH         add a host file or directory at PATH (repeatable)
@@ -60,6 +63,7 @@ export function optionsFromArgv(argv: string[]): MkinitramfsOptions | { help: tr
       "module-compression": { type: "string", default: "zstd" },
       busybox: { type: "string" },
       ca: { type: "string" },
+      key: { type: "string", multiple: true, default: [] },
       add: { type: "string", multiple: true, default: [] },
       set: { type: "string", multiple: true, default: [] },
       hooks: { type: "string" },
@@ -98,6 +102,7 @@ export function optionsFromArgv(argv: string[]): MkinitramfsOptions | { help: tr
     moduleCompression,
     busybox: values.busybox,
     ca: values.ca,
+    keys: values.key,
     add: values.add,
     set: values.set,
     hooks: values.hooks,

@@ -76,7 +76,7 @@ export function signManifest(text: string, privateKey: KeyObject): string {
   return `${text}sig ed25519 ${manifestKeyId(publicKey)} ${signature}\n`;
 }
 
-function checkChunkSize(n: number): void {
+export function checkChunkSize(n: number): void {
   if (!Number.isInteger(n) || n < MIN_CHUNK_SIZE || n > MAX_CHUNK_SIZE || (n & (n - 1)) !== 0) {
     throw new ManifestError(`chunk-size must be a power of two from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}, got ${n}`);
   }

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +7,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type InitramfsResult, buildInitramfs, parseAddSpec } from "./build";
 import { type DebianKernel, ensureDebianKernel } from "./debian-kernel";
+import { manifestKeyId } from "../fetch/manifest";
+import { readTrustedKeys } from "../fetch/trusted-keys";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const KERNEL_CACHE = join(repo, "build/cache/kernel");
@@ -141,6 +144,27 @@ describe("mkinitramfs options", () => {
     const sh = spawnSync("/usr/sbin/chroot", [root, "/bin/sh", "-c", "echo ok; /scripts/tarboot-top/10-hello"], { encoding: "utf8", env: {} });
     expect(sh.stdout).toBe("ok\nhello\n");
   }, 120_000);
+
+  it("--key: trusted manifest keys under their key ids; only Ed25519 public keys", async () => {
+    const { publicKey } = generateKeyPairSync("ed25519");
+    const pub = join(tmp, "site.pub");
+    writeFileSync(pub, publicKey.export({ format: "pem", type: "spki" }));
+    const r = await buildInitramfs({ init: fakeInit, output: join(tmp, "keys.img"), kernelModules: false, keys: [pub] });
+    const id = manifestKeyId(publicKey);
+    expect(listing(r.path)).toMatch(new RegExp(`^-rw-r--r-- .* etc/tarboot/keys/${id}\\.pub$`, "m"));
+    const dest = join(tmp, "x-keys");
+    extract(r.path, dest);
+    // What the init reads back is the key that was given.
+    expect(readTrustedKeys(join(dest, "etc/tarboot/keys")).map((k) => k.id)).toEqual([id]);
+
+    const out = join(tmp, "bad-key.img");
+    const rsa = join(tmp, "rsa.pub");
+    writeFileSync(rsa, generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ format: "pem", type: "spki" }));
+    await expect(buildInitramfs({ init: fakeInit, output: out, kernelModules: false, keys: [rsa] })).rejects.toThrow(`--key ${rsa}: a rsa key; manifests are signed with Ed25519 keys only`);
+    await expect(buildInitramfs({ init: fakeInit, output: out, kernelModules: false, keys: ["/etc/hostname"] })).rejects.toThrow(/--key \/etc\/hostname: not a PEM public key/);
+    await expect(buildInitramfs({ init: fakeInit, output: out, kernelModules: false, keys: [join(tmp, "none.pub")] })).rejects.toThrow(/--key .*none\.pub: no such file/);
+    await expect(buildInitramfs({ init: fakeInit, output: out, kernelModules: false, keys: [pub, pub] })).rejects.toThrow(`would come from both --key ${pub} and --key ${pub}`);
+  });
 
   it("gzip output, reproducible too", async () => {
     const a = await buildInitramfs({ init: fakeInit, output: join(tmp, "g1.img.gz"), kernelModules: false, compress: "gzip" });

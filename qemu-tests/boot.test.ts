@@ -1,8 +1,13 @@
 // The walking skeleton and the layered root: a real Debian kernel boots tarboot's initramfs, which
 // gets its address, host name and DNS from QEMU's DHCP server, streams three layers over HTTP
-// (base, extra, %hostname) into one tmpfs and switch_roots into the result.
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+// (base, extra, %hostname) into one tmpfs and switch_roots into the result. The image trusts a
+// manifest key, so every layer is checked chunk by chunk against its signed manifest first.
+import { generateKeyPairSync } from "node:crypto";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createManifest, manifestKeyId, signManifest } from "../src/fetch/manifest";
+import { TRUSTED_KEYS_DIR } from "../src/fetch/trusted-keys";
+import { writeCpio } from "../src/initramfs/cpio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Artifacts, QEMU_OUT, baseAppend, consoleLog, loadArtifacts } from "./lib/artifacts";
 import { type FileServer, serveDir } from "./lib/http";
@@ -12,6 +17,26 @@ import { makeRootTarball, markerInit } from "./lib/testroot";
 let art: Artifacts;
 let server: FileServer;
 let dir: string;
+let keyedInitramfs: string;
+const key = generateKeyPairSync("ed25519");
+
+/**
+ * The test image with a trusted key added as the kernel allows: a second (uncompressed) cpio archive
+ * appended to the first, at a 4-byte boundary. `mkinitramfs --key` puts the same file in one archive.
+ */
+async function withTrustedKey(initramfs: string, out: string): Promise<string> {
+  const image = readFileSync(initramfs);
+  const parts: Buffer[] = [image, Buffer.alloc((4 - (image.length % 4)) % 4)];
+  const pem = Buffer.from(key.publicKey.export({ format: "pem", type: "spki" }));
+  for await (const b of writeCpio([{ type: "file", path: `${TRUSTED_KEYS_DIR}/${manifestKeyId(key.publicKey)}.pub`, mode: 0o644, data: pem }], { mtime: 0 })) parts.push(b);
+  writeFileSync(out, Buffer.concat(parts));
+  return out;
+}
+
+async function sign(file: string): Promise<void> {
+  const name = file.slice(file.lastIndexOf("/") + 1);
+  writeFileSync(`${file}.manifest`, signManifest(await createManifest(name, createReadStream(file), 64 * 1024), key.privateKey));
+}
 
 beforeAll(async () => {
   art = loadArtifacts();
@@ -23,6 +48,8 @@ beforeAll(async () => {
   // gzip and xz on purpose: the format is found from the bytes, per layer.
   makeRootTarball(join(dir, "extra.tar.gz"), { files: { "etc/who": "extra\n", "etc/from-extra": "kept\n" } }, "gzip");
   makeRootTarball(join(dir, "node7.tar.xz"), { files: { "etc/who": "node7\n" } }, "xz");
+  for (const f of ["base.tar.zst", "extra.tar.gz", "node7.tar.xz"]) await sign(join(dir, f));
+  keyedInitramfs = await withTrustedKey(art.initramfs, join(dir, "initramfs-key.img"));
   server = await serveDir(dir);
 });
 
@@ -32,11 +59,11 @@ afterAll(async () => {
 });
 
 describe("boot from HTTP root layers", () => {
-  it("unpacks base, extra and %hostname in order, stops at break=bottom, and runs the root's init as PID 1", async () => {
+  it("unpacks base, extra and %hostname in order, each verified against its signed manifest, stops at break=bottom, and runs the root's init as PID 1", async () => {
     const base = `http://10.0.2.2:${server.port}`;
     const r = await bootQemu({
       kernel: art.vmlinux,
-      initrd: art.initramfs,
+      initrd: keyedInitramfs,
       append: baseAppend(`root=${base}/base.tar.zst,${base}/extra.tar.gz,${base}/%hostname.tar.xz break=bottom debug`),
       // The rescue shell at break=bottom sees the unpacked root in /root; leaving it goes on with the boot.
       input: [{ after: /break=bottom: rescue shell/, send: "echo SHELL-SAW-$(cat /root/etc/who); exit\n" }],
@@ -54,7 +81,14 @@ describe("boot from HTTP root layers", () => {
     // The initramfs was deleted before the exec: more bytes than the init executable alone (82 MB
     // of ~92; the bound was 100 MiB while the modules were stored uncompressed).
     expect(Number(line.match(/freed=(\d+)/)?.[1])).toBeGreaterThan(statSync(art.init).size);
-    expect(server.requests).toEqual(["GET /base.tar.zst 200", "GET /extra.tar.gz 200", "GET /node7.tar.xz 200"]);
+    expect(server.requests).toEqual([
+      "GET /base.tar.zst.manifest 200", "GET /base.tar.zst 200",
+      "GET /extra.tar.gz.manifest 200", "GET /extra.tar.gz 200",
+      "GET /node7.tar.xz.manifest 200", "GET /node7.tar.xz 200",
+    ]);
+    const id = manifestKeyId(key.publicKey);
+    expect(r.console).toContain(`every layer needs a manifest signed by a trusted key (${id} in ${TRUSTED_KEYS_DIR})`);
+    expect(r.console).toMatch(new RegExp(`layer 3/3 http://\\S+/node7\\.tar\\.xz: \\d+ entries unpacked, manifest of key ${id} verified`));
     expect(r.console).toContain("eth0: 10.0.2.15/24 via 10.0.2.2");
     expect(r.console).toContain("SHELL-SAW-node7");
     // debug: every stage with its duration (and the mount stage's bytes).

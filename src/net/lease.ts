@@ -1,5 +1,12 @@
 // The network result handed to later stages (URL templates, identity files, hooks, boot.json).
 
+/** A static route (DHCP option 121); gateway 0.0.0.0: the destination is on the link itself. */
+export interface Route {
+  dst: string;
+  prefix: number;
+  gateway: string;
+}
+
 export interface Lease {
   source: "dhcp" | "static";
   iface: string;
@@ -9,7 +16,10 @@ export interface Lease {
   prefix: number;
   netmask: string;
   broadcast?: string;
+  /** The default route's router: option 3, or the 0.0.0.0/0 route of option 121 when it is present. */
   gateway?: string;
+  /** Option 121's other routes, installed after the address. */
+  routes?: Route[];
   dns: string[];
   domain?: string;
   search: string[];

@@ -188,6 +188,35 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     expect(ip(["link", "show", silent.clientIf], pair.client)).toContain("UP");
   });
 
+  it("installs option 121's routes, on-link ones too, and takes its default route over option 3", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    await dnsmasq({
+      ns: pair.server,
+      iface: link.serverIf,
+      range: "10.77.0.100,10.77.0.149,255.255.255.0,2m",
+      // RFC 3442: with classless routes the router option (10.77.0.99 here) is to be ignored.
+      options: ["option:router,10.77.0.99", "option:classless-static-route,10.88.0.0/16,10.77.0.254,10.99.0.0/24,0.0.0.0,0.0.0.0/0,10.77.0.1"],
+    });
+    const drv = await startDriver(pair.client, { cfg: {}, opts: { netWaitMs: 5000, dhcpTimeoutMs: 15000, resolvConf: join(tmp, "resolv-121.conf") } }, { timeoutMs: 30_000 });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    const lease = leaseOf(run.lines.find((l) => l.kind === "lease"))!;
+    expect(lease).toMatchObject({
+      gateway: SERVER,
+      routes: [
+        { dst: "10.88.0.0", prefix: 16, gateway: "10.77.0.254" },
+        { dst: "10.99.0.0", prefix: 24, gateway: "0.0.0.0" },
+      ],
+    });
+    expect(run.stderr).toContain(`${link.clientIf}: ${lease.address}/24 via ${SERVER}, routes 10.88.0.0/16 via 10.77.0.254, 10.99.0.0/24 on-link, lease 120s`);
+    const routes = ip(["route", "show"], pair.client);
+    expect(routes).toContain(`default via ${SERVER} dev ${link.clientIf} proto dhcp`);
+    expect(routes).toContain(`10.88.0.0/16 via 10.77.0.254 dev ${link.clientIf} proto dhcp`);
+    expect(routes).toContain(`10.99.0.0/24 dev ${link.clientIf} proto dhcp scope link`);
+    expect(routes).not.toContain("10.77.0.99");
+  });
+
   it("uses only the interface BOOTIF names, and says what it saw when that one never appears", async () => {
     pair = createNetnsPair(SERVER);
     const link = pair.links[0];

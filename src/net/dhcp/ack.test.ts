@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { INFINITE_LEASE, leaseFromAck } from "./ack";
 import { defaultClientId, discover, parseMac } from "./messages";
-import { ipBytes, Opt, u16Bytes, u32Bytes } from "./options";
+import { encodeClasslessRoutes, ipBytes, Opt, u16Bytes, u32Bytes } from "./options";
 import { BOOTREPLY, type DhcpPacket } from "./packet";
 
 function reply(options: [number, Buffer][], yiaddr = "192.168.5.20"): DhcpPacket {
@@ -45,6 +45,22 @@ describe("leaseFromAck", () => {
     for (const what of [/option 12: ignoring invalid host name/, /option 26: ignoring MTU 40/, /option 1: netmask 255.0.255.0 is not contiguous/, /option 3: expected a multiple of 4/]) {
       expect(problems.some((p) => what.test(p))).toBe(true);
     }
+  });
+
+  it("takes the default route from option 121 and ignores option 3 when both are sent (RFC 3442)", () => {
+    const routes = [
+      { dst: "10.88.0.0", prefix: 16, gateway: "192.168.5.254" },
+      { dst: "0.0.0.0", prefix: 0, gateway: "192.168.5.1" },
+    ];
+    const both = leaseFromAck(reply([[Opt.ROUTER, ipBytes("192.168.5.99")], [Opt.CLASSLESS_ROUTES, encodeClasslessRoutes(routes)]]), "e", "m", 0);
+    expect(both.lease).toMatchObject({ gateway: "192.168.5.1", routes: [routes[0]] });
+    expect(both.problems).toEqual([]);
+    // Routes but no default among them: no default route at all, whatever option 3 says.
+    const noDefault = leaseFromAck(reply([[Opt.ROUTER, ipBytes("192.168.5.99")], [Opt.CLASSLESS_ROUTES, encodeClasslessRoutes([routes[0]])]]), "e", "m", 0).lease;
+    expect([noDefault.gateway, noDefault.routes]).toEqual([undefined, [routes[0]]]);
+    // A malformed option 121 is reported and the router option is used.
+    const bad = leaseFromAck(reply([[Opt.ROUTER, ipBytes("192.168.5.99")], [Opt.CLASSLESS_ROUTES, Buffer.from([40, 1])]]), "e", "m", 0);
+    expect([bad.lease.gateway, bad.lease.routes, bad.problems]).toEqual(["192.168.5.99", undefined, ["DHCP option 121: prefix length 40 (at most 32)"]]);
   });
 
   it("derives T1/T2 from the lease time when absent or inconsistent", () => {

@@ -3,7 +3,7 @@
 import type { Lease } from "../lease";
 import { broadcastOf, classfulPrefix, maskFromPrefix, prefixFromMask } from "../ipv4";
 import type { DhcpPacket } from "./packet";
-import { Opt, OptionError, readDomainSearch, readIp, readIpList, readString, readU16, readU32 } from "./options";
+import { Opt, OptionError, readClasslessRoutes, readDomainSearch, readIp, readIpList, readString, readU16, readU32 } from "./options";
 
 /** 0xffffffff in option 51. */
 export const INFINITE_LEASE = 0xffffffff;
@@ -46,6 +46,11 @@ export function leaseFromAck(p: DhcpPacket, iface: string, mac: string, boundAt:
   }
   const broadcast = optional(p, Opt.BROADCAST, (d) => readIp(Opt.BROADCAST, d), problems) ?? broadcastOf(address, prefix);
   const routers = optional(p, Opt.ROUTER, (d) => readIpList(Opt.ROUTER, d), problems) ?? [];
+  // RFC 3442: a client that gets classless routes ignores the router option; the default route,
+  // if any, is among them. A malformed option 121 is reported and the router option used.
+  const classless = optional(p, Opt.CLASSLESS_ROUTES, readClasslessRoutes, problems);
+  const gateway = classless ? classless.find((r) => r.prefix === 0)?.gateway : routers[0];
+  const routes = classless?.filter((r) => r.prefix > 0);
   const dns = optional(p, Opt.DNS, (d) => readIpList(Opt.DNS, d), problems) ?? [];
   const ntp = optional(p, Opt.NTP, (d) => readIpList(Opt.NTP, d), problems) ?? [];
   const search = optional(p, Opt.DOMAIN_SEARCH, readDomainSearch, problems) ?? [];
@@ -98,7 +103,8 @@ export function leaseFromAck(p: DhcpPacket, iface: string, mac: string, boundAt:
     prefix,
     netmask: maskFromPrefix(prefix),
     broadcast,
-    gateway: routers[0],
+    gateway,
+    ...(routes && routes.length > 0 ? { routes } : {}),
     dns,
     domain,
     search: search.filter(isValidHostname),

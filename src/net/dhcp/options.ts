@@ -1,4 +1,5 @@
 // DHCP option numbers (RFC 2132 and later) and the value formats tarboot reads and writes.
+import type { Route } from "../lease";
 
 export const Opt = {
   PAD: 0,
@@ -23,6 +24,7 @@ export const Opt = {
   VENDOR_CLASS: 60,
   CLIENT_ID: 61,
   DOMAIN_SEARCH: 119,
+  CLASSLESS_ROUTES: 121,
   END: 255,
 } as const;
 
@@ -41,9 +43,13 @@ export function messageTypeName(t: number): string {
   return MessageType[t] ?? `type ${t}`;
 }
 
-/** What tarboot asks the server for (option 55), in the order the issue lists them. */
+/**
+ * What tarboot asks the server for (option 55), in the order the issue lists them; classless
+ * routes (121) before the router option, as RFC 3442 asks of clients that take both.
+ */
 export const REQUESTED_PARAMETERS = [
   Opt.SUBNET_MASK,
+  Opt.CLASSLESS_ROUTES,
   Opt.ROUTER,
   Opt.DNS,
   Opt.HOSTNAME,
@@ -133,6 +139,31 @@ export function readDomainSearch(data: Buffer): string[] {
     pos = next;
   }
   return names;
+}
+
+/**
+ * Option 121 (RFC 3442): per route a prefix length, only the significant octets of the
+ * destination, then the router. Bits beyond the prefix are cleared, as the kernel requires.
+ */
+export function readClasslessRoutes(data: Buffer): Route[] {
+  const routes: Route[] = [];
+  let pos = 0;
+  while (pos < data.length) {
+    const prefix = data[pos];
+    if (prefix > 32) throw new OptionError(Opt.CLASSLESS_ROUTES, `prefix length ${prefix} (at most 32)`);
+    const octets = Math.ceil(prefix / 8);
+    if (pos + 1 + octets + 4 > data.length) throw new OptionError(Opt.CLASSLESS_ROUTES, "route runs past the end of the option");
+    const dst = Buffer.alloc(4);
+    data.copy(dst, 0, pos + 1, pos + 1 + octets);
+    if (prefix % 8 !== 0) dst[octets - 1] &= (0xff << (8 - (prefix % 8))) & 0xff;
+    routes.push({ dst: ipToString(dst), prefix, gateway: ipToString(data, pos + 1 + octets) });
+    pos += 1 + octets + 4;
+  }
+  return routes;
+}
+
+export function encodeClasslessRoutes(routes: readonly Route[]): Buffer {
+  return Buffer.concat(routes.map((r) => Buffer.concat([Buffer.from([r.prefix]), ipBytes(r.dst).subarray(0, Math.ceil(r.prefix / 8)), ipBytes(r.gateway)])));
 }
 
 /** Encodes names without compression (RFC 3397 allows either). */

@@ -135,7 +135,7 @@ describe("client messages", () => {
     expect(p.options.get(Opt.CLIENT_ID)).toEqual(Buffer.from([1, 0x52, 0x54, 0, 0xaa, 0xbb, 0xcc]));
     expect(readString(p.options.get(Opt.VENDOR_CLASS)!)).toBe("tarboot");
     expect(readString(p.options.get(Opt.HOSTNAME)!)).toBe("node9");
-    expect([...p.options.get(Opt.PARAMETER_LIST)!]).toEqual(expect.arrayContaining([1, 3, 6, 12, 15, 26, 28, 42, 51, 58, 59, 119]));
+    expect([...p.options.get(Opt.PARAMETER_LIST)!]).toEqual(expect.arrayContaining([1, 3, 6, 12, 15, 26, 28, 42, 51, 58, 59, 119, 121]));
     expect(p.options.get(Opt.MAX_MESSAGE_SIZE)!.readUInt16BE(0)).toBe(1500);
     // The message type leads the options.
     expect(buf.subarray(240, 243)).toEqual(Buffer.from([53, 1, 1]));

@@ -1,6 +1,6 @@
-// Puts a lease into the kernel: address, broadcast, MTU, static routes, default route. Addresses are permanent
-// (no kernel lifetime): after switch_root tarboot is gone, and the root's own network setup takes
-// over from an address that must not vanish by itself in the meantime.
+// Puts a lease into the kernel: address, broadcast, MTU, static routes, default route. Addresses
+// are permanent (no kernel lifetime): after switch_root tarboot is gone, and the root's own network
+// setup takes over from an address that must not vanish by itself in the meantime.
 import type { Lease, Route } from "./lease";
 import { SysError } from "../sys/libc";
 import { addAddress, deleteAddress, deleteRoute, replaceRoute, RTPROT_BOOT, RTPROT_DHCP, setMtu } from "../sys/netdev";

@@ -61,6 +61,10 @@ describe("leaseFromAck", () => {
     // A malformed option 121 is reported and the router option is used.
     const bad = leaseFromAck(reply([[Opt.ROUTER, ipBytes("192.168.5.99")], [Opt.CLASSLESS_ROUTES, Buffer.from([40, 1])]]), "e", "m", 0);
     expect([bad.lease.gateway, bad.lease.routes, bad.problems]).toEqual(["192.168.5.99", undefined, ["DHCP option 121: prefix length 40 (at most 32)"]]);
+    // A default route on the link itself (router 0.0.0.0) is a route, not a gateway.
+    const onLink = { dst: "0.0.0.0", prefix: 0, gateway: "0.0.0.0" };
+    const direct = leaseFromAck(reply([[Opt.CLASSLESS_ROUTES, encodeClasslessRoutes([onLink])]]), "e", "m", 0).lease;
+    expect([direct.gateway, direct.routes]).toEqual([undefined, [onLink]]);
   });
 
   it("derives T1/T2 from the lease time when absent or inconsistent", () => {

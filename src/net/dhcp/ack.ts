@@ -47,10 +47,12 @@ export function leaseFromAck(p: DhcpPacket, iface: string, mac: string, boundAt:
   const broadcast = optional(p, Opt.BROADCAST, (d) => readIp(Opt.BROADCAST, d), problems) ?? broadcastOf(address, prefix);
   const routers = optional(p, Opt.ROUTER, (d) => readIpList(Opt.ROUTER, d), problems) ?? [];
   // RFC 3442: a client that gets classless routes ignores the router option; the default route,
-  // if any, is among them. A malformed option 121 is reported and the router option used.
+  // if any, is among them (an on-link one, router 0.0.0.0, stays a route: there is no gateway).
+  // A malformed option 121 is reported and the router option used.
   const classless = optional(p, Opt.CLASSLESS_ROUTES, readClasslessRoutes, problems);
-  const gateway = classless ? classless.find((r) => r.prefix === 0)?.gateway : routers[0];
-  const routes = classless?.filter((r) => r.prefix > 0);
+  const viaRouter = (r: { prefix: number; gateway: string }) => r.prefix === 0 && r.gateway !== "0.0.0.0";
+  const gateway = classless ? classless.find(viaRouter)?.gateway : routers[0];
+  const routes = classless?.filter((r) => !viaRouter(r));
   const dns = optional(p, Opt.DNS, (d) => readIpList(Opt.DNS, d), problems) ?? [];
   const ntp = optional(p, Opt.NTP, (d) => readIpList(Opt.NTP, d), problems) ?? [];
   const search = optional(p, Opt.DOMAIN_SEARCH, readDomainSearch, problems) ?? [];

@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { describeError } from "../console/errors";
 import { configureLog } from "../console/log";
 import { formatBytes, formatRate } from "../console/units";
+import type { FetchOptions } from "../fetch";
 import { type ExtractStats, extract } from "../unpack";
 
 const USAGE = `usage: tarboot extract [options] SOURCE DIR
@@ -14,6 +15,9 @@ Compression (gzip, zstd, xz, none) is detected from the bytes.
 
 options:
   --sha256 HEX      expected sha256 of the downloaded bytes (URLs only)
+  --key FILE        an Ed25519 public key (PEM), as mkinitramfs --key: the layer must match its
+                    signed URL.manifest, checked chunk by chunk as the init does (URLs only;
+                    repeatable)
   --retries N       attempts per URL (default 8)
   --timeout S       seconds of network silence before an attempt fails (default 30)
   --ca FILE         extra CA bundle for https
@@ -32,6 +36,7 @@ export async function extractCli(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         sha256: { type: "string" },
+        key: { type: "string", multiple: true, default: [] },
         retries: { type: "string", default: "8" },
         timeout: { type: "string", default: "30" },
         ca: { type: "string" },
@@ -66,16 +71,19 @@ export async function extractCli(argv: string[]): Promise<number> {
     let downloaded: number | undefined;
     if (isUrl(source)) {
       // Loaded only for URLs: a file needs none of the network code.
-      const { fetchLayer } = await import("../fetch");
-      const r = await fetchLayer(
-        source.split("|"),
-        { label: "extract", retries, timeoutMs: timeout * 1000, sha256: values.sha256?.toLowerCase(), caFile: values.ca, progress: !values.quiet },
-        (body, src) => extract(body, dir, { label: `extract ${src.url}`, noSpaceHint: "the target is full" }),
-      );
+      const { fetchLayer, loadManifest } = await import("../fetch");
+      const { parseTrustedKey, readKeyFile } = await import("../fetch/trusted-keys");
+      const keys = values.key.map((f) => parseTrustedKey(readKeyFile(f, `--key ${f}`), `--key ${f}`).key);
+      const urls = source.split("|");
+      const opts: FetchOptions = { label: "extract", retries, timeoutMs: timeout * 1000, sha256: values.sha256?.toLowerCase(), caFile: values.ca, progress: !values.quiet };
+      if (keys.length > 0) opts.manifest = await loadManifest(urls, opts, keys);
+      const r = await fetchLayer(urls, opts, (body, src) => extract(body, dir, { label: `extract ${src.url}`, noSpaceHint: "the target is full" }));
       stats = r.result;
       downloaded = r.bytes;
+      if (opts.manifest && !values.quiet) process.stderr.write(`tarboot: ${r.url}: every chunk matched the manifest signed by ${opts.manifest.keyId}\n`);
     } else {
       if (values.sha256) throw new Error("--sha256 is checked for URLs only; use sha256sum for a local file");
+      if (values.key.length > 0) throw new Error("--key is checked for URLs only: the manifest is fetched from URL.manifest");
       const input = source === "-" ? process.stdin : createReadStream(source, { highWaterMark: 1 << 20 });
       stats = await extract(input, dir, { label: `extract ${source}`, noSpaceHint: "the target is full" });
     }

@@ -2,13 +2,14 @@
 // Writes FILE.manifest next to each layer; nodes whose initramfs trusts the key (mkinitramfs --key)
 // then verify every chunk of the layer before unpacking it.
 import type { KeyObject } from "node:crypto";
-import { createReadStream, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createReadStream, renameSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { describeError } from "../console/errors";
 import { formatBytes } from "../console/units";
 import { DEFAULT_CHUNK_SIZE, checkChunkSize, createManifest, manifestKeyId, signManifest } from "../fetch/manifest";
 import { nodeCrypto } from "../fetch/sha256";
+import { readKeyFile } from "../fetch/trusted-keys";
 
 const USAGE = `usage: tarboot manifest sign --key PRIVATE.pem [--key ...] [--chunk-size N] FILE...
 
@@ -36,12 +37,7 @@ export function parseChunkSize(text: string): number {
 }
 
 export function readSigningKey(path: string): KeyObject {
-  let pem: Buffer;
-  try {
-    pem = readFileSync(path);
-  } catch (err) {
-    throw new Error(`--key ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`, { cause: err });
-  }
+  const pem = readKeyFile(path, `--key ${path}`);
   let key: KeyObject;
   try {
     key = nodeCrypto().createPrivateKey({ key: pem, format: "pem" });

@@ -18,6 +18,15 @@ export interface TrustedKey {
   file: string;
 }
 
+/** A key file's bytes; `what` names it in the error (`--key site.pub: no such file`). */
+export function readKeyFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`${what}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`, { cause: err });
+  }
+}
+
 /** Parses one PEM public key; anything but an Ed25519 SubjectPublicKeyInfo is refused, naming `file`. */
 export function parseTrustedKey(pem: Buffer | string, file: string): TrustedKey {
   let key: KeyObject;

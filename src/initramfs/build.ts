@@ -10,7 +10,7 @@ import { type CpioEntry, mtimeFromEnv, normalizeCpioPath, planArchive, writeCpio
 import { readHostElf, resolveLibraries } from "./libs";
 import { moduleNameFromPath } from "../modules/deps";
 import { DLOPENED_LIBRARIES } from "../sys/dlopened";
-import { TRUSTED_KEYS_DIR, parseTrustedKey } from "../fetch/trusted-keys";
+import { TRUSTED_KEYS_DIR, parseTrustedKey, readKeyFile } from "../fetch/trusted-keys";
 import { type ModuleCompression, installedModulePath, loadModuleTree, moduleIndexFiles, parseNetDrivers, selectModules } from "./modules";
 
 export interface MkinitramfsOptions {
@@ -154,11 +154,8 @@ async function readCa(path: string): Promise<Buffer> {
 }
 
 /** The key under its id, as the init reads it; the id in the name tells keys apart in a listing. */
-async function trustedKeyEntry(path: string): Promise<CpioEntry> {
-  const data = await readFile(path).catch((err: unknown) => {
-    throw new Error(`--key ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`, { cause: err });
-  });
-  const { key, id } = parseTrustedKey(data, `--key ${path}`);
+function trustedKeyEntry(path: string): CpioEntry {
+  const { key, id } = parseTrustedKey(readKeyFile(path, `--key ${path}`), `--key ${path}`);
   const pem = key.export({ format: "pem", type: "spki" });
   return { type: "file", path: `${TRUSTED_KEYS_DIR}/${id}.pub`, mode: 0o644, data: Buffer.from(pem) };
 }
@@ -234,7 +231,7 @@ export async function buildInitramfs(opts: MkinitramfsOptions): Promise<Initramf
 
   if (opts.ca !== undefined) set.add({ type: "file", path: CA_PATH, mode: 0o644, data: await readCa(opts.ca) }, `--ca ${opts.ca}`);
 
-  for (const path of opts.keys ?? []) set.add(await trustedKeyEntry(path), `--key ${path}`);
+  for (const path of opts.keys ?? []) set.add(trustedKeyEntry(path), `--key ${path}`);
 
   const settings = defaultSettings(opts.set ?? [], opts.ca !== undefined);
   if (settings.length > 0) set.add({ type: "file", path: CONF_PATH, mode: 0o644, data: Buffer.from(renderConf(settings)) }, "--set");

@@ -6,7 +6,9 @@
 // WebAssembly parser cost more than the decoder's work on it.
 import * as net from "node:net";
 import type { Writable } from "node:stream";
+import { ResponseRejected } from "./errors";
 import { ResponseReader, closedBeforeResponse, type ResponseHead } from "./http-response";
+import type { Proxy } from "./proxy";
 
 export { HttpResponseError, type ResponseHead } from "./http-response";
 
@@ -23,6 +25,8 @@ export interface GetRequest {
   url: URL;
   headers: Record<string, string>;
   signal?: AbortSignal;
+  /** Through this HTTP proxy: absolute-form GET for http, a CONNECT tunnel for https. */
+  proxy?: Proxy;
 }
 
 export type TimeoutCode = "HTTP_CONNECT_TIMEOUT" | "HTTP_HEADERS_TIMEOUT" | "HTTP_BODY_TIMEOUT";
@@ -43,6 +47,8 @@ const SLAB = 4 << 20;
 const MIN_READ = 1 << 20;
 /** TLS decrypts to 'data' chunks of one 16 KiB record each; they go on joined, up to this much. */
 const TLS_GATHER = 256 * 1024;
+/** A proxy's answer to CONNECT longer than this is not one. */
+const MAX_CONNECT_HEAD = 16 * 1024;
 
 /**
  * GETs `req.url` and writes the body into `factory(head)`. Resolves when the body has been written
@@ -80,7 +86,7 @@ class Exchange {
   ) {}
 
   start(): void {
-    const { url, signal } = this.req;
+    const { url, signal, proxy } = this.req;
     if (signal?.aborted) return this.onAbort();
     signal?.addEventListener("abort", this.onAbort, { once: true });
     const secure = url.protocol === "https:";
@@ -88,24 +94,43 @@ class Exchange {
     const port = Number(url.port) || (secure ? 443 : 80);
     const lookup = this.client.lookup ? { lookup: this.client.lookup } : {};
     this.arm("HTTP_CONNECT_TIMEOUT");
-    let socket: net.Socket;
-    if (secure) {
-      // node:tls (50 modules) when a layer is HTTPS, not with the fetch code for every boot.
-      socket = process.getBuiltinModule("node:tls").connect({
-        host,
-        port,
-        ...lookup,
-        servername: net.isIP(host) ? undefined : host,
-        ALPNProtocols: ["http/1.1"],
-        ...(this.client.ca ? { ca: this.client.ca } : {}),
-      });
-      // TLS sockets take no user read buffer: their chunks come as 'data'.
-      socket.on("data", (chunk: Buffer) => this.gather(chunk));
+    const onread = { buffer: () => this.nextReadBuffer(), callback: (n: number, buf: Uint8Array) => this.onRead(n, buf) };
+    if (!secure) {
+      // Through a proxy only the connection's other end changes; the request line names the URL.
+      const to = proxy ? { host: proxy.host, port: proxy.port } : { host, port };
+      this.use(net.connect({ ...to, ...lookup, onread }), "connect");
+    } else if (!proxy) {
+      this.use(this.tls(host, { host, port, ...lookup }), "secureConnect");
     } else {
-      socket = net.connect({ host, port, ...lookup, onread: { buffer: () => this.nextReadBuffer(), callback: (n, buf) => this.onRead(n, buf) } });
+      const raw = net.connect({ host: proxy.host, port: proxy.port, ...lookup });
+      this.socket = raw;
+      raw.on("error", (err) => this.fail(err));
+      const target = `${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
+      raw.once("connect", () => {
+        const lines = [`CONNECT ${target} HTTP/1.1`, `host: ${target}`];
+        if (proxy.authorization) lines.push(`proxy-authorization: ${proxy.authorization}`);
+        raw.write([...lines, "", ""].join("\r\n"), "latin1");
+      });
+      this.awaitTunnel(raw, proxy, target, () => this.use(this.tls(host, { socket: raw }), "secureConnect"));
     }
+  }
+
+  /** node:tls (50 modules) when a layer is HTTPS, not with the fetch code for every boot. */
+  private tls(host: string, how: { host: string; port: number; lookup?: net.LookupFunction } | { socket: net.Socket }): net.Socket {
+    const socket = process.getBuiltinModule("node:tls").connect({
+      ...how,
+      servername: net.isIP(host) ? undefined : host,
+      ALPNProtocols: ["http/1.1"],
+      ...(this.client.ca ? { ca: this.client.ca } : {}),
+    });
+    // TLS sockets take no user read buffer: their chunks come as 'data'.
+    socket.on("data", (chunk: Buffer) => this.gather(chunk));
+    return socket;
+  }
+
+  private use(socket: net.Socket, ready: "connect" | "secureConnect"): void {
     this.socket = socket;
-    socket.once(secure ? "secureConnect" : "connect", () => this.sendRequest());
+    socket.once(ready, () => this.sendRequest());
     socket.on("error", (err) => this.fail(err));
     socket.on("end", () => this.onEnd());
     socket.on("close", () => {
@@ -113,9 +138,41 @@ class Exchange {
     });
   }
 
+  /** Reads the proxy's answer to CONNECT; on 2xx the socket is a tunnel to `target` and `open` runs. */
+  private awaitTunnel(raw: net.Socket, proxy: Proxy, target: string, open: () => void): void {
+    let head = Buffer.alloc(0);
+    const onClose = () => this.fail(new ResponseRejected(`proxy ${proxy.url} closed the connection before answering CONNECT ${target}`, false));
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf("\r\n\r\n");
+      if (end < 0) {
+        if (head.length > MAX_CONNECT_HEAD) this.fail(new ResponseRejected(`proxy ${proxy.url}: no answer to CONNECT ${target} in ${MAX_CONNECT_HEAD} bytes`, false));
+        return;
+      }
+      raw.off("data", onData);
+      raw.off("close", onClose);
+      const status = head.subarray(0, head.indexOf("\r\n")).toString("latin1");
+      const code = Number(/^HTTP\/1\.[01] (\d{3})/.exec(status)?.[1] ?? NaN);
+      if (Number.isNaN(code) || end + 4 !== head.length) {
+        this.fail(new ResponseRejected(`proxy ${proxy.url} answered CONNECT ${target} with ${JSON.stringify(status.slice(0, 80))}, not an HTTP proxy's answer`, true));
+      } else if (code < 200 || code >= 300) {
+        // 403, 407 and the like are the proxy's policy: asking again will not change them.
+        this.fail(new ResponseRejected(`proxy ${proxy.url} refused CONNECT ${target}: ${status.slice(9)}`, code >= 400 && code < 500));
+      } else {
+        open();
+      }
+    };
+    raw.on("data", onData);
+    raw.on("close", onClose);
+  }
+
   private sendRequest(): void {
-    const { url, headers } = this.req;
-    const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `host: ${url.host}`];
+    const { url, headers, proxy } = this.req;
+    // A plain-HTTP request through a proxy names the whole URL (absolute form, RFC 9112 3.2.2).
+    const direct = !proxy || url.protocol === "https:";
+    const target = direct ? `${url.pathname}${url.search}` : `${url.protocol}//${url.host}${url.pathname}${url.search}`;
+    const lines = [`GET ${target} HTTP/1.1`, `host: ${url.host}`];
+    if (!direct && proxy.authorization) lines.push(`proxy-authorization: ${proxy.authorization}`);
     for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
     // One request per connection: a resumed or redirected request opens a new one anyway.
     lines.push("connection: close", "", "");

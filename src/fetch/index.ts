@@ -11,6 +11,7 @@ import { createProgress, type Progress } from "../console/progress";
 import { formatBytes, formatDelay } from "../console/units";
 import { clientOptions } from "./connection";
 import { httpGet, type ClientOptions } from "./http-client";
+import { type Proxy, proxyFor } from "./proxy";
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff";
 import { classifyFailure, type Failure } from "./classify";
 import { ChecksumError, FetchError, ResponseRejected, RestartLayerError, type SourceFailure } from "./errors";
@@ -48,6 +49,9 @@ export interface FetchOptions {
    * any source may continue any other's bytes, and the consumer is never restarted. See MANIFEST.md.
    */
   manifest?: Manifest;
+  /** Requests go through this HTTP proxy, except to the hosts `noProxy` names (see proxy.ts). */
+  proxy?: Proxy;
+  noProxy?: string[];
 }
 
 export interface SourceInfo {
@@ -287,7 +291,8 @@ class LayerDownload<T> {
   /** One HTTP request; its body, if usable, flows into the consumer's stream. */
   private async attempt(url: string, target: string, plan: Plan): Promise<AttemptOutcome> {
     const u = new URL(target);
-    this.say("debug", `${this.label} ${target}: GET${plan.range !== undefined ? ` from byte ${plan.range}` : ""}`);
+    const proxy = proxyFor(u, this.opts.proxy, this.opts.noProxy);
+    this.say("debug", `${this.label} ${target}: GET${plan.range !== undefined ? ` from byte ${plan.range}` : ""}${proxy ? ` via proxy ${proxy.url}` : ""}`);
     let verdict: Verdict | undefined;
     try {
       await httpGet(
@@ -296,6 +301,7 @@ class LayerDownload<T> {
           url: u,
           headers: { "user-agent": "tarboot", "accept-encoding": "identity", ...rangeHeaders(plan) },
           signal: this.stop.signal,
+          proxy,
         },
         ({ statusCode, headers }) => {
           const p = this.pass;

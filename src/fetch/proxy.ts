@@ -1,0 +1,57 @@
+// An HTTP proxy for the downloads (`tarboot.proxy=`): http:// URLs are asked of it in absolute form,
+// https:// ones go through a CONNECT tunnel, so TLS still ends at the server. `tarboot.no-proxy=`
+// lists the hosts reached directly, as curl and wget read no_proxy.
+import { isIP } from "node:net";
+
+export interface Proxy {
+  /** As given, without credentials: for messages. */
+  url: string;
+  host: string;
+  port: number;
+  /** `Proxy-Authorization` value, from user:password in the URL. */
+  authorization?: string;
+}
+
+/** Throws with the problem when `text` is not `http://[user:password@]host[:port][/]`. */
+export function parseProxyUrl(text: string): Proxy {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new Error(`not a URL: ${text}`);
+  }
+  if (u.protocol !== "http:") throw new Error(`the proxy is spoken to in plain HTTP (http://host:port), not ${u.protocol}`);
+  if ((u.pathname !== "/" && u.pathname !== "") || u.search || u.hash) throw new Error("a proxy URL has no path, query or fragment");
+  if (!u.hostname) throw new Error("no host");
+  const port = Number(u.port) || 80;
+  const shown = `http://${u.host}`;
+  if (!u.username && !u.password) return { url: shown, host: bare(u.hostname), port };
+  const credentials = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  return { url: shown, host: bare(u.hostname), port, authorization: `Basic ${Buffer.from(credentials).toString("base64")}` };
+}
+
+function bare(hostname: string): string {
+  return hostname.replace(/^\[(.*)\]$/, "$1");
+}
+
+/**
+ * True when `host` is to be reached without the proxy: `*`, the host itself, an IP address written
+ * the same way, or a domain (`.cluster.example` or `cluster.example`) the host is in.
+ */
+export function bypassesProxy(host: string, noProxy: readonly string[]): boolean {
+  const h = bare(host).toLowerCase().replace(/\.$/, "");
+  for (const raw of noProxy) {
+    const entry = raw.trim().toLowerCase().replace(/\.$/, "");
+    if (entry === "") continue;
+    if (entry === "*") return true;
+    const domain = entry.startsWith(".") ? entry.slice(1) : entry;
+    if (h === domain || (isIP(h) === 0 && h.endsWith(`.${domain}`))) return true;
+  }
+  return false;
+}
+
+/** The proxy a request for `url` goes through, or undefined when it goes directly. */
+export function proxyFor(url: URL, proxy: Proxy | undefined, noProxy: readonly string[] = []): Proxy | undefined {
+  if (!proxy || bypassesProxy(url.hostname, noProxy)) return undefined;
+  return proxy;
+}

@@ -8,6 +8,8 @@ import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManifest, manifestKeyId, signManifest } from "../fetch/manifest";
 import type { FaultServer } from "../fetch/testing/fault-server";
+import { parseProxyUrl } from "../fetch/proxy";
+import { type TestProxy, startProxy } from "../fetch/testing/proxy-server";
 import { bootConfig } from "../testing/root-fixtures";
 import { CHUNK, type SignedLayer, makeSignedLayer } from "../testing/signed-layer";
 import { unpackLayers } from "./layers";
@@ -15,12 +17,14 @@ import { unpackLayers } from "./layers";
 const tmp = mkdtempSync(join(tmpdir(), "tarboot-layers-"));
 let signed: SignedLayer;
 let keysDir: string;
+const closers: TestProxy[] = [];
 
 beforeAll(async () => {
   signed = await makeSignedLayer(tmp);
   keysDir = dirname(signed.publicKeyFile);
 });
 afterAll(async () => {
+  await Promise.all(closers.map((c) => c.close()));
   await signed?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -72,6 +76,16 @@ describe("unpackLayers and manifest keys", () => {
     await expect(unpackLayers(layersOf(s), null, freshRoot("forged"), keysDir)).rejects.toThrow(
       `signed by unknown key ${manifestKeyId(stranger.publicKey)}, not one the initramfs trusts`,
     );
+  });
+
+  it("tarboot.proxy=: the manifest and the layer are fetched through the proxy", async () => {
+    const s = await signed.serve();
+    const proxy = await startProxy();
+    closers.push(proxy);
+    const root = freshRoot("proxied");
+    await unpackLayers({ ...layersOf(s), proxy: parseProxyUrl(proxy.url) }, null, root, keysDir);
+    expect(proxy.seen).toEqual([`GET ${s.url("/base.tar")}.manifest`, `GET ${s.url("/base.tar")}`]);
+    expect(readFileSync(join(root, "etc/motd"), "utf8")).toBe("hello\n");
   });
 
   it("a tampered layer: the chunk fails its digest and nothing of it is unpacked", async () => {

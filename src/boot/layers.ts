@@ -24,6 +24,7 @@ export async function unpackLayers(cfg: BootConfig, lease: Lease | null, root: s
   const vars = templateVars(cfg, lease);
   const trusted = readTrustedKeys(keysDir);
   if (trusted.length > 0) info(`every layer needs a manifest signed by a trusted key (${trusted.map((k) => k.id).join(", ")} in ${keysDir})`);
+  if (cfg.proxy) info(`downloads go through the proxy ${cfg.proxy.url}${cfg.noProxy.length ? `, except to ${cfg.noProxy.join(", ")}` : ""}`);
   const results: LayerResult[] = [];
   const n = cfg.layers.length;
   for (const layer of cfg.layers) {
@@ -39,6 +40,8 @@ export async function unpackLayers(cfg: BootConfig, lease: Lease | null, root: s
       dnsServers: lease?.dns.length ? lease.dns : undefined,
       // As the booted system's resolv.conf will have it.
       dnsSearch: lease ? searchDomains(lease) : undefined,
+      proxy: cfg.proxy,
+      noProxy: cfg.noProxy,
     };
     if (trusted.length > 0) opts.manifest = await loadManifest(urls, opts, trusted.map((k) => k.key));
     const done = await fetchLayer(urls, opts, (body, src) => extract(body, root, { label: `${label} ${src.url}` }));

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { manifestKeyId } from "../fetch/manifest";
+import { startProxy } from "../fetch/testing/proxy-server";
 import { type SignedLayer, makeSignedLayer } from "../testing/signed-layer";
 import { extractCli } from "./extract";
 
@@ -56,6 +57,21 @@ describe("tarboot extract --key", () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/chunk 0 .*does not match the manifest/);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("--proxy: the manifest and the layer through an HTTP proxy", async () => {
+    const url = await serve();
+    const proxy = await startProxy();
+    try {
+      const dir = join(tmp, "proxied");
+      mkdirSync(dir);
+      const r = await run(["--quiet", "--key", pub, "--proxy", proxy.url, url, dir]);
+      expect(r.code, r.err).toBe(0);
+      expect(proxy.seen).toEqual([`GET ${url}.manifest`, `GET ${url}`]);
+      expect((await run(["--proxy", "https://p:1", url, dir])).err).toContain("--proxy https://p:1: the proxy is spoken to in plain HTTP");
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("is for URLs only, and names a key file it cannot use", async () => {

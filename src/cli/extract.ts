@@ -21,8 +21,18 @@ options:
   --retries N       attempts per URL (default 8)
   --timeout S       seconds of network silence before an attempt fails (default 30)
   --ca FILE         extra CA bundle for https
+  --proxy URL       an HTTP proxy, http://[user:password@]host:port (as tarboot.proxy=)
+  --no-proxy LIST   hosts, .domains and addresses reached without it (as tarboot.no-proxy=)
   --quiet           no progress or summary
 `;
+
+function parseOption<T>(option: string, value: string, parse: (v: string) => T): T {
+  try {
+    return parse(value);
+  } catch (err) {
+    throw new Error(`${option} ${value}: ${(err as Error).message}`, { cause: err });
+  }
+}
 
 export function isUrl(source: string): boolean {
   return /^https?:\/\//i.test(source);
@@ -40,6 +50,8 @@ export async function extractCli(argv: string[]): Promise<number> {
         retries: { type: "string", default: "8" },
         timeout: { type: "string", default: "30" },
         ca: { type: "string" },
+        proxy: { type: "string" },
+        "no-proxy": { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -75,7 +87,11 @@ export async function extractCli(argv: string[]): Promise<number> {
       const { parseTrustedKey, readKeyFile } = await import("../fetch/trusted-keys");
       const keys = values.key.map((f) => parseTrustedKey(readKeyFile(f, `--key ${f}`), `--key ${f}`).key);
       const urls = source.split("|");
-      const opts: FetchOptions = { label: "extract", retries, timeoutMs: timeout * 1000, sha256: values.sha256?.toLowerCase(), caFile: values.ca, progress: !values.quiet };
+      const { parseProxyUrl } = await import("../fetch/proxy");
+      const { parseNoProxy } = await import("../cmdline/values");
+      const proxy = values.proxy === undefined ? undefined : parseOption("--proxy", values.proxy, parseProxyUrl);
+      const noProxy = values["no-proxy"] === undefined ? [] : parseOption("--no-proxy", values["no-proxy"], parseNoProxy);
+      const opts: FetchOptions = { label: "extract", retries, timeoutMs: timeout * 1000, sha256: values.sha256?.toLowerCase(), caFile: values.ca, progress: !values.quiet, proxy, noProxy };
       if (keys.length > 0) opts.manifest = await loadManifest(urls, opts, keys);
       const r = await fetchLayer(urls, opts, (body, src) => extract(body, dir, { label: `extract ${src.url}`, noSpaceHint: "the target is full" }));
       stats = r.result;
@@ -84,6 +100,7 @@ export async function extractCli(argv: string[]): Promise<number> {
     } else {
       if (values.sha256) throw new Error("--sha256 is checked for URLs only; use sha256sum for a local file");
       if (values.key.length > 0) throw new Error("--key is checked for URLs only: the manifest is fetched from URL.manifest");
+      if (values.proxy !== undefined) throw new Error("--proxy is for URLs only");
       const input = source === "-" ? process.stdin : createReadStream(source, { highWaterMark: 1 << 20 });
       stats = await extract(input, dir, { label: `extract ${source}`, noSpaceHint: "the target is full" });
     }

@@ -53,6 +53,7 @@ describe("parseBootConfig: defaults", () => {
       retries: 8,
       timeout: 30,
       keepEtc: false,
+      noProxy: [],
       netWait: 20,
       dhcpTimeout: 60,
     });
@@ -205,6 +206,14 @@ describe("parseBootConfig: every parameter", () => {
     expect("ca" in parse("tarboot.ca=", { defaults: "tarboot.ca=/etc/ca.pem" })).toBe(false);
   });
 
+  it("tarboot.proxy=, tarboot.no-proxy=", () => {
+    const cfg = parse("tarboot.proxy=http://u:p@proxy.example:3128 tarboot.no-proxy=bootsrv,.cluster.example,10.0.0.5,fd00::1");
+    expect(cfg.proxy).toEqual({ url: "http://proxy.example:3128", host: "proxy.example", port: 3128, authorization: `Basic ${Buffer.from("u:p").toString("base64")}` });
+    expect(cfg.noProxy).toEqual(["bootsrv", ".cluster.example", "10.0.0.5", "fd00::1"]);
+    expect(parse("").noProxy).toEqual([]);
+    expect("proxy" in parse("tarboot.proxy=", { defaults: "tarboot.proxy=http://p:3128" })).toBe(false);
+  });
+
   it("takes - and _ as the same in names, like the kernel", () => {
     const cfg = parse("tarboot.keep_etc tarboot.dhcp_timeout=7");
     expect(cfg.keepEtc).toBe(true);
@@ -245,6 +254,8 @@ describe("parseBootConfig: every parameter", () => {
         "tarboot.retries",
         "tarboot.timeout",
         "tarboot.ca",
+        "tarboot.proxy",
+        "tarboot.no-proxy",
         "tarboot.keep-etc",
         "tarboot.netwait",
         "tarboot.dhcp-timeout",
@@ -277,6 +288,10 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ["tarboot.netwait=-1", `tarboot.netwait=-1: out of range (0 to 86400); accepted: ${ACCEPTED["tarboot.netwait"]}`],
     ["tarboot.dhcp-timeout=0", `tarboot.dhcp-timeout=0: out of range (1 to 86400); accepted: ${ACCEPTED["tarboot.dhcp_timeout"]}`],
     ["tarboot.ca=ca.pem", `tarboot.ca=ca.pem: not an absolute path; accepted: ${ACCEPTED["tarboot.ca"]}`],
+    ["tarboot.proxy=https://p:3128", `tarboot.proxy=https://p:3128: the proxy is spoken to in plain HTTP (http://host:port), not https:; accepted: ${ACCEPTED["tarboot.proxy"]}`],
+    ["tarboot.proxy=proxy:3128", `tarboot.proxy=proxy:3128: the proxy is spoken to in plain HTTP (http://host:port), not proxy:; accepted: ${ACCEPTED["tarboot.proxy"]}`],
+    ["tarboot.no-proxy=a,b/c", `tarboot.no-proxy=a,b/c: entry 2 "b/c" is not a host name, .domain, IP address or *; accepted: ${ACCEPTED["tarboot.no_proxy"]}`],
+    ["tarboot.no-proxy=a,", `tarboot.no-proxy=a,: entry 2 is empty (a doubled or trailing comma?); accepted: ${ACCEPTED["tarboot.no_proxy"]}`],
     ["tarboot.mirrors=ftp://m/", `tarboot.mirrors=ftp://m/: mirror 1 "ftp://m/": not an http:// or https:// URL; accepted: ${ACCEPTED["tarboot.mirrors"]}`],
     ["root=ftp://x", `root=ftp://x: layer 1 "ftp://x": not an http:// or https:// URL; accepted: ${ACCEPTED.root}`],
     ["root=http://a/b,,http://a/c", `root=http://a/b,,http://a/c: layer 2 is empty (a doubled or trailing comma?); accepted: ${ACCEPTED.root}`],
@@ -295,7 +310,7 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ["boot=tmpfs root=", `root=: no layers; accepted: ${ACCEPTED.root}`],
     ["boot=tmpfs root", `root: needs a value; accepted: ${ACCEPTED.root}`],
     ["boot=local root=http://a/b", `boot=local: tarboot boots only into a tmpfs; accepted: tmpfs, e.g. boot=tmpfs (or leave boot= out)`],
-    ["tarboot.retry=3", `tarboot.retry=3: unknown tarboot parameter; accepted: one of tarboot.mirrors, tarboot.retries, tarboot.timeout, tarboot.ca, tarboot.keep-etc, tarboot.netwait, tarboot.dhcp-timeout`],
+    ["tarboot.retry=3", `tarboot.retry=3: unknown tarboot parameter; accepted: one of tarboot.mirrors, tarboot.retries, tarboot.timeout, tarboot.ca, tarboot.proxy, tarboot.no-proxy, tarboot.keep-etc, tarboot.netwait, tarboot.dhcp-timeout`],
   ];
   for (const [cmdline, message] of cases) {
     it(cmdline, () => {

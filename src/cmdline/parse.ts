@@ -13,6 +13,8 @@ import {
   parseHostname,
   parseInteger,
   parseMode,
+  parseNoProxy,
+  parseProxy,
   parseRootSize,
   parseStages,
   requireValue,
@@ -57,6 +59,8 @@ export const ACCEPTED = {
   "tarboot.retries": "a whole number of attempts from 1 to 1000, e.g. tarboot.retries=8",
   "tarboot.timeout": `whole seconds from 1 to ${SECONDS_MAX}, e.g. tarboot.timeout=30`,
   "tarboot.ca": "an absolute path inside the initramfs, e.g. tarboot.ca=/etc/ssl/site-ca.pem",
+  "tarboot.proxy": "an http:// proxy URL, user:password@ allowed, e.g. tarboot.proxy=http://proxy.example:3128",
+  "tarboot.no_proxy": "comma-separated hosts, .domains and IP addresses reached without the proxy, or *, e.g. tarboot.no-proxy=bootsrv,.cluster.example",
   "tarboot.keep_etc": FLAG,
   "tarboot.netwait": `whole seconds from 0 to ${SECONDS_MAX}, e.g. tarboot.netwait=20`,
   "tarboot.dhcp_timeout": `whole seconds from 1 to ${SECONDS_MAX}, e.g. tarboot.dhcp-timeout=60`,
@@ -92,6 +96,7 @@ export function defaultBootConfig(): BootConfig {
     retries: 8,
     timeout: 30,
     keepEtc: false,
+    noProxy: [],
     netWait: 20,
     dhcpTimeout: 60,
   };
@@ -183,6 +188,8 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
   take("tarboot.retries", (v) => parseInteger(v, 1, 1000), (v) => (config.retries = v));
   take("tarboot.timeout", (v) => parseInteger(v, 1, SECONDS_MAX), (v) => (config.timeout = v));
   take("tarboot.ca", optional(parseAbsolutePath), (v) => v !== undefined && (config.ca = v));
+  take("tarboot.proxy", optional(parseProxy), (v) => v !== undefined && (config.proxy = v));
+  take("tarboot.no_proxy", parseNoProxy, (v) => (config.noProxy = v));
   take("tarboot.keep_etc", parseFlag, (v) => (config.keepEtc = v));
   take("tarboot.netwait", (v) => parseInteger(v, 0, SECONDS_MAX), (v) => (config.netWait = v));
   take("tarboot.dhcp_timeout", (v) => parseInteger(v, 1, SECONDS_MAX), (v) => (config.dhcpTimeout = v));

@@ -1,5 +1,6 @@
 // The typed boot configuration: parsed once from /proc/cmdline (over the defaults baked in by
 // `tarboot mkinitramfs --set`), then read by every stage. No stage looks at /proc/cmdline itself.
+import type { Proxy } from "../fetch/proxy";
 
 /** Boot stages in the order they run; `break=STAGE` stops before the stage's work. */
 export const STAGES = ["top", "premount", "mount", "bottom", "init"] as const;
@@ -64,6 +65,10 @@ export interface BootConfig {
   timeout: number;
   /** `tarboot.ca=`: CA bundle path inside the initramfs, added to Node's own CA store. */
   ca?: string;
+  /** `tarboot.proxy=`: the HTTP proxy downloads go through. */
+  proxy?: Proxy;
+  /** `tarboot.no-proxy=`: hosts, .domains and addresses reached directly; `*` for all. */
+  noProxy: string[];
   /** `tarboot.keep-etc`: the root's own /etc/hostname, hosts and resolv.conf win over the lease. */
   keepEtc: boolean;
   /** `tarboot.netwait=`: seconds to wait for interfaces and carrier, default 20. */

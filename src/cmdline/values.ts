@@ -1,5 +1,6 @@
 // Parsers for the scalar values of boot parameters. Each returns the typed value or throws Invalid
 // with the problem in a few words; the caller adds the parameter name and what is accepted.
+import { type Proxy, parseProxyUrl } from "../fetch/proxy";
 import { Invalid } from "./errors";
 import { STAGES, type RootSize, type Stage } from "./types";
 
@@ -162,4 +163,27 @@ export function parseStages(value: string | undefined): Stage[] {
   const bad = wanted.filter((s) => !(STAGES as readonly string[]).includes(s));
   if (bad.length) throw new Invalid(`unknown stage ${bad.map((s) => JSON.stringify(s)).join(", ")}`);
   return STAGES.filter((s) => wanted.includes(s));
+}
+
+/** `tarboot.proxy=`: see src/fetch/proxy.ts. */
+export function parseProxy(value: string): Proxy {
+  try {
+    return parseProxyUrl(value);
+  } catch (err) {
+    throw new Invalid((err as Error).message);
+  }
+}
+
+const NO_PROXY_ENTRY = /^(\*|\.?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
+
+/** `tarboot.no-proxy=`: comma-separated host names, .domains, IP addresses or `*`; empty: none. */
+export function parseNoProxy(value: string | undefined): string[] {
+  const v = requireValue(value);
+  if (v === "") return [];
+  const entries = v.split(",");
+  const problems = entries.flatMap((e, k) =>
+    e === "" ? [`entry ${k + 1} is empty (a doubled or trailing comma?)`] : NO_PROXY_ENTRY.test(e) ? [] : [`entry ${k + 1} ${JSON.stringify(e)} is not a host name, .domain, IP address or *`],
+  );
+  if (problems.length) throw new Invalid(...problems);
+  return entries;
 }

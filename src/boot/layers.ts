@@ -6,7 +6,8 @@ import { expandTemplate } from "../cmdline";
 import { type FetchOptions, fetchLayer, loadManifest } from "../fetch";
 import { TRUSTED_KEYS_DIR, readTrustedKeys } from "../fetch/trusted-keys";
 import { extract } from "../unpack";
-import { info } from "../console/log";
+import { info, warn } from "../console/log";
+import { unusedProxyEnv } from "../fetch/proxy";
 import { type Lease, searchDomains } from "../net/lease";
 import { templateVars } from "./template-vars";
 
@@ -24,6 +25,8 @@ export async function unpackLayers(cfg: BootConfig, lease: Lease | null, root: s
   const vars = templateVars(cfg, lease);
   const trusted = readTrustedKeys(keysDir);
   if (trusted.length > 0) info(`every layer needs a manifest signed by a trusted key (${trusted.map((k) => k.id).join(", ")} in ${keysDir})`);
+  const unused = unusedProxyEnv(process.env, cfg.proxy);
+  if (unused) warn(unused);
   if (cfg.proxy) info(`downloads go through the proxy ${cfg.proxy.url}${cfg.noProxy.length ? `, except to ${cfg.noProxy.join(", ")}` : ""}`);
   const results: LayerResult[] = [];
   const n = cfg.layers.length;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FetchOptions, fetchLayer } from "./index";
-import { bypassesProxy, parseProxyUrl } from "./proxy";
+import { bypassesProxy, parseProxyUrl, unusedProxyEnv } from "./proxy";
 import { type FaultServer, startFaultServer } from "./testing/fault-server";
 import { type TestProxy, startProxy } from "./testing/proxy-server";
 import { type TestCerts, makeCerts } from "./testing/tls-certs";
@@ -64,6 +64,16 @@ describe("proxy settings", () => {
     for (const h of ["bootsrv.other", "xlab.example", "10.0.0.50", "110.0.0.5", "mirror.example"]) expect(bypassesProxy(h, list), h).toBe(false);
     expect(bypassesProxy("anything", ["*"])).toBe(true);
     expect(bypassesProxy("[fd00::1]", ["fd00::1"])).toBe(true);
+  });
+});
+
+describe("a proxy in the environment", () => {
+  it("is named as not read, never silently used or dropped", () => {
+    expect(unusedProxyEnv({ PATH: "/bin" }, undefined)).toBeUndefined();
+    expect(unusedProxyEnv({ http_proxy: "http://p:3128" }, undefined)).toBe("http_proxy=http://p:3128 is not read (tarboot's proxy is tarboot.proxy=): downloading directly");
+    expect(unusedProxyEnv({ HTTPS_PROXY: "http://q:8080" }, parseProxyUrl("http://p:3128"))).toBe(
+      "HTTPS_PROXY=http://q:8080 is not read (tarboot's proxy is tarboot.proxy=): the downloads use tarboot.proxy=http://p:3128",
+    );
   });
 });
 

@@ -55,3 +55,16 @@ export function proxyFor(url: URL, proxy: Proxy | undefined, noProxy: readonly s
   if (!proxy || bypassesProxy(url.hostname, noProxy)) return undefined;
   return proxy;
 }
+
+const PROXY_ENV = ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"];
+
+/**
+ * What to say when the environment (the kernel passes unknown `name=value` words on to the init)
+ * names a proxy that tarboot does not use: its proxy is `tarboot.proxy=` alone.
+ */
+export function unusedProxyEnv(env: NodeJS.ProcessEnv, configured: Proxy | undefined): string | undefined {
+  const name = PROXY_ENV.find((k) => env[k]);
+  if (!name) return undefined;
+  const what = configured ? `the downloads use tarboot.proxy=${configured.url}` : "downloading directly";
+  return `${name}=${env[name]} is not read (tarboot's proxy is tarboot.proxy=): ${what}`;
+}

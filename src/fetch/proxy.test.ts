@@ -64,6 +64,11 @@ describe("proxy settings", () => {
     for (const h of ["bootsrv.other", "xlab.example", "10.0.0.50", "110.0.0.5", "mirror.example"]) expect(bypassesProxy(h, list), h).toBe(false);
     expect(bypassesProxy("anything", ["*"])).toBe(true);
     expect(bypassesProxy("[fd00::1]", ["fd00::1"])).toBe(true);
+    // IPv4 ranges match addresses, not names.
+    const ranges = ["10.8.0.0/16", "192.168.1.128/25"];
+    for (const h of ["10.8.0.1", "10.8.255.255", "192.168.1.200"]) expect(bypassesProxy(h, ranges), h).toBe(true);
+    for (const h of ["10.9.0.1", "192.168.1.100", "10.8.0.0.example"]) expect(bypassesProxy(h, ranges), h).toBe(false);
+    expect(bypassesProxy("1.2.3.4", ["0.0.0.0/0"])).toBe(true);
   });
 });
 

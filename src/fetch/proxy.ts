@@ -36,7 +36,8 @@ function bare(hostname: string): string {
 
 /**
  * True when `host` is to be reached without the proxy: `*`, the host itself, an IP address written
- * the same way, or a domain (`.cluster.example` or `cluster.example`) the host is in.
+ * the same way, an IPv4 address inside a listed `a.b.c.d/n`, or a domain (`.cluster.example` or
+ * `cluster.example`) the host is in.
  */
 export function bypassesProxy(host: string, noProxy: readonly string[]): boolean {
   const h = bare(host).toLowerCase().replace(/\.$/, "");
@@ -44,10 +45,26 @@ export function bypassesProxy(host: string, noProxy: readonly string[]): boolean
     const entry = raw.trim().toLowerCase().replace(/\.$/, "");
     if (entry === "") continue;
     if (entry === "*") return true;
+    if (entry.includes("/")) {
+      if (isIP(h) === 4 && inCidr(h, entry)) return true;
+      continue;
+    }
     const domain = entry.startsWith(".") ? entry.slice(1) : entry;
     if (h === domain || (isIP(h) === 0 && h.endsWith(`.${domain}`))) return true;
   }
   return false;
+}
+
+function ipv4Number(address: string): number {
+  return address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+function inCidr(address: string, cidr: string): boolean {
+  const [net, bits] = cidr.split("/");
+  const prefix = Number(bits);
+  if (isIP(net) !== 4 || !(prefix >= 0 && prefix <= 32)) return false;
+  const size = 2 ** (32 - prefix);
+  return Math.floor(ipv4Number(address) / size) === Math.floor(ipv4Number(net) / size);
 }
 
 /** The proxy a request for `url` goes through, or undefined when it goes directly. */

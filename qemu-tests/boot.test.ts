@@ -3,35 +3,22 @@
 // (base, extra, %hostname) into one tmpfs and switch_roots into the result. The image trusts a
 // manifest key, so every layer is checked chunk by chunk against its signed manifest first.
 import { generateKeyPairSync } from "node:crypto";
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createManifest, manifestKeyId, signManifest } from "../src/fetch/manifest";
 import { TRUSTED_KEYS_DIR } from "../src/fetch/trusted-keys";
-import { writeCpio } from "../src/initramfs/cpio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Artifacts, QEMU_OUT, baseAppend, consoleLog, loadArtifacts } from "./lib/artifacts";
 import { type FileServer, serveDir } from "./lib/http";
 import { bootQemu } from "./lib/qemu";
 import { makeRootTarball, markerInit } from "./lib/testroot";
+import { withTrustedKey } from "./lib/trusted-key";
 
 let art: Artifacts;
 let server: FileServer;
 let dir: string;
 let keyedInitramfs: string;
 const key = generateKeyPairSync("ed25519");
-
-/**
- * The test image with a trusted key added as the kernel allows: a second (uncompressed) cpio archive
- * appended to the first, at a 4-byte boundary. `mkinitramfs --key` puts the same file in one archive.
- */
-async function withTrustedKey(initramfs: string, out: string): Promise<string> {
-  const image = readFileSync(initramfs);
-  const parts: Buffer[] = [image, Buffer.alloc((4 - (image.length % 4)) % 4)];
-  const pem = Buffer.from(key.publicKey.export({ format: "pem", type: "spki" }));
-  for await (const b of writeCpio([{ type: "file", path: `${TRUSTED_KEYS_DIR}/${manifestKeyId(key.publicKey)}.pub`, mode: 0o644, data: pem }], { mtime: 0 })) parts.push(b);
-  writeFileSync(out, Buffer.concat(parts));
-  return out;
-}
 
 async function sign(file: string): Promise<void> {
   const name = file.slice(file.lastIndexOf("/") + 1);
@@ -49,7 +36,7 @@ beforeAll(async () => {
   makeRootTarball(join(dir, "extra.tar.gz"), { files: { "etc/who": "extra\n", "etc/from-extra": "kept\n" } }, "gzip");
   makeRootTarball(join(dir, "node7.tar.xz"), { files: { "etc/who": "node7\n" } }, "xz");
   for (const f of ["base.tar.zst", "extra.tar.gz", "node7.tar.xz"]) await sign(join(dir, f));
-  keyedInitramfs = await withTrustedKey(art.initramfs, join(dir, "initramfs-key.img"));
+  keyedInitramfs = await withTrustedKey(art.initramfs, key.publicKey, join(dir, "initramfs-key.img"));
   server = await serveDir(dir);
 });
 

@@ -1,5 +1,6 @@
 // Bad input never panics the kernel: the console names the parameter, layer or path at fault, and
 // PID 1 takes the failure path (here: no rescue shell, panic=-1, so it reboots and QEMU exits).
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +8,7 @@ import { type Artifacts, QEMU_OUT, baseAppend, consoleLog, loadArtifacts } from 
 import { type FileServer, serveDir } from "./lib/http";
 import { type BootResult, bootQemu } from "./lib/qemu";
 import { makeRootTarball, markerInit } from "./lib/testroot";
+import { withTrustedKey } from "./lib/trusted-key";
 
 let art: Artifacts;
 let server: FileServer;
@@ -25,10 +27,10 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function bootFailing(append: string, name: string): Promise<BootResult> {
+function bootFailing(append: string, name: string, initrd = art.initramfsNoShell): Promise<BootResult> {
   return bootQemu({
     kernel: art.vmlinux,
-    initrd: art.initramfsNoShell,
+    initrd,
     append: baseAppend(append),
     until: /reboot: Restarting system|Kernel panic/,
     waitForExit: true,
@@ -60,6 +62,15 @@ describe("failures on a real kernel", () => {
     const r = await bootFailing(`root=http://10.0.2.2:${server.port}/ok.tar.zst#sha256=${bad}`, "checksum");
     expectCleanFailure(r);
     expect(r.console).toMatch(/layer 1\/1.*ok\.tar\.zst.*sha256/);
+  });
+
+  it("with a trusted key in the image, refuses a layer without a signed manifest before fetching it", async () => {
+    const keyed = await withTrustedKey(art.initramfsNoShell, generateKeyPairSync("ed25519").publicKey, join(dir, "initramfs-key.img"));
+    const before = server.requests.length;
+    const r = await bootFailing(`root=http://10.0.2.2:${server.port}/ok.tar.zst`, "unsigned", keyed);
+    expectCleanFailure(r);
+    expect(r.console).toMatch(/layer 1\/1: no valid manifest: http:\/\/10\.0\.2\.2:\d+\/ok\.tar\.zst\.manifest: HTTP 404 Not Found/);
+    expect(server.requests.slice(before)).toEqual(["GET /ok.tar.zst.manifest 404"]);
   });
 
   it("says so when the root has no /sbin/init, before deleting anything", async () => {

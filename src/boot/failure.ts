@@ -3,7 +3,7 @@
 import { BootError, describeError } from "../console/errors";
 import { error, info } from "../console/log";
 import { RB_AUTOBOOT, reboot } from "../sys/proc";
-import { hasRescueShell, rescueShell } from "./rescue";
+import { hasRescueShell, offerRescueShell } from "./rescue";
 
 export const DEFAULT_PANIC_SECONDS = 30;
 
@@ -25,12 +25,7 @@ export async function failBoot(err: unknown, panicSeconds = DEFAULT_PANIC_SECOND
   failing = true;
 
   if (hasRescueShell()) {
-    info("starting the rescue shell; leave it with 'exit' to reboot");
-    try {
-      await rescueShell();
-    } catch (e) {
-      error(`rescue shell: ${describeError(e)}`);
-    }
+    await offerRescueShell("starting the rescue shell; leave it with 'exit' to reboot");
     rebootNow();
   }
   if (panicSeconds === 0) {

@@ -8,7 +8,7 @@ import * as net from "node:net";
 import type { Writable } from "node:stream";
 import { ResponseRejected } from "./errors";
 import { ResponseReader, closedBeforeResponse, type ResponseHead } from "./http-response";
-import type { Proxy } from "./proxy";
+import { type Proxy, unbracketed } from "./proxy";
 
 export { HttpResponseError, type ResponseHead } from "./http-response";
 
@@ -90,7 +90,7 @@ class Exchange {
     if (signal?.aborted) return this.onAbort();
     signal?.addEventListener("abort", this.onAbort, { once: true });
     const secure = url.protocol === "https:";
-    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const host = unbracketed(url.hostname);
     const port = Number(url.port) || (secure ? 443 : 80);
     const lookup = this.client.lookup ? { lookup: this.client.lookup } : {};
     this.arm("HTTP_CONNECT_TIMEOUT");

@@ -25,12 +25,13 @@ export function parseProxyUrl(text: string): Proxy {
   if (!u.hostname) throw new Error("no host");
   const port = Number(u.port) || 80;
   const shown = `http://${u.host}`;
-  if (!u.username && !u.password) return { url: shown, host: bare(u.hostname), port };
+  if (!u.username && !u.password) return { url: shown, host: unbracketed(u.hostname), port };
   const credentials = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
-  return { url: shown, host: bare(u.hostname), port, authorization: `Basic ${Buffer.from(credentials).toString("base64")}` };
+  return { url: shown, host: unbracketed(u.hostname), port, authorization: `Basic ${Buffer.from(credentials).toString("base64")}` };
 }
 
-function bare(hostname: string): string {
+/** A URL's hostname as sockets take it: an IPv6 literal without its brackets. */
+export function unbracketed(hostname: string): string {
   return hostname.replace(/^\[(.*)\]$/, "$1");
 }
 
@@ -40,7 +41,7 @@ function bare(hostname: string): string {
  * `cluster.example`) the host is in.
  */
 export function bypassesProxy(host: string, noProxy: readonly string[]): boolean {
-  const h = bare(host).toLowerCase().replace(/\.$/, "");
+  const h = unbracketed(host).toLowerCase().replace(/\.$/, "");
   for (const raw of noProxy) {
     const entry = raw.trim().toLowerCase().replace(/\.$/, "");
     if (entry === "") continue;

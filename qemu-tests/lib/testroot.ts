@@ -19,7 +19,7 @@ export interface RootSpec {
 }
 
 /** Writes a tree and packs it as GNU tar would for a real root, compressed with `compress`. */
-export function makeRootTarball(out: string, spec: RootSpec, compress: "zstd" | "gzip" | "xz" | "none" = "zstd"): string {
+export function makeRootTarball(out: string, spec: RootSpec, compress: "zstd" | "gzip" | "xz" | "bzip2" | "none" = "zstd"): string {
   const dir = mkdtempSync(join(tmpdir(), "tarboot-root-"));
   try {
     if (spec.skeleton !== false) {

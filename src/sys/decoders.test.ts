@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO, bundleDriver, node24, removeBundles } from "../testing/bundle";
 import { pumpNative } from "../unpack/native-pump";
 import { DecodeError, type NativeCodec } from "./native-codec";
+import { Bzip2Decoder } from "./bzip2";
 import { XzDecoder } from "./xz";
 import { ZstdDecoder, decodeFrameSync } from "./zstd";
 
@@ -23,6 +24,7 @@ beforeAll(() => {
   writeFileSync(join(dir, "p"), plain);
   execFileSync("zstd", ["-q", "-3", join(dir, "p"), "-o", join(dir, "p.zst")]);
   execFileSync("xz", ["-T2", "--block-size=500000", "-6", "-k", join(dir, "p")]);
+  execFileSync("bzip2", ["-k", "-9", join(dir, "p")]);
 });
 
 afterAll(async () => {
@@ -45,15 +47,15 @@ describe("system-library decoders", () => {
   // calling into it decoded garbage once malloc reused memory (MALLOC_PERTURB_ shows it at once).
   it("decode exactly, decoder after decoder, with malloc perturbing memory", async () => {
     const driver = await bundleDriver(join(REPO, "src/testing/decode-driver.ts"));
-    const r = spawnSync(node24(), [driver, "xz,zstd", join(dir, "p.%k"), "4"], {
+    const r = spawnSync(node24(), [driver, "xz,zstd,bzip2", join(dir, "p.%k"), "4"], {
       encoding: "utf8",
       timeout: 60_000,
       env: { ...process.env, MALLOC_PERTURB_: "165" },
     });
     expect(r.status, r.stderr).toBe(0);
     const results = JSON.parse(r.stdout.trim()) as string[];
-    expect(results).toHaveLength(8);
-    for (const line of results) expect(line).toMatch(new RegExp(`^(xz|zstd) ${sha(plain)}$`));
+    expect(results).toHaveLength(12);
+    for (const line of results) expect(line).toMatch(new RegExp(`^(xz|zstd|bzip2) ${sha(plain)}$`));
   });
 
   it("zstd: concatenated frames, and a cut or corrupted stream", async () => {
@@ -76,6 +78,32 @@ describe("system-library decoders", () => {
     expect(cut).toBeInstanceOf(DecodeError);
     expect(cut.message).toBe("unexpected end of input");
     expect(cut.truncated).toBe(true);
+  });
+
+  it("bzip2: many blocks, concatenated streams (as pbzip2 writes), a cut stream and a corrupt one", async () => {
+    // -1: 100 kB blocks, so the 6 MB input spans ~60 of them.
+    const b = execFileSync("bzip2", ["-1", "-c", join(dir, "p")], { maxBuffer: 1 << 26 });
+    expect(sha(await decode(new Bzip2Decoder(), b))).toBe(sha(plain));
+    const half = plain.subarray(0, plain.length >> 1);
+    const b2 = execFileSync("bzip2", ["-c"], { input: half, maxBuffer: 1 << 26 });
+    // The first stream ends exactly at a chunk boundary in one run and inside a chunk in the other.
+    for (const chunk of [b.length, 65536]) {
+      expect(sha(await decode(new Bzip2Decoder(), Buffer.concat([b, b2]), chunk))).toBe(sha(Buffer.concat([plain, half])));
+    }
+    const cut = await decode(new Bzip2Decoder(), b.subarray(0, b.length - 1000)).catch((e) => e);
+    expect(cut).toBeInstanceOf(DecodeError);
+    expect(cut.message).toBe("unexpected end of input");
+    expect(cut.truncated).toBe(true);
+    const bad = Buffer.from(b);
+    for (let i = 5000; i < 5100; i++) bad[i] ^= 0x5a;
+    const corrupt = await decode(new Bzip2Decoder(), bad).catch((e) => e);
+    expect(corrupt).toBeInstanceOf(DecodeError);
+    expect(corrupt.code).toBe("BZ_DATA_ERROR");
+    expect(corrupt.truncated).toBe(false);
+    // Bytes after the last stream that are not another stream: refused, not ignored.
+    const trailing = await decode(new Bzip2Decoder(), Buffer.concat([b2, Buffer.from("garbage!")])).catch((e) => e);
+    expect(trailing).toBeInstanceOf(DecodeError);
+    expect(trailing.code).toBe("BZ_DATA_ERROR_MAGIC");
   });
 
   it("a decoder error stops the pump without losing the failure, and the input is released", async () => {

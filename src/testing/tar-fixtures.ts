@@ -1,7 +1,7 @@
 // Builders for the extractor's conformance tests: a source tree with every kind of member GNU
 // tar can store, archives made from it by GNU tar and bsdtar, reference extractions by GNU tar,
 // and throwaway tmpfs mounts to extract into. Needs root, GNU tar, bsdtar, attr, libcap2-bin,
-// gzip, zstd and xz.
+// gzip, zstd, xz and bzip2.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

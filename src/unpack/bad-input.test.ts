@@ -118,9 +118,14 @@ describe("bad input", () => {
     await expect(extract(Readable.from([]), root(), { label: LABEL })).rejects.toThrow(`${LABEL}: empty input: not a tar archive`);
   });
 
-  it("bzip2, which is not supported", async () => {
+  it("a bzip2 stream cut short or corrupted", async () => {
     const bz = execFileSync("bzip2", ["-c"], { input: archive });
-    await expect(extract(stream(bz), root(), { label: LABEL })).rejects.toThrow(`${LABEL}: bzip2 is not supported`);
+    const cut = (await extract(stream(bz.subarray(0, bz.length - 20), 50), root(), { label: LABEL }).catch((e) => e)) as Error;
+    expect(cut.message).toMatch(/^layer 2\/3 http:\/\/srv\/x\.tar: bzip2 stream is truncated \(unexpected end of input\)/);
+    const bad = Buffer.from(bz);
+    for (let i = 60; i < 90; i++) bad[i] ^= 0x5a;
+    const corrupt = (await extract(stream(bad, 50), root(), { label: LABEL }).catch((e) => e)) as Error;
+    expect(corrupt.message).toMatch(/^layer 2\/3 http:\/\/srv\/x\.tar: corrupt bzip2 data \(compressed data is corrupt\)/);
   });
 
   it("a full tmpfs (ENOSPC) names the file being written and says what to do", async () => {

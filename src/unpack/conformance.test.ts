@@ -72,7 +72,7 @@ describe("extract() matches GNU tar", () => {
     expect(await roundTrip(archive, "cat-xz", cat)).toEqual([]);
   });
 
-  for (const kind of ["gzip", "zstd", "xz"] as const) {
+  for (const kind of ["gzip", "zstd", "xz", "bzip2"] as const) {
     it(`detects ${kind} by its magic bytes (no file name involved)`, async () => {
       const archive = join(scratch.dir, `c-${kind}.tar`);
       createArchive("gnu", "pax", srcFull, archive);

@@ -1,8 +1,9 @@
 // Decoders by compression: gzip through node:zlib (Chromium's zlib with SIMD, faster than gzip
-// itself), zstd and xz through the system's libzstd and liblzma on the thread pool (see
-// src/sys/zstd.ts and xz.ts for the measurements behind that choice).
+// itself), zstd, xz and bzip2 through the system's libzstd, liblzma and libbz2 on the thread pool
+// (see src/sys/zstd.ts and xz.ts for the measurements behind that choice).
 import { Readable, type Transform } from "node:stream";
 import type { NativeCodec } from "../sys/native-codec";
+import { Bzip2Decoder } from "../sys/bzip2";
 import { XzDecoder } from "../sys/xz";
 import { ZstdDecoder } from "../sys/zstd";
 import type { Compression } from "./detect";
@@ -11,13 +12,6 @@ import { pumpNative } from "./native-pump";
 // zlib's default 16 KiB output chunks make gzip 3-4x slower than GNU tar: every chunk is a round
 // trip to the thread pool.
 const CHUNK = 256 * 1024;
-
-export class UnsupportedCompressionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UnsupportedCompressionError";
-  }
-}
 
 export type Decoder = { kind: "stream"; stream: Transform } | { kind: "native"; native: NativeCodec };
 
@@ -31,7 +25,7 @@ export function createDecoder(kind: Exclude<Compression, "none">): Decoder {
     case "xz":
       return { kind: "native", native: new XzDecoder() };
     case "bzip2":
-      throw new UnsupportedCompressionError("bzip2 is not supported (recompress the tarball with zstd, gzip or xz)");
+      return { kind: "native", native: new Bzip2Decoder() };
   }
 }
 

@@ -4,7 +4,7 @@
 import { realpathSync, statSync } from "node:fs";
 import { Readable } from "node:stream";
 import { DecodeError } from "../sys/native-codec";
-import { createDecoder, UnsupportedCompressionError, type Decoder } from "./decompress";
+import { createDecoder, type Decoder } from "./decompress";
 import { detectCompression, SNIFF_BYTES, type Compression } from "./detect";
 import { InputFailure } from "./input-failure";
 import { pumpNative } from "./native-pump";
@@ -74,7 +74,6 @@ export async function extract(input: NodeJS.ReadableStream | Readable, root: str
       decoder = createDecoder(compression);
     } catch (e) {
       src.destroy();
-      if (e instanceof UnsupportedCompressionError) throw new ExtractError(label, e.message);
       if (e instanceof DecodeError) throw new ExtractError(label, `cannot decode ${compression}: ${e.message}`, { code: e.code, cause: e });
       throw e;
     }

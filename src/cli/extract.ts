@@ -11,7 +11,7 @@ import { type ExtractStats, extract } from "../unpack";
 const USAGE = `usage: tarboot extract [options] SOURCE DIR
 
 SOURCE is a tarball file, - for standard input, or an http(s) URL (alternatives separated by |).
-Compression (gzip, zstd, xz, none) is detected from the bytes.
+Compression (gzip, zstd, xz, bzip2, none) is detected from the bytes.
 
 options:
   --sha256 HEX      expected sha256 of the downloaded bytes (URLs only)

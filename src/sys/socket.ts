@@ -1,7 +1,8 @@
 // Sockets Node cannot make: a UDP socket tied to one interface (SO_BINDTODEVICE) so DHCP can
-// broadcast from an interface that has no address yet, and rtnetlink sockets to configure links.
-// Reads are driven by one poll(2) on the thread pool for all open sockets, so waiting for a
-// DHCP reply never blocks the event loop and never holds more than one pool thread.
+// broadcast from an interface that has no address yet, an ARP packet socket to see whether an
+// address is taken before using it, and rtnetlink sockets to configure links. Reads are driven
+// by one poll(2) on the thread pool for all open sockets, so waiting for a DHCP or ARP reply
+// never blocks the event loop and never holds more than one pool thread.
 import { check, koffi, libc, SysError } from "./libc";
 
 const socket_ = libc.func("int socket(int domain, int type, int protocol)");
@@ -14,6 +15,9 @@ const poll_ = libc.func("int poll(void *fds, unsigned long nfds, int timeout)");
 
 export const AF_INET = 2;
 export const AF_NETLINK = 16;
+const AF_PACKET = 17;
+const ETH_P_ARP = 0x0806;
+const ARPHRD_ETHER = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_RAW = 3;
 export const SOCK_CLOEXEC = 0o2000000;
@@ -58,10 +62,12 @@ export interface Datagram {
 }
 
 type Handler = (msg: Datagram) => void;
+/** A received datagram and the raw socket address it came from. */
+type RawHandler = (data: Buffer, from: Buffer) => void;
 
 interface Entry {
   fd: number;
-  handler: Handler;
+  handler: RawHandler;
   closed: boolean;
 }
 
@@ -100,21 +106,33 @@ function pollLoop(): void {
 
 function drain(e: Entry): void {
   const buf = Buffer.alloc(65536);
-  const from = Buffer.alloc(16);
   for (;;) {
-    const len = [16];
+    // Room for a sockaddr_in (16 bytes) or a sockaddr_ll (20).
+    const from = Buffer.alloc(32);
+    const len = [from.length];
     const n = Number(recvfrom_(e.fd, buf, buf.length, MSG_DONTWAIT, from, len));
     if (n < 0) return; // EAGAIN: drained; anything else shows up again on the next poll
-    const msg: Datagram = {
-      data: Buffer.from(buf.subarray(0, n)),
-      address: `${from[4]}.${from[5]}.${from[6]}.${from[7]}`,
-      port: from.readUInt16BE(2),
-    };
     try {
-      e.handler(msg);
+      e.handler(Buffer.from(buf.subarray(0, n)), from);
     } catch {
       // A handler bug must not stop the loop that serves every other socket.
     }
+  }
+}
+
+function watch(fd: number, handler: RawHandler): Entry {
+  const entry: Entry = { fd, handler, closed: false };
+  entries.set(fd, entry);
+  if (!polling) pollLoop();
+  return entry;
+}
+
+function unwatch(entry: Entry): void {
+  if (entry.closed) return;
+  entry.closed = true;
+  if (!polling) {
+    entries.delete(entry.fd);
+    close_(entry.fd);
   }
 }
 
@@ -127,9 +145,9 @@ export class DeviceUdpSocket {
   private constructor(fd: number, device: string, handler: Handler) {
     this.fd = fd;
     this.device = device;
-    this.entry = { fd, handler, closed: false };
-    entries.set(fd, this.entry);
-    if (!polling) pollLoop();
+    this.entry = watch(fd, (data, from) =>
+      handler({ data, address: `${from[4]}.${from[5]}.${from[6]}.${from[7]}`, port: from.readUInt16BE(2) }),
+    );
   }
 
   /** Opens 0.0.0.0:port on `device` with broadcast allowed; several devices may share the port. */
@@ -155,13 +173,64 @@ export class DeviceUdpSocket {
   }
 
   close(): void {
-    if (this.entry.closed) return;
-    this.entry.closed = true;
-    if (!polling) {
-      entries.delete(this.fd);
-      close_(this.fd);
-    }
+    unwatch(this.entry);
   }
+}
+
+/**
+ * An AF_PACKET socket for ARP on one interface: payloads in and out without the Ethernet header
+ * (SOCK_DGRAM), our own transmissions included (the caller tells them by the sender address).
+ */
+export class ArpSocket {
+  readonly device: string;
+  private readonly ifindex: number;
+  private readonly entry: Entry;
+
+  private constructor(fd: number, device: string, ifindex: number, handler: (payload: Buffer) => void) {
+    this.device = device;
+    this.ifindex = ifindex;
+    this.entry = watch(fd, (data) => handler(data));
+  }
+
+  static open(device: string, ifindex: number, onPacket: (payload: Buffer) => void): ArpSocket {
+    const fd = check(socket_(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ARP)), "socket(AF_PACKET)", device);
+    try {
+      check(bind_(fd, sockaddrLl(ifindex, Buffer.alloc(0)), SOCKADDR_LL_SIZE), "bind", `${device} (ARP)`);
+    } catch (err) {
+      close_(fd);
+      throw err;
+    }
+    return new ArpSocket(fd, device, ifindex, onPacket);
+  }
+
+  /** Sends an ARP payload to `mac` (the Ethernet broadcast address for a probe). */
+  send(payload: Buffer, mac: Buffer): void {
+    if (this.entry.closed) throw new Error(`${this.device}: socket already closed`);
+    const n = Number(sendto_(this.entry.fd, payload, payload.length, 0, sockaddrLl(this.ifindex, mac), SOCKADDR_LL_SIZE));
+    if (n < 0) throw new SysError("sendto(ARP)", koffi.errno(), this.device);
+  }
+
+  close(): void {
+    unwatch(this.entry);
+  }
+}
+
+const SOCKADDR_LL_SIZE = 20;
+
+function htons(v: number): number {
+  return ((v & 0xff) << 8) | (v >> 8);
+}
+
+/** struct sockaddr_ll for ARP on `ifindex`, addressed to `mac` (empty when binding). */
+function sockaddrLl(ifindex: number, mac: Buffer): Buffer {
+  const sa = Buffer.alloc(SOCKADDR_LL_SIZE);
+  sa.writeUInt16LE(AF_PACKET, 0);
+  sa.writeUInt16BE(ETH_P_ARP, 2); // sll_protocol, network order
+  sa.writeInt32LE(ifindex, 4);
+  sa.writeUInt16LE(ARPHRD_ETHER, 8);
+  sa[11] = mac.length; // sll_halen
+  mac.copy(sa, 12);
+  return sa;
 }
 
 /** A request/acknowledge rtnetlink socket; the kernel answers within the send call. */

@@ -72,6 +72,7 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
     return bringUpNetwork(cfg, {
       netWaitMs: cfg.netWait * 1000,
       dhcpTimeoutMs: cfg.dhcpTimeout * 1000,
+      arpCheckMs: cfg.arpCheck,
       resolvConf: "/etc/resolv.conf",
       setHostname: true,
     });

@@ -56,6 +56,7 @@ describe("parseBootConfig: defaults", () => {
       noProxy: [],
       netWait: 20,
       dhcpTimeout: 60,
+      arpCheck: 0,
     });
     expect(cfg).toEqual(defaultBootConfig());
     expect(cfg.bootif).toBeUndefined();
@@ -196,9 +197,10 @@ describe("parseBootConfig: every parameter", () => {
     expect([off.quiet, off.debug, off.keepEtc]).toEqual([false, false, false]);
   });
 
-  it("tarboot.retries=, tarboot.timeout=, tarboot.netwait=, tarboot.dhcp-timeout=", () => {
-    const cfg = parse("tarboot.retries=1 tarboot.timeout=300 tarboot.netwait=0 tarboot.dhcp-timeout=5");
-    expect([cfg.retries, cfg.timeout, cfg.netWait, cfg.dhcpTimeout]).toEqual([1, 300, 0, 5]);
+  it("tarboot.retries=, tarboot.timeout=, tarboot.netwait=, tarboot.dhcp-timeout=, tarboot.arp-check=", () => {
+    const cfg = parse("tarboot.retries=1 tarboot.timeout=300 tarboot.netwait=0 tarboot.dhcp-timeout=5 tarboot.arp-check=250");
+    expect([cfg.retries, cfg.timeout, cfg.netWait, cfg.dhcpTimeout, cfg.arpCheck]).toEqual([1, 300, 0, 5, 250]);
+    expect(parse("tarboot.arp_check=0").arpCheck).toBe(0);
   });
 
   it("tarboot.ca=", () => {
@@ -259,6 +261,7 @@ describe("parseBootConfig: every parameter", () => {
         "tarboot.keep-etc",
         "tarboot.netwait",
         "tarboot.dhcp-timeout",
+        "tarboot.arp-check",
       ].sort(),
     );
   });
@@ -287,6 +290,8 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ["tarboot.timeout=1.5", `tarboot.timeout=1.5: not a whole number; accepted: ${ACCEPTED["tarboot.timeout"]}`],
     ["tarboot.netwait=-1", `tarboot.netwait=-1: out of range (0 to 86400); accepted: ${ACCEPTED["tarboot.netwait"]}`],
     ["tarboot.dhcp-timeout=0", `tarboot.dhcp-timeout=0: out of range (1 to 86400); accepted: ${ACCEPTED["tarboot.dhcp_timeout"]}`],
+    ["tarboot.arp-check=20000", `tarboot.arp-check=20000: out of range (0 to 10000); accepted: ${ACCEPTED["tarboot.arp_check"]}`],
+    ["tarboot.arp-check=0.3", `tarboot.arp-check=0.3: not a whole number; accepted: ${ACCEPTED["tarboot.arp_check"]}`],
     ["tarboot.ca=ca.pem", `tarboot.ca=ca.pem: not an absolute path; accepted: ${ACCEPTED["tarboot.ca"]}`],
     ["tarboot.proxy=https://p:3128", `tarboot.proxy=https://p:3128: the proxy is spoken to in plain HTTP (http://host:port), not https:; accepted: ${ACCEPTED["tarboot.proxy"]}`],
     ["tarboot.proxy=proxy:3128", `tarboot.proxy=proxy:3128: the proxy is spoken to in plain HTTP (http://host:port), not proxy:; accepted: ${ACCEPTED["tarboot.proxy"]}`],
@@ -310,7 +315,7 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ["boot=tmpfs root=", `root=: no layers; accepted: ${ACCEPTED.root}`],
     ["boot=tmpfs root", `root: needs a value; accepted: ${ACCEPTED.root}`],
     ["boot=local root=http://a/b", `boot=local: tarboot boots only into a tmpfs; accepted: tmpfs, e.g. boot=tmpfs (or leave boot= out)`],
-    ["tarboot.retry=3", `tarboot.retry=3: unknown tarboot parameter; accepted: one of tarboot.mirrors, tarboot.retries, tarboot.timeout, tarboot.ca, tarboot.proxy, tarboot.no-proxy, tarboot.keep-etc, tarboot.netwait, tarboot.dhcp-timeout`],
+    ["tarboot.retry=3", `tarboot.retry=3: unknown tarboot parameter; accepted: one of tarboot.mirrors, tarboot.retries, tarboot.timeout, tarboot.ca, tarboot.proxy, tarboot.no-proxy, tarboot.keep-etc, tarboot.netwait, tarboot.dhcp-timeout, tarboot.arp-check`],
   ];
   for (const [cmdline, message] of cases) {
     it(cmdline, () => {

@@ -35,6 +35,8 @@ export interface BootConfigInput {
 
 const FLAG = "the bare flag, or =1/0, yes/no, y/n, true/false, on/off";
 const SECONDS_MAX = 86400;
+/** An ARP check longer than RFC 5227's whole probe sequence (~7 s) would only delay the boot. */
+const ARP_CHECK_MAX_MS = 10_000;
 
 /** What each parameter accepts, with an example; keyed by canonical name (see canonical()). */
 export const ACCEPTED = {
@@ -64,6 +66,7 @@ export const ACCEPTED = {
   "tarboot.keep_etc": FLAG,
   "tarboot.netwait": `whole seconds from 0 to ${SECONDS_MAX}, e.g. tarboot.netwait=20`,
   "tarboot.dhcp_timeout": `whole seconds from 1 to ${SECONDS_MAX}, e.g. tarboot.dhcp-timeout=60`,
+  "tarboot.arp_check": `whole milliseconds from 0 (no check) to ${ARP_CHECK_MAX_MS}, e.g. tarboot.arp-check=300`,
 } as const;
 
 export type ParamName = keyof typeof ACCEPTED;
@@ -99,6 +102,7 @@ export function defaultBootConfig(): BootConfig {
     noProxy: [],
     netWait: 20,
     dhcpTimeout: 60,
+    arpCheck: 0,
   };
 }
 
@@ -193,6 +197,7 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
   take("tarboot.keep_etc", parseFlag, (v) => (config.keepEtc = v));
   take("tarboot.netwait", (v) => parseInteger(v, 0, SECONDS_MAX), (v) => (config.netWait = v));
   take("tarboot.dhcp_timeout", (v) => parseInteger(v, 1, SECONDS_MAX), (v) => (config.dhcpTimeout = v));
+  take("tarboot.arp_check", (v) => parseInteger(v, 0, ARP_CHECK_MAX_MS), (v) => (config.arpCheck = v));
   let mirrorsOk = true;
   take("tarboot.mirrors", (v) => ((mirrorsOk = false), parseMirrors(v)), (v) => ((config.mirrors = v), (mirrorsOk = true)));
   // With bad mirrors (already reported), relative layer names are still checked, against a stand-in.

@@ -75,6 +75,8 @@ export interface BootConfig {
   netWait: number;
   /** `tarboot.dhcp-timeout=`: seconds for DHCP to get a lease before giving up, default 60. */
   dhcpTimeout: number;
+  /** `tarboot.arp-check=`: milliseconds of ARP probing before an address is used, default 0 (none). */
+  arpCheck: number;
 }
 
 /** Values for `%name` in layer URLs, known once the network is up. */

@@ -7,6 +7,7 @@ import { BootError, describeError } from "../console/errors";
 import { debug, info, warn } from "../console/log";
 import { sethostname } from "../sys/proc";
 import { setLinkUp } from "../sys/netdev";
+import { findAddressUser } from "./address-in-use";
 import { applyLease, describeLease } from "./apply";
 import { DhcpAbortedError, DhcpClient, DhcpTimeoutError } from "./dhcp/client";
 import { LeaseKeeper, type LeaseEvent } from "./dhcp/keeper";
@@ -29,6 +30,8 @@ export interface NetworkOptions {
   setHostname?: boolean;
   /** Vendor class identifier (option 60), default "tarboot". */
   vendorClass?: string;
+  /** Milliseconds of ARP probing before an address is used (0 or absent: no check). */
+  arpCheckMs?: number;
 }
 
 export interface NetworkSession {
@@ -111,6 +114,8 @@ function raceDhcp(cands: NetInterface[], carrierDeadline: number, opts: NetworkO
       const client = new DhcpClient({
         iface: iface.name,
         identity: { mac, clientId: defaultClientId(mac), hostname, vendorClass: opts.vendorClass ?? "tarboot", maxMessageSize: iface.mtu },
+        arpCheckMs: opts.arpCheckMs,
+        ifindex: iface.ifindex,
       });
       info(`${iface.name}: asking for a DHCP lease (MAC ${iface.mac})`);
       client.acquire({ timeoutMs: opts.dhcpTimeoutMs, signal: ac.signal }).then(
@@ -202,6 +207,10 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     const ip = cfg.ip;
     const chosen = cands.length === 1 ? cands[0] : ((await firstWithCarrier(cands, deadline)) ?? cands[0]);
     if (!hasCarrier(chosen.name)) warn(`${chosen.name}: no carrier; configuring it anyway`);
+    if (opts.arpCheckMs) {
+      const user = await findAddressUser({ iface: chosen.name, ifindex: chosen.ifindex, mac: chosen.mac, address: ip.client, waitMs: opts.arpCheckMs });
+      if (user) throw new BootError("network", `${chosen.name}: ${ip.client} (from ip=) is already in use by ${user} (it answered ARP); not configuring it`);
+    }
     let lease: Lease;
     try {
       lease = staticLease(ip, chosen.name, chosen.mac);

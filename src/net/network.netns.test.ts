@@ -255,6 +255,49 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     expect(() => ip(["netns", "exec", pair!.server, "busybox", "ping", "-c", "1", "-W", "2", "10.77.0.9"])).not.toThrow();
   });
 
+  it("declines an acknowledged address another host answers ARP for, waits, and takes the next one", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    // The server's side of the link also holds .100, which dnsmasq reserves for this client: the
+    // server's kernel answers the client's ARP probes for it, as a misconfigured host would.
+    ip(["addr", "add", "10.77.0.100/24", "dev", link.serverIf], pair.server);
+    const server = await dnsmasq({
+      ns: pair.server,
+      iface: link.serverIf,
+      range: "10.77.0.101,10.77.0.101,255.255.255.0,2m",
+      options: [`option:router,${SERVER}`],
+      hosts: [`${link.clientMac},10.77.0.100`],
+    });
+    const drv = await startDriver(pair.client, { cfg: {}, opts: { netWaitMs: 5000, dhcpTimeoutMs: 30000, arpCheckMs: 300 } }, { timeoutMs: 45_000 });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    const serverMac = JSON.parse(ip(["-j", "link", "show", link.serverIf], pair.server))[0].address as string;
+    expect(run.stderr).toContain(`${link.clientIf}: 10.77.0.100 from ${SERVER} is already in use by ${serverMac} (it answered ARP); declined, asking again in 10s`);
+    expect(server.log()).toMatch(new RegExp(`DHCPDECLINE\\(${link.serverIf}\\) 10\\.77\\.0\\.100 ${link.clientMac}`));
+    // The server offered another address, the probes for it went unanswered, and it was taken.
+    expect(leaseOf(run.lines.find((l) => l.kind === "lease"))?.address).toBe("10.77.0.101");
+    expect(addresses(pair.client, link.clientIf)).toEqual(["10.77.0.101/24"]);
+    // RFC 2131's ten seconds between the DECLINE and the new DISCOVER.
+    expect(run.elapsedMs).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it("refuses a static ip= address another host answers ARP for, naming it", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    const drv = await startDriver(
+      pair.client,
+      { cfg: { ip: { mode: "static", client: SERVER, netmask: "255.255.255.0", device: link.clientIf, dns: [] } }, opts: { netWaitMs: 5000, dhcpTimeoutMs: 5000, arpCheckMs: 300 } },
+      { timeoutMs: 20_000 },
+    );
+    const run = await drv.done;
+    expect(run.code).toBe(2);
+    const serverMac = JSON.parse(ip(["-j", "link", "show", link.serverIf], pair.server))[0].address as string;
+    const err = run.lines.find((l) => l.kind === "error");
+    expect(err).toMatchObject({ name: "BootError", stage: "network" });
+    expect(err?.kind === "error" && err.message).toBe(`${link.clientIf}: ${SERVER} (from ip=) is already in use by ${serverMac} (it answered ARP); not configuring it`);
+    expect(addresses(pair.client, link.clientIf)).toEqual([]);
+  });
+
   it("leaves everything alone with ip=off", async () => {
     pair = createNetnsPair(SERVER);
     const link = pair.links[0];

@@ -2,23 +2,30 @@
 // REQUESTING -> BOUND, and from BOUND the RENEWING and REBINDING exchanges. It only talks DHCP;
 // configuring the interface with the result is the caller's job.
 import type { Lease } from "../lease";
-import { debug, info } from "../../console/log";
+import { debug, info, warn } from "../../console/log";
+import { findAddressUser } from "../address-in-use";
 import { leaseFromAck } from "./ack";
 import { ACQUIRE_BACKOFF, backoffDelay, extendDelay } from "./backoff";
 import { DhcpSocket, exchange, type Received } from "./exchange";
-import { type ClientIdentity, discover, macToString, release, requestExtend, requestSelecting } from "./messages";
+import { type ClientIdentity, decline, discover, macToString, release, requestExtend, requestSelecting } from "./messages";
 import { MessageType, messageTypeName, Opt, readIp, readString } from "./options";
 import { messageType } from "./packet";
 
 const BROADCAST = "255.255.255.255";
 /** REQUESTs in SELECTING state before going back to DISCOVER (RFC 2131 leaves this open). */
 const MAX_SELECTING_REQUESTS = 4;
+/** After declining an address in use, "a minimum of ten seconds" before asking again (RFC 2131 3.1). */
+const DECLINE_WAIT_MS = 10_000;
 
 export interface DhcpClientOptions {
   iface: string;
   identity: ClientIdentity;
   /** Uniform in [0, 1); jitter source. */
   random?: () => number;
+  /** Probe an acknowledged address with ARP for this long before taking it (0: no check). */
+  arpCheckMs?: number;
+  /** The interface's index, for the ARP probe. */
+  ifindex?: number;
 }
 
 /** Counts for error messages: what the client did before giving up. */
@@ -27,6 +34,8 @@ export interface AcquireStats {
   offers: number;
   requests: number;
   naks: number;
+  /** Acknowledged addresses declined because another host answered ARP for them. */
+  declined: string[];
   lastSendError?: Error;
 }
 
@@ -36,10 +45,11 @@ export class DhcpTimeoutError extends Error {
   readonly seconds: number;
 
   constructor(iface: string, seconds: number, stats: AcquireStats) {
+    const declined = stats.declined.length ? `, declined as in use: ${stats.declined.join(", ")}` : "";
     const what =
       stats.offers === 0
         ? `no DHCP offer on ${iface} after ${seconds}s (${stats.discovers} DISCOVER${stats.discovers === 1 ? "" : "s"} sent)`
-        : `no DHCP lease on ${iface} after ${seconds}s (${stats.offers} offer${stats.offers === 1 ? "" : "s"}, ${stats.requests} REQUEST${stats.requests === 1 ? "" : "s"} sent, ${stats.naks} NAK${stats.naks === 1 ? "" : "s"})`;
+        : `no DHCP lease on ${iface} after ${seconds}s (${stats.offers} offer${stats.offers === 1 ? "" : "s"}, ${stats.requests} REQUEST${stats.requests === 1 ? "" : "s"} sent, ${stats.naks} NAK${stats.naks === 1 ? "" : "s"}${declined})`;
     super(stats.lastSendError ? `${what}; last send failed: ${stats.lastSendError.message}` : what);
     this.name = "DhcpTimeoutError";
     this.iface = iface;
@@ -92,12 +102,16 @@ export class DhcpClient {
   readonly identity: ClientIdentity;
   private readonly random: () => number;
   private readonly mac: string;
+  private readonly arpCheckMs: number;
+  private readonly ifindex: number | undefined;
 
   constructor(o: DhcpClientOptions) {
     this.iface = o.iface;
     this.identity = o.identity;
     this.random = o.random ?? Math.random;
     this.mac = macToString(o.identity.mac);
+    this.arpCheckMs = o.arpCheckMs ?? 0;
+    this.ifindex = o.ifindex;
   }
 
   /** A reply addressed to us: our transaction, our hardware address. */
@@ -112,7 +126,7 @@ export class DhcpClient {
   async acquire(o: { timeoutMs: number; signal?: AbortSignal; requestedIp?: string }): Promise<Lease> {
     const startedAt = Date.now();
     const deadline = startedAt + o.timeoutMs;
-    const stats: AcquireStats = { discovers: 0, offers: 0, requests: 0, naks: 0 };
+    const stats: AcquireStats = { discovers: 0, offers: 0, requests: 0, naks: 0, declined: [] };
     // Asked for in DISCOVER until a server refuses it.
     let requestedIp = o.requestedIp;
     const socket = DhcpSocket.open(this.iface);
@@ -169,7 +183,20 @@ export class DhcpClient {
           requestedIp = undefined;
           continue;
         }
-        return this.toLease(reply, answered.lastSentAt);
+        const lease = this.toLease(reply, answered.lastSentAt);
+        const user = await this.addressUser(lease.address, o.signal);
+        if (user === null) return lease;
+        // Taken by a host the server does not know about: tell the server, so that it offers
+        // another address next time, and ask again after the wait the RFC asks for.
+        stats.declined.push(`${lease.address} by ${user}`);
+        try {
+          socket.send(decline(this.identity, xid, lease.address, offer.serverId, `address in use by ${user}`), BROADCAST);
+        } catch (err) {
+          debug(`${this.iface}: DHCPDECLINE not sent: ${(err as Error).message}`);
+        }
+        warn(`${this.iface}: ${lease.address} from ${offer.serverId} is already in use by ${user} (it answered ARP); declined, asking again in ${DECLINE_WAIT_MS / 1000}s`);
+        await sleep(Math.min(DECLINE_WAIT_MS, Math.max(0, deadline - Date.now())), o.signal);
+        requestedIp = undefined;
       }
     } finally {
       socket.close();
@@ -220,6 +247,14 @@ export class DhcpClient {
     } finally {
       socket?.close();
     }
+  }
+
+  /** The MAC of another host using `address` per ARP, or null (also when the check is off). */
+  private async addressUser(address: string, signal?: AbortSignal): Promise<string | null> {
+    if (this.arpCheckMs <= 0 || this.ifindex === undefined) return null;
+    const user = await findAddressUser({ iface: this.iface, ifindex: this.ifindex, mac: this.mac, address, waitMs: this.arpCheckMs }, signal);
+    if (user === null) debug(`${this.iface}: no answer to ARP probes for ${address} in ${this.arpCheckMs} ms: free`);
+    return user;
   }
 
   private acceptOffer(r: Received, xid: number): Offer | undefined {

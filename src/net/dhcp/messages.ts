@@ -85,6 +85,16 @@ export function requestExtend(id: ClientIdentity, xid: number, secs: number, add
   return addCommon(base(id, MessageType.REQUEST, xid, secs, address), id, true);
 }
 
+/** DHCPDECLINE: the acknowledged address is in use by another host (found by ARP). */
+export function decline(id: ClientIdentity, xid: number, address: string, serverId: string, reason: string): DhcpPacket {
+  // Broadcast and with ciaddr 0: the client has no address (RFC 2131 4.4.1).
+  const p = base(id, MessageType.DECLINE, xid, 0);
+  p.options.set(Opt.REQUESTED_IP, ipBytes(address));
+  p.options.set(Opt.SERVER_ID, ipBytes(serverId));
+  p.options.set(Opt.MESSAGE, Buffer.from(reason, "latin1"));
+  return addCommon(p, id, false);
+}
+
 /** DHCPRELEASE: hands back an address the client will not use (a losing interface's lease). */
 export function release(id: ClientIdentity, xid: number, address: string, serverId: string): DhcpPacket {
   const p = base(id, MessageType.RELEASE, xid, 0, address);

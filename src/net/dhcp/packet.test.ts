@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { dhcpPayloads } from "../../testing/net-pcap";
 import { leaseFromAck } from "./ack";
-import { defaultClientId, discover, parseMac, release, requestExtend, requestSelecting } from "./messages";
+import { decline, defaultClientId, discover, parseMac, release, requestExtend, requestSelecting } from "./messages";
 import { MessageType, Opt, readString } from "./options";
 import { BROADCAST_FLAG, decodePacket, encodePacket, messageType, PacketError } from "./packet";
 
@@ -159,6 +159,17 @@ describe("client messages", () => {
     expect(messageType(p)).toBe(MessageType.RELEASE);
     expect(p.ciaddr).toBe("10.1.2.3");
     expect(p.options.get(Opt.SERVER_ID)).toEqual(Buffer.from([10, 1, 2, 1]));
+  });
+
+  it("DECLINE names the address, the server and why, without an address of its own or a parameter list (RFC 2131 table 5)", () => {
+    const p = decodePacket(encodePacket(decline(id, 11, "10.1.2.3", "10.1.2.1", "address in use by 02:00:00:00:00:09")));
+    expect(messageType(p)).toBe(MessageType.DECLINE);
+    expect(p.xid).toBe(11);
+    expect(p.ciaddr).toBe("0.0.0.0");
+    expect(p.options.get(Opt.REQUESTED_IP)).toEqual(Buffer.from([10, 1, 2, 3]));
+    expect(p.options.get(Opt.SERVER_ID)).toEqual(Buffer.from([10, 1, 2, 1]));
+    expect(p.options.get(Opt.MESSAGE)?.toString()).toBe("address in use by 02:00:00:00:00:09");
+    expect(p.options.has(Opt.PARAMETER_LIST)).toBe(false);
   });
 
   it("splits and rejoins options longer than 255 bytes (RFC 3396)", () => {

@@ -209,9 +209,9 @@ describe("parseBootConfig: every parameter", () => {
   });
 
   it("tarboot.proxy=, tarboot.no-proxy=", () => {
-    const cfg = parse("tarboot.proxy=http://u:p@proxy.example:3128 tarboot.no-proxy=bootsrv,.cluster.example,10.0.0.5,fd00::1,10.8.0.0/16");
+    const cfg = parse("tarboot.proxy=http://u:p@proxy.example:3128 tarboot.no-proxy=bootsrv,.cluster.example,10.0.0.5,fd00::1,10.8.0.0/16,fd00:10::/32");
     expect(cfg.proxy).toEqual({ url: "http://proxy.example:3128", host: "proxy.example", port: 3128, authorization: `Basic ${Buffer.from("u:p").toString("base64")}` });
-    expect(cfg.noProxy).toEqual(["bootsrv", ".cluster.example", "10.0.0.5", "fd00::1", "10.8.0.0/16"]);
+    expect(cfg.noProxy).toEqual(["bootsrv", ".cluster.example", "10.0.0.5", "fd00::1", "10.8.0.0/16", "fd00:10::/32"]);
     expect(parse("").noProxy).toEqual([]);
     expect("proxy" in parse("tarboot.proxy=", { defaults: "tarboot.proxy=http://p:3128" })).toBe(false);
   });
@@ -295,7 +295,8 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ["tarboot.ca=ca.pem", `tarboot.ca=ca.pem: not an absolute path; accepted: ${ACCEPTED["tarboot.ca"]}`],
     ["tarboot.proxy=https://p:3128", `tarboot.proxy=https://p:3128: the proxy is spoken to in plain HTTP (http://host:port), not https:; accepted: ${ACCEPTED["tarboot.proxy"]}`],
     ["tarboot.proxy=proxy:3128", `tarboot.proxy=proxy:3128: the proxy is spoken to in plain HTTP (http://host:port), not proxy:; accepted: ${ACCEPTED["tarboot.proxy"]}`],
-    ["tarboot.no-proxy=a,b/c", `tarboot.no-proxy=a,b/c: entry 2 "b/c" is not a host name, .domain, IP address, a.b.c.d/n or *; accepted: ${ACCEPTED["tarboot.no_proxy"]}`],
+    ["tarboot.no-proxy=a,b/c", `tarboot.no-proxy=a,b/c: entry 2 "b/c" is not a host name, .domain, IP address, a.b.c.d/n or x::/n range, or *; accepted: ${ACCEPTED["tarboot.no_proxy"]}`],
+    ["tarboot.no-proxy=fd00::/129", `tarboot.no-proxy=fd00::/129: entry 1 "fd00::/129" is not a host name, .domain, IP address, a.b.c.d/n or x::/n range, or *; accepted: ${ACCEPTED["tarboot.no_proxy"]}`],
     ["tarboot.no-proxy=a,", `tarboot.no-proxy=a,: entry 2 is empty (a doubled or trailing comma?); accepted: ${ACCEPTED["tarboot.no_proxy"]}`],
     ["tarboot.mirrors=ftp://m/", `tarboot.mirrors=ftp://m/: mirror 1 "ftp://m/": not an http:// or https:// URL; accepted: ${ACCEPTED["tarboot.mirrors"]}`],
     ["root=ftp://x", `root=ftp://x: layer 1 "ftp://x": not an http:// or https:// URL; accepted: ${ACCEPTED.root}`],

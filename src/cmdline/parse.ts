@@ -62,7 +62,7 @@ export const ACCEPTED = {
   "tarboot.timeout": `whole seconds from 1 to ${SECONDS_MAX}, e.g. tarboot.timeout=30`,
   "tarboot.ca": "an absolute path inside the initramfs, e.g. tarboot.ca=/etc/ssl/site-ca.pem",
   "tarboot.proxy": "an http:// proxy URL, user:password@ allowed, e.g. tarboot.proxy=http://proxy.example:3128",
-  "tarboot.no_proxy": "comma-separated hosts, .domains, IP addresses and IPv4 a.b.c.d/n ranges reached without the proxy, or *, e.g. tarboot.no-proxy=bootsrv,.cluster.example,10.0.0.0/8",
+  "tarboot.no_proxy": "comma-separated hosts, .domains, IP addresses and a.b.c.d/n or x::/n ranges reached without the proxy, or *, e.g. tarboot.no-proxy=bootsrv,.cluster.example,10.0.0.0/8",
   "tarboot.keep_etc": FLAG,
   "tarboot.netwait": `whole seconds from 0 to ${SECONDS_MAX}, e.g. tarboot.netwait=20`,
   "tarboot.dhcp_timeout": `whole seconds from 1 to ${SECONDS_MAX}, e.g. tarboot.dhcp-timeout=60`,

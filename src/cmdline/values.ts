@@ -174,15 +174,16 @@ export function parseProxy(value: string): Proxy {
   }
 }
 
-const NO_PROXY_ENTRY = /^(\*|\.?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|\d{1,3}(\.\d{1,3}){3}\/([0-9]|[12][0-9]|3[0-2]))$/;
+const NO_PROXY_ENTRY =
+  /^(\*|\.?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(\/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))?|\d{1,3}(\.\d{1,3}){3}\/([0-9]|[12][0-9]|3[0-2]))$/;
 
-/** `tarboot.no-proxy=`: comma-separated host names, .domains, IP addresses, IPv4 a.b.c.d/n or `*`; empty: none. */
+/** `tarboot.no-proxy=`: comma-separated host names, .domains, IP addresses, ranges (a.b.c.d/n, IPv6 x::/n) or `*`; empty: none. */
 export function parseNoProxy(value: string | undefined): string[] {
   const v = requireValue(value);
   if (v === "") return [];
   const entries = v.split(",");
   const problems = entries.flatMap((e, k) =>
-    e === "" ? [`entry ${k + 1} is empty (a doubled or trailing comma?)`] : NO_PROXY_ENTRY.test(e) ? [] : [`entry ${k + 1} ${JSON.stringify(e)} is not a host name, .domain, IP address, a.b.c.d/n or *`],
+    e === "" ? [`entry ${k + 1} is empty (a doubled or trailing comma?)`] : NO_PROXY_ENTRY.test(e) ? [] : [`entry ${k + 1} ${JSON.stringify(e)} is not a host name, .domain, IP address, a.b.c.d/n or x::/n range, or *`],
   );
   if (problems.length) throw new Invalid(...problems);
   return entries;

@@ -69,6 +69,14 @@ describe("proxy settings", () => {
     for (const h of ["10.8.0.1", "10.8.255.255", "192.168.1.200"]) expect(bypassesProxy(h, ranges), h).toBe(true);
     for (const h of ["10.9.0.1", "192.168.1.100", "10.8.0.0.example"]) expect(bypassesProxy(h, ranges), h).toBe(false);
     expect(bypassesProxy("1.2.3.4", ["0.0.0.0/0"])).toBe(true);
+    // IPv6: the same address however it is written, and ranges; never across families.
+    expect(bypassesProxy("[fd00:0:0::0001]", ["FD00::1"])).toBe(true);
+    expect(bypassesProxy("[fd00::2]", ["fd00::1"])).toBe(false);
+    const v6 = ["fd00:10::/32", "2001:db8::/126"];
+    for (const h of ["[fd00:10::5]", "[fd00:10:ffff::1]", "[2001:db8::3]"]) expect(bypassesProxy(h, v6), h).toBe(true);
+    for (const h of ["[fd00:11::5]", "[2001:db8::4]", "10.0.0.1", "fd00.example"]) expect(bypassesProxy(h, v6), h).toBe(false);
+    expect(bypassesProxy("[fd00::1]", ["0.0.0.0/0"])).toBe(false);
+    expect(bypassesProxy("10.0.0.1", ["::/0"])).toBe(false);
   });
 });
 

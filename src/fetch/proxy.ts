@@ -1,7 +1,7 @@
 // An HTTP proxy for the downloads (`tarboot.proxy=`): http:// URLs are asked of it in absolute form,
 // https:// ones go through a CONNECT tunnel, so TLS still ends at the server. `tarboot.no-proxy=`
 // lists the hosts reached directly, as curl and wget read no_proxy.
-import { isIP } from "node:net";
+import { BlockList, isIP } from "node:net";
 
 export interface Proxy {
   /** As given, without credentials: for messages. */
@@ -36,9 +36,9 @@ export function unbracketed(hostname: string): string {
 }
 
 /**
- * True when `host` is to be reached without the proxy: `*`, the host itself, an IP address written
- * the same way, an IPv4 address inside a listed `a.b.c.d/n`, or a domain (`.cluster.example` or
- * `cluster.example`) the host is in.
+ * True when `host` is to be reached without the proxy: `*`, the host itself, the same IP address
+ * (however an IPv6 one is written), an address inside a listed range (`10.0.0.0/8`, `fd00::/8`),
+ * or a domain (`.cluster.example` or `cluster.example`) the host is in.
  */
 export function bypassesProxy(host: string, noProxy: readonly string[]): boolean {
   const h = unbracketed(host).toLowerCase().replace(/\.$/, "");
@@ -47,7 +47,11 @@ export function bypassesProxy(host: string, noProxy: readonly string[]): boolean
     if (entry === "") continue;
     if (entry === "*") return true;
     if (entry.includes("/")) {
-      if (isIP(h) === 4 && inCidr(h, entry)) return true;
+      if (inRange(h, entry)) return true;
+      continue;
+    }
+    if (isIP(entry) !== 0) {
+      if (inRange(h, `${entry}/${isIP(entry) === 4 ? 32 : 128}`)) return true;
       continue;
     }
     const domain = entry.startsWith(".") ? entry.slice(1) : entry;
@@ -56,16 +60,17 @@ export function bypassesProxy(host: string, noProxy: readonly string[]): boolean
   return false;
 }
 
-function ipv4Number(address: string): number {
-  return address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-
-function inCidr(address: string, cidr: string): boolean {
-  const [net, bits] = cidr.split("/");
-  const prefix = Number(bits);
-  if (isIP(net) !== 4 || !(prefix >= 0 && prefix <= 32)) return false;
-  const size = 2 ** (32 - prefix);
-  return Math.floor(ipv4Number(address) / size) === Math.floor(ipv4Number(net) / size);
+/** `address` is an IP address of the range's family inside `net/prefix`. */
+function inRange(address: string, range: string): boolean {
+  const slash = range.lastIndexOf("/");
+  const net = range.slice(0, slash);
+  const prefix = Number(range.slice(slash + 1));
+  const family = isIP(net);
+  if (family === 0 || isIP(address) !== family || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) return false;
+  const type = family === 4 ? "ipv4" : "ipv6";
+  const list = new BlockList();
+  list.addSubnet(net, prefix, type);
+  return list.check(address, type);
 }
 
 /** The proxy a request for `url` goes through, or undefined when it goes directly. */

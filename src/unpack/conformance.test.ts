@@ -72,6 +72,19 @@ describe("extract() matches GNU tar", () => {
     expect(await roundTrip(archive, "cat-xz", cat)).toEqual([]);
   });
 
+  it("gives every mode exactly under a umask that masks some of them (GNU tar -p ignores it)", async () => {
+    // The fixture has modes with group and other write bits (0666, 0777, 1777...) that a file
+    // opened with its own mode under umask 077 would not get.
+    const archive = join(scratch.dir, "umask.tar");
+    createArchive("gnu", "pax", srcFull, archive);
+    const old = process.umask(0o077);
+    try {
+      expect(await roundTrip(archive, "umask")).toEqual([]);
+    } finally {
+      process.umask(old);
+    }
+  });
+
   for (const kind of ["gzip", "zstd", "xz", "bzip2"] as const) {
     it(`detects ${kind} by its magic bytes (no file name involved)`, async () => {
       const archive = join(scratch.dir, `c-${kind}.tar`);

@@ -37,6 +37,27 @@ async function both(name: string, layers: string[]): Promise<{ a: string; b: str
 }
 
 describe("layers", () => {
+  it("gives a later layer's entries their own group inside setgid directories of another group", async () => {
+    // Created inside a setgid directory, a file, symlink or directory takes the directory's group
+    // (50 here) unless it is chowned: the later layer's entries are 0:0 and must end so.
+    const l1 = layer("sgid-base", `mkdir -p shared mail; chgrp 50 shared mail; chmod 2775 shared mail`);
+    const l2 = layer(
+      "sgid-top",
+      `
+mkdir -p shared/sub mail
+printf f > shared/f; ln -s f shared/l; printf g > shared/sub/g; printf m > mail/m
+chgrp 50 shared; chmod 2775 shared
+`,
+    );
+    // Without its directory entry the layer writes into mail/ as it was left by the first one.
+    const l2b = join(scratch.dir, "sgid-top-nodir.tar");
+    execFileSync("tar", ["--numeric-owner", "-cf", l2b, "-C", join(scratch.dir, "src-sgid-top"), "mail/m"]);
+    const { b, diffs } = await both("sgid", [l1, l2, l2b]);
+    expect(diffs).toEqual([]);
+    for (const p of ["shared/f", "shared/l", "shared/sub", "shared/sub/g", "mail/m"]) expect(lstatSync(join(b, p)).gid, p).toBe(0);
+    expect(lstatSync(join(b, "shared")).gid).toBe(50);
+  });
+
   it("replaces files, symlinks, empty directories and special files as a second tar -x does", async () => {
     const l1 = layer(
       "base",

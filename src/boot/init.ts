@@ -6,6 +6,8 @@ import { configureLog, debug, info, warn } from "../console/log";
 import { loadNetworkDrivers } from "../modules/coldplug";
 import { type NetworkSession, bringUpNetwork } from "../net";
 import type { Lease } from "../net/lease";
+import { ntpServers } from "../net/ntp/servers";
+import { setRealtime } from "../sys/clock";
 import { leaseEnv, runHooks } from "../root/hooks";
 import { mountRoot, wipeRoot } from "../root/tmpfs";
 import { switchRoot } from "../root/switch-root";
@@ -22,6 +24,11 @@ export const NEW_ROOT = "/root";
 // The fetch and unpack modules cost time to evaluate under emulation. They are loaded while the network stage waits for links and DHCP, not at start-up.
 let layersModule: Promise<typeof import("./layers")> | undefined;
 const loadLayers = () => (layersModule ??= import("./layers"));
+
+/** Per NTP server: a LAN answers in milliseconds; a dead server must not hold the boot long. */
+const NTP_WAIT_MS = 1000;
+/** Smaller offsets are the root's time daemon's business (it slews instead of stepping). */
+const NTP_STEP_MS = 500;
 
 /** Options the failure path needs even when the command line could not be parsed. */
 export const bootState: { panic: number } = { panic: 30 };
@@ -69,13 +76,20 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
       const loaded = await loadNetworkDrivers({ modulesDir: `/lib/modules/${release()}` });
       if (loaded.length === 0) debug("no network driver modules loaded (built in, or none needed)");
     }
-    return bringUpNetwork(cfg, {
+    const session = await bringUpNetwork(cfg, {
       netWaitMs: cfg.netWait * 1000,
       dhcpTimeoutMs: cfg.dhcpTimeout * 1000,
       arpCheckMs: cfg.arpCheck,
       resolvConf: "/etc/resolv.conf",
       setHostname: true,
     });
+    // Before any download: https:// layers check certificates against this clock.
+    const servers = ntpServers(cfg.ntp, session.lease);
+    if (servers.length > 0) {
+      const { setClockFromNtp } = await import("../net/ntp/set-clock");
+      timeline.addFacts({ clock: await setClockFromNtp(servers, { timeoutMs: NTP_WAIT_MS, stepMs: NTP_STEP_MS, set: setRealtime }) });
+    }
+    return session;
   });
 
   await timeline.run("premount", async () => {

@@ -1,6 +1,6 @@
 // What the boot evaluates must not load Node modules it only needs sometimes: node:crypto for a
 // sha256= or a manifest, node:tls for https, node:zlib for gzip, node:http for a failure's reason
-// phrase. Each is tens of internal modules, ~20 ms natively together and several hundred under
+// phrase, node:dgram for NTP. Each is tens of internal modules, ~20 ms natively together and several hundred under
 // emulation, on the path of every boot. Checked on the layers module (fetch and unpack, loaded
 // while the network comes up) and the boot itself, bundled as the executable bundles them.
 import { spawnSync } from "node:child_process";
@@ -50,8 +50,8 @@ describe("modules loaded with the boot code", () => {
     expect(loaded.filter((m) => SOMETIMES.test(m))).toEqual([]);
   }, 60_000);
 
-  it("the boot up to the network stage needs none of them, nor child_process", async () => {
+  it("the boot up to the network stage needs none of them, nor child_process, nor dgram (NTP)", async () => {
     const loaded = await loadedBy("src/boot/init.ts");
-    expect(loaded.filter((m) => SOMETIMES.test(m) || m === "NativeModule child_process")).toEqual([]);
+    expect(loaded.filter((m) => SOMETIMES.test(m) || m === "NativeModule child_process" || m === "NativeModule dgram")).toEqual([]);
   }, 60_000);
 });

@@ -58,6 +58,7 @@ describe("parseIp: the colon form", () => {
         hostname: "node5",
         device: "eth0",
         dns: ["10.0.0.53", "10.0.0.54"],
+        ntp: "10.0.0.123",
       },
       hostname: "node5",
     });

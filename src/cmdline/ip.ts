@@ -64,7 +64,7 @@ export function parseIp(value: string | undefined): ParsedIp {
   const dev = device === "" ? undefined : check(() => parseInterfaceName(device));
   const mode = check(() => autoconf(auto));
   const dns = [addr(dns0, "dns0-ip"), addr(dns1, "dns1-ip")].filter((d): d is string => d !== undefined);
-  addr(ntp0, "ntp0-ip"); // accepted and checked for compatibility; tarboot sets no clock from it
+  const ntp = addr(ntp0, "ntp0-ip");
 
   if (client !== "" && mode === "dhcp") {
     problems.push(`a client address (${client}) with autoconf ${auto}: give either the address with autoconf off, or no address with dhcp`);
@@ -96,6 +96,7 @@ export function parseIp(value: string | undefined): ParsedIp {
     ...(gateway !== undefined && { gateway }),
     ...(hostname !== undefined && { hostname }),
     ...(dev !== undefined && { device: dev }),
+    ...(ntp !== undefined && { ntp }),
   };
   return { ip, hostname };
 }

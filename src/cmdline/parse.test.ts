@@ -57,6 +57,7 @@ describe("parseBootConfig: defaults", () => {
       netWait: 20,
       dhcpTimeout: 60,
       arpCheck: 0,
+      ntp: { mode: "lease" },
     });
     expect(cfg).toEqual(defaultBootConfig());
     expect(cfg.bootif).toBeUndefined();
@@ -203,6 +204,18 @@ describe("parseBootConfig: every parameter", () => {
     expect(parse("tarboot.arp_check=0").arpCheck).toBe(0);
   });
 
+  it("tarboot.ntp=: off, or servers with optional ports; the lease's by default", () => {
+    expect(parse("").ntp).toEqual({ mode: "lease" });
+    expect(parse("tarboot.ntp=off").ntp).toEqual({ mode: "off" });
+    expect(parse("tarboot.ntp=10.0.0.1,10.0.0.2:1123").ntp).toEqual({
+      mode: "servers",
+      servers: [
+        { host: "10.0.0.1", port: 123 },
+        { host: "10.0.0.2", port: 1123 },
+      ],
+    });
+  });
+
   it("tarboot.ca=", () => {
     expect(parse("tarboot.ca=/etc/ssl/site-ca.pem").ca).toBe("/etc/ssl/site-ca.pem");
     expect("ca" in parse("tarboot.ca=", { defaults: "tarboot.ca=/etc/ca.pem" })).toBe(false);
@@ -262,6 +275,7 @@ describe("parseBootConfig: every parameter", () => {
         "tarboot.netwait",
         "tarboot.dhcp-timeout",
         "tarboot.arp-check",
+        "tarboot.ntp",
       ].sort(),
     );
   });
@@ -292,6 +306,9 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ["tarboot.dhcp-timeout=0", `tarboot.dhcp-timeout=0: out of range (1 to 86400); accepted: ${ACCEPTED["tarboot.dhcp_timeout"]}`],
     ["tarboot.arp-check=20000", `tarboot.arp-check=20000: out of range (0 to 10000); accepted: ${ACCEPTED["tarboot.arp_check"]}`],
     ["tarboot.arp-check=0.3", `tarboot.arp-check=0.3: not a whole number; accepted: ${ACCEPTED["tarboot.arp_check"]}`],
+    ["tarboot.ntp=", `tarboot.ntp=: empty (off turns the clock setting off); accepted: ${ACCEPTED["tarboot.ntp"]}`],
+    ["tarboot.ntp=pool.ntp.org", `tarboot.ntp=pool.ntp.org: server 1 "pool.ntp.org" is not an IPv4 address with an optional :port; accepted: ${ACCEPTED["tarboot.ntp"]}`],
+    ["tarboot.ntp=10.0.0.1:0", `tarboot.ntp=10.0.0.1:0: server 1 "10.0.0.1:0": port 0 is out of range (1 to 65535); accepted: ${ACCEPTED["tarboot.ntp"]}`],
     ["tarboot.ca=ca.pem", `tarboot.ca=ca.pem: not an absolute path; accepted: ${ACCEPTED["tarboot.ca"]}`],
     ["tarboot.proxy=https://p:3128", `tarboot.proxy=https://p:3128: the proxy is spoken to in plain HTTP (http://host:port), not https:; accepted: ${ACCEPTED["tarboot.proxy"]}`],
     ["tarboot.proxy=proxy:3128", `tarboot.proxy=proxy:3128: the proxy is spoken to in plain HTTP (http://host:port), not proxy:; accepted: ${ACCEPTED["tarboot.proxy"]}`],
@@ -316,7 +333,7 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ["boot=tmpfs root=", `root=: no layers; accepted: ${ACCEPTED.root}`],
     ["boot=tmpfs root", `root: needs a value; accepted: ${ACCEPTED.root}`],
     ["boot=local root=http://a/b", `boot=local: tarboot boots only into a tmpfs; accepted: tmpfs, e.g. boot=tmpfs (or leave boot= out)`],
-    ["tarboot.retry=3", `tarboot.retry=3: unknown tarboot parameter; accepted: one of tarboot.mirrors, tarboot.retries, tarboot.timeout, tarboot.ca, tarboot.proxy, tarboot.no-proxy, tarboot.keep-etc, tarboot.netwait, tarboot.dhcp-timeout, tarboot.arp-check`],
+    ["tarboot.retry=3", `tarboot.retry=3: unknown tarboot parameter; accepted: one of tarboot.mirrors, tarboot.retries, tarboot.timeout, tarboot.ca, tarboot.proxy, tarboot.no-proxy, tarboot.keep-etc, tarboot.netwait, tarboot.dhcp-timeout, tarboot.arp-check, tarboot.ntp`],
   ];
   for (const [cmdline, message] of cases) {
     it(cmdline, () => {

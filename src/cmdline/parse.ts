@@ -14,6 +14,7 @@ import {
   parseInteger,
   parseMode,
   parseNoProxy,
+  parseNtp,
   parseProxy,
   parseRootSize,
   parseStages,
@@ -67,6 +68,7 @@ export const ACCEPTED = {
   "tarboot.netwait": `whole seconds from 0 to ${SECONDS_MAX}, e.g. tarboot.netwait=20`,
   "tarboot.dhcp_timeout": `whole seconds from 1 to ${SECONDS_MAX}, e.g. tarboot.dhcp-timeout=60`,
   "tarboot.arp_check": `whole milliseconds from 0 (no check) to ${ARP_CHECK_MAX_MS}, e.g. tarboot.arp-check=300`,
+  "tarboot.ntp": "off, or comma-separated NTP server IPv4 addresses with an optional :port, e.g. tarboot.ntp=10.0.0.1,10.0.0.2:1123",
 } as const;
 
 export type ParamName = keyof typeof ACCEPTED;
@@ -103,6 +105,7 @@ export function defaultBootConfig(): BootConfig {
     netWait: 20,
     dhcpTimeout: 60,
     arpCheck: 0,
+    ntp: { mode: "lease" },
   };
 }
 
@@ -198,6 +201,7 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
   take("tarboot.netwait", (v) => parseInteger(v, 0, SECONDS_MAX), (v) => (config.netWait = v));
   take("tarboot.dhcp_timeout", (v) => parseInteger(v, 1, SECONDS_MAX), (v) => (config.dhcpTimeout = v));
   take("tarboot.arp_check", (v) => parseInteger(v, 0, ARP_CHECK_MAX_MS), (v) => (config.arpCheck = v));
+  take("tarboot.ntp", parseNtp, (v) => (config.ntp = v));
   let mirrorsOk = true;
   take("tarboot.mirrors", (v) => ((mirrorsOk = false), parseMirrors(v)), (v) => ((config.mirrors = v), (mirrorsOk = true)));
   // With bad mirrors (already reported), relative layer names are still checked, against a stand-in.

@@ -30,7 +30,18 @@ export interface StaticIp {
   hostname?: string;
   device?: string;
   dns: string[];
+  /** ntp0-ip: an NTP server, as DHCP's option 42 gives them. */
+  ntp?: string;
 }
+
+/** An NTP server to set the clock from. */
+export interface NtpServer {
+  host: string;
+  port: number;
+}
+
+/** `tarboot.ntp=`: where the clock is set from before the root is fetched. */
+export type NtpConfig = { mode: "lease" } | { mode: "off" } | { mode: "servers"; servers: NtpServer[] };
 
 export type IpConfig = { mode: "dhcp"; device?: string } | { mode: "off" } | StaticIp;
 
@@ -77,6 +88,8 @@ export interface BootConfig {
   dhcpTimeout: number;
   /** `tarboot.arp-check=`: milliseconds of ARP probing before an address is used, default 0 (none). */
   arpCheck: number;
+  /** `tarboot.ntp=`: NTP servers for the clock, default those of the lease (DHCP option 42, ip='s ntp0-ip). */
+  ntp: NtpConfig;
 }
 
 /** Values for `%name` in layer URLs, known once the network is up. */

@@ -71,7 +71,7 @@ export function classifyFailure(err: unknown, ctx: { timeoutMs: number; now?: ()
       // A diskless node often boots with a wrong clock (no RTC battery, no NTP yet): say what time it thinks it is.
       const now = (ctx.now ?? (() => new Date()))().toISOString();
       const what = code === "CERT_HAS_EXPIRED" ? "certificate has expired" : "certificate is not yet valid";
-      return { cause: `TLS: ${what} (system clock says ${now})`, permanent: true };
+      return { cause: `TLS: ${what} (system clock says ${now}; tarboot.ntp= or DHCP option 42 sets it at boot)`, permanent: true };
     }
     if (code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_")) {
       const plain = code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_PACKET_LENGTH_TOO_LONG";

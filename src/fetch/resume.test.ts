@@ -134,7 +134,7 @@ describe("classifyFailure", () => {
   it("certificate problems are permanent, and a clock problem says what the clock says", () => {
     expect(classifyFailure(coded("SELF_SIGNED_CERT_IN_CHAIN"), ctx)).toMatchObject({ permanent: true });
     expect(classifyFailure(coded("CERT_NOT_YET_VALID"), ctx)).toEqual({
-      cause: "TLS: certificate is not yet valid (system clock says 1970-01-01T00:00:05.000Z)",
+      cause: "TLS: certificate is not yet valid (system clock says 1970-01-01T00:00:05.000Z; tarboot.ntp= or DHCP option 42 sets it at boot)",
       permanent: true,
     });
   });

@@ -66,7 +66,8 @@ async function cached(cacheDir: string, pointerFile: string): Promise<DebianKern
   return undefined;
 }
 
-async function aptDownload(pkg: string, cwd: string): Promise<string> {
+/** `apt-get download PKG` into `cwd` (updating the package lists once if PKG is unknown); returns the .deb. */
+export async function aptDownload(pkg: string, cwd: string): Promise<string> {
   // As root apt drops to _apt, which cannot write a private temp dir; that only costs a warning.
   const sandbox = process.getuid?.() === 0 ? ["-o", "APT::Sandbox::User=root"] : [];
   const attempt = () => run("apt-get", [...sandbox, "download", pkg], { cwd, maxBuffer: 16 << 20 });

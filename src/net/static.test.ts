@@ -4,7 +4,7 @@ import { staticLease } from "./static";
 describe("static ip=", () => {
   it("turns the kernel syntax fields into a lease", () => {
     const l = staticLease(
-      { mode: "static", client: "192.168.10.5", server: "192.168.10.1", gateway: "192.168.10.254", netmask: "255.255.255.0", hostname: "n5.lab.test", device: "eth1", dns: ["192.168.10.2"] },
+      { mode: "static", client: "192.168.10.5", server: "192.168.10.1", gateway: "192.168.10.254", netmask: "255.255.255.0", hostname: "n5.lab.test", device: "eth1", dns: ["192.168.10.2"], ntp: "192.168.10.3" },
       "eth1",
       "52:54:00:00:00:05",
     );
@@ -18,6 +18,7 @@ describe("static ip=", () => {
       dns: ["192.168.10.2"],
       hostname: "n5",
       domain: "lab.test",
+      ntp: ["192.168.10.3"],
     });
     expect(l.serverId).toBeUndefined();
   });

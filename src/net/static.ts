@@ -41,7 +41,7 @@ export function staticLease(ip: StaticIp, iface: string, mac: string): Lease {
     domain,
     search: [],
     hostname,
-    ntp: [],
+    ntp: ip.ntp ? [ip.ntp] : [],
     boundAt: Date.now(),
   };
 }

@@ -1,0 +1,59 @@
+// Sets the clock from NTP before anything needs it: a diskless node often starts with a wrong
+// clock (no RTC, a dead RTC battery), and https:// layers fail their certificate checks on it.
+// The root's own time daemon keeps the clock right afterwards; this only steps it once.
+import type { NtpServer } from "../../cmdline/types";
+import { debug, info, warn } from "../../console/log";
+import { formatServer, type NtpAnswer, queryServer } from "./query";
+
+export interface SetClockOptions {
+  /** Wait for each server. */
+  timeoutMs: number;
+  /** Offsets smaller than this are left alone. */
+  stepMs: number;
+  /** Steps the clock (setRealtime; tests pass their own). */
+  set: (ms: number) => void;
+  query?: (s: NtpServer, timeoutMs: number) => Promise<NtpAnswer>;
+}
+
+export type ClockResult =
+  | { kind: "stepped"; server: string; offsetMs: number; before: string }
+  | { kind: "kept"; server: string; offsetMs: number }
+  | { kind: "failed"; reasons: string[] };
+
+/** Asks the servers in turn; steps the clock by the first answer's offset when it is large enough. */
+export async function setClockFromNtp(servers: NtpServer[], o: SetClockOptions): Promise<ClockResult> {
+  const query = o.query ?? queryServer;
+  const reasons: string[] = [];
+  for (const s of servers) {
+    const name = formatServer(s);
+    let a: NtpAnswer;
+    try {
+      a = await query(s, o.timeoutMs);
+    } catch (err) {
+      reasons.push(`${name}: ${(err as Error).message}`);
+      continue;
+    }
+    if (Math.abs(a.offsetMs) < o.stepMs) {
+      debug(`clock within ${Math.round(a.offsetMs)} ms of NTP server ${name} (stratum ${a.stratum})`);
+      return { kind: "kept", server: name, offsetMs: a.offsetMs };
+    }
+    const before = new Date().toISOString();
+    try {
+      o.set(Date.now() + a.offsetMs);
+    } catch (err) {
+      warn(`cannot set the clock from NTP server ${name} (${formatOffset(a.offsetMs)}): ${(err as Error).message}`);
+      return { kind: "failed", reasons: [`${name}: ${(err as Error).message}`] };
+    }
+    info(`clock set from NTP server ${name}: ${formatOffset(a.offsetMs)} (was ${before}, now ${new Date().toISOString()})`);
+    return { kind: "stepped", server: name, offsetMs: a.offsetMs, before };
+  }
+  warn(`no NTP server answered (${reasons.join("; ")}); the clock stays at ${new Date().toISOString()}`);
+  return { kind: "failed", reasons };
+}
+
+function formatOffset(ms: number): string {
+  const s = ms / 1000;
+  const abs = Math.abs(s);
+  const text = abs >= 86400 ? `${(abs / 86400).toFixed(1)} days` : `${abs.toFixed(abs >= 10 ? 0 : 3)} s`;
+  return `${s >= 0 ? "+" : "-"}${text}`;
+}

@@ -1,15 +1,19 @@
 // The walking skeleton and the layered root: a real Debian kernel boots tarboot's initramfs, which
 // gets its address, host name and DNS from QEMU's DHCP server, streams three layers over HTTP
 // (base, extra, %hostname) into one tmpfs and switch_roots into the result. The image trusts a
-// manifest key, so every layer is checked chunk by chunk against its signed manifest first.
+// manifest key, so every layer is checked chunk by chunk against its signed manifest first. Then
+// the same through PXE, and an HTTPS root reached with a clock years off, set from NTP first.
 import { generateKeyPairSync } from "node:crypto";
-import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createManifest, manifestKeyId, signManifest } from "../src/fetch/manifest";
 import { TRUSTED_KEYS_DIR } from "../src/fetch/trusted-keys";
+import { makeCerts } from "../src/fetch/testing/tls-certs";
+import { freeUdpPort, startChronyd } from "../src/testing/chronyd";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Artifacts, QEMU_OUT, baseAppend, consoleLog, loadArtifacts } from "./lib/artifacts";
 import { type FileServer, serveDir } from "./lib/http";
+import { withFiles } from "./lib/extra-files";
 import { bootQemu } from "./lib/qemu";
 import { makeRootTarball, markerInit } from "./lib/testroot";
 import { withTrustedKey } from "./lib/trusted-key";
@@ -115,5 +119,38 @@ boot
     expect(r.timedOut, r.console).toBe(false);
     expect(r.matched?.[0], r.console).toMatch(/^TARBOOT-BOOTED pid=1 hostname=pxe1 ns=10\.0\.2\.3 who=base/);
     expect(server.requests.slice(before)).toEqual(["GET /vmlinuz 200", "GET /initramfs.img 200", "GET /base.tar.zst 200"]);
+  });
+});
+
+describe("HTTPS with a clock years off", () => {
+  it("sets the clock from NTP before the download, so the certificate checks, and the root starts with the right date", async () => {
+    // The guest's RTC says 2001: without the clock set, the certificate (valid from today) is
+    // "not yet valid". chronyd on the host serves the host's clock to the guest at 10.0.2.2.
+    const tlsDir = mkdtempSync(join(dir, "tls-"));
+    const certs = makeCerts(tlsDir, "IP:10.0.2.2");
+    makeRootTarball(join(tlsDir, "clock.tar.zst"), { busybox: true, files: { "sbin/init": markerInit("TARBOOT-CLOCK", 'echo "ROOT-YEAR=$(date +%Y)"') } });
+    const https = await serveDir(tlsDir, certs);
+    const chronyd = await startChronyd({ address: "127.0.0.1", port: await freeUdpPort() });
+    try {
+      const initrd = await withFiles(art.initramfs, [{ path: "etc/ssl/test-ca.pem", data: readFileSync(certs.caFile) }], join(tlsDir, "initramfs-ca.img"));
+      const r = await bootQemu({
+        kernel: art.vmlinux,
+        initrd,
+        append: baseAppend(`root=https://10.0.2.2:${https.port}/clock.tar.zst tarboot.ca=/etc/ssl/test-ca.pem tarboot.ntp=10.0.2.2:${chronyd.port}`),
+        extraArgs: ["-rtc", "base=2001-01-01T00:00:00"],
+        until: /TARBOOT-CLOCK .*/,
+        waitForExit: true,
+        timeoutMs: 300_000,
+        logFile: consoleLog("ntp"),
+      });
+      expect(r.timedOut, r.console).toBe(false);
+      expect(r.console).toMatch(new RegExp(`clock set from NTP server 10\\.0\\.2\\.2:${chronyd.port}: \\+\\d+\\.\\d days \\(was 2001-01-01T`));
+      expect(Number(r.console.match(/ROOT-YEAR=(\d+)/)?.[1])).toBe(new Date().getUTCFullYear());
+      expect(https.requests).toEqual(["GET /clock.tar.zst 200"]);
+      expect(r.console).not.toMatch(/Kernel panic/);
+    } finally {
+      await chronyd.stop();
+      await https.close();
+    }
   });
 });

@@ -1,6 +1,8 @@
-// A plain static file server on 127.0.0.1 for the guest (reached as 10.0.2.2:PORT), logging requests.
+// A plain static file server on 127.0.0.1 for the guest (reached as 10.0.2.2:PORT), logging
+// requests; HTTPS with the key and certificate given.
 import { createReadStream, statSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join, normalize } from "node:path";
 
@@ -11,9 +13,9 @@ export interface FileServer {
   close(): Promise<void>;
 }
 
-export async function serveDir(dir: string): Promise<FileServer> {
+export async function serveDir(dir: string, tls?: { key: string; cert: string }): Promise<FileServer> {
   const requests: string[] = [];
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = normalize(decodeURIComponent((req.url ?? "/").split("?")[0]));
     const file = join(dir, path);
     let size: number;
@@ -30,7 +32,8 @@ export async function serveDir(dir: string): Promise<FileServer> {
     res.writeHead(200, { "content-length": size, "content-type": "application/octet-stream" });
     if (req.method === "HEAD") return void res.end();
     createReadStream(file).pipe(res);
-  });
+  };
+  const server: Server = tls ? createTlsServer(tls, handler) : createServer(handler);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
     port: (server.address() as AddressInfo).port,

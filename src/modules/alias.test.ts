@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -67,6 +67,45 @@ describe("against the real Debian kernel's module tree", () => {
     expect(index.match("pci:v000010ECd00008168sv00001043sd000085F1bc02sc00i00")).toEqual(["r8169"]);
     expect(index.match("pci:v000015ADd000007B0sv000015ADsd000007B0bc02sc00i00")).toEqual(["vmxnet3"]);
     expect(index.match("pci:v0000FFFFd0000FFFFsv00000000sd00000000bcFFscFFi00")).toEqual([]);
+  });
+
+  it("finds exactly what comparing with every glob in order finds, for every device of this machine", () => {
+    const aliases = parseModulesAlias(readFileSync(join(k.modulesDir, "modules.alias"), "utf8"));
+    const everyGlob = (m: string) => [...new Set(aliases.filter((a) => globMatch(a.pattern, m)).map((a) => a.module))];
+    const devices = new Set<string>([
+      "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00",
+      "virtio:d00000001v00001AF4",
+      "usb:v0BDAp8153d3000dc00dsc00dp00icFFiscFFip00in00",
+      // A CDC Ethernet function, matched by class globs that begin with wildcards (usb:v*p*...).
+      "usb:v0BDAp8153d3000dc00dsc00dp00ic02isc06ip00in00",
+      "acpi:PNP0C0A:",
+      "acpi:PNP0A08:PNP0A03:",
+      "cpu:type:x86,ven0000fam0006mod003F:feature:,0000,0001,0002",
+    ]);
+    for (const bus of readdirSync("/sys/bus")) {
+      let list: string[] = [];
+      try {
+        list = readdirSync(`/sys/bus/${bus}/devices`);
+      } catch {
+        continue;
+      }
+      for (const d of list) {
+        try {
+          devices.add(readFileSync(`/sys/bus/${bus}/devices/${d}/modalias`, "utf8").trim());
+        } catch {
+          // No modalias for this device.
+        }
+      }
+    }
+    expect(devices.size).toBeGreaterThan(5);
+    let matched = 0;
+    for (const m of devices) {
+      const want = everyGlob(m);
+      if (want.length) matched++;
+      expect(index.match(m), m).toEqual(want);
+    }
+    // Some of them have drivers, or the comparison says little.
+    expect(matched).toBeGreaterThan(1);
   });
 
   it("orders dependencies before the module, deepest first", () => {

@@ -61,6 +61,9 @@ export async function buildAll(opts: BuildOptions = {}): Promise<BuildResult> {
     init,
     output,
     kernelModules: kernel.modulesDir,
+    // QEMU's virtio NIC needs none, and the test and bench image must not depend on the
+    // firmware packages this machine happens to have.
+    firmware: false,
     busybox: busybox || undefined,
     needs: Object.values(NATIVE_ASSETS),
     compress: "zstd",

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { bundleHost } from "../../build/bundle.mjs";
 import { ensureNode24 } from "../../build/node24.mjs";
-import { DEFAULT_INIT, DEFAULT_OUTPUT, optionsFromArgv } from "./mkinitramfs";
+import { DEFAULT_INIT, DEFAULT_OUTPUT, firmwareSummary, optionsFromArgv } from "./mkinitramfs";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "tarboot-mkinitramfs-cli-"));
@@ -20,14 +20,23 @@ afterAll(() => {
 describe("mkinitramfs options", () => {
   it("defaults and repeatable options", () => {
     expect(optionsFromArgv([])).toEqual({
-      init: DEFAULT_INIT, output: DEFAULT_OUTPUT, kernelModules: undefined, netDrivers: undefined, moduleCompression: "zstd", busybox: undefined, ca: undefined, keys: [],
+      init: DEFAULT_INIT, output: DEFAULT_OUTPUT, kernelModules: undefined, netDrivers: undefined, moduleCompression: "zstd", firmware: undefined, busybox: undefined, ca: undefined, keys: [],
       add: [], set: [], hooks: undefined, needs: [], compress: "zstd", level: undefined,
     });
     const o = optionsFromArgv(["--init", "/x/init", "-o", "/x/img", "--kernel-modules", "none", "--set", "a=1", "--set", "b=2 3",
       "--needs", "/a.node", "--needs", "/b.node", "--add", "/h:/i", "--compress", "xz", "--level", "9", "--net-drivers", "default,cxgb4",
-      "--module-compression", "none"]);
+      "--module-compression", "none", "--firmware", "none"]);
+    expect(o).toMatchObject({ firmware: false });
+    expect(optionsFromArgv(["--firmware", "/srv/fw"])).toMatchObject({ firmware: "/srv/fw" });
     expect(o).toMatchObject({ init: "/x/init", output: "/x/img", kernelModules: false, set: ["a=1", "b=2 3"], needs: ["/a.node", "/b.node"], add: ["/h:/i"], compress: "xz", level: 9, netDrivers: "default,cxgb4", moduleCompression: "none" });
     expect(optionsFromArgv(["--help"])).toEqual({ help: true });
+  });
+
+  it("sums up the firmware per module, not per file", () => {
+    expect(firmwareSummary(1, new Map(), "/lib/firmware")).toBe("1 file");
+    expect(firmwareSummary(0, new Map([["bnx2", ["a", "b", "c"]], ["tg3", ["t"]]]), "/lib/firmware")).toBe(
+      "0 files; not in /lib/firmware, so those NICs may not come up: bnx2 (3), tg3 (1) (install the firmware packages, or --firmware DIR)",
+    );
   });
 
   it("rejects bad options before any work", () => {

@@ -5,7 +5,7 @@ import { describeError } from "../console/errors";
 import { formatBytes } from "../console/units";
 import { COMPRESSIONS, checkLevel, isCompression } from "../initramfs/compress";
 import { parseSetting } from "../initramfs/conf";
-import { type MkinitramfsOptions, buildInitramfs, defaultModulesDir, parseAddSpec } from "../initramfs/build";
+import { DEFAULT_FIRMWARE_DIR, type MkinitramfsOptions, buildInitramfs, defaultModulesDir, parseAddSpec } from "../initramfs/build";
 import { parseNetDrivers } from "../initramfs/modules";
 
 export const DEFAULT_INIT = "build/out/init";
@@ -29,6 +29,9 @@ options:
                           kernel with CONFIG_MODULE_DECOMPRESS) decompresses when it loads one, so
                           the kernel does not unpack every driver at boot; none: copy them as
                           they are (default zstd)
+  --firmware DIR          where the firmware the carried modules ask for (modinfo firmware=) is
+                          taken from, as the kernel looks for it there; 'none' for none
+                          (default /lib/firmware)
   --busybox FILE          a static busybox for the rescue shell (break=, failures)
   --ca FILE               CA bundle (PEM) for https roots, sets tarboot.ca
   --key FILE              an Ed25519 public key (PEM) that signs layer manifests (repeatable):
@@ -61,6 +64,7 @@ export function optionsFromArgv(argv: string[]): MkinitramfsOptions | { help: tr
       "kernel-modules": { type: "string" },
       "net-drivers": { type: "string" },
       "module-compression": { type: "string", default: "zstd" },
+      firmware: { type: "string" },
       busybox: { type: "string" },
       ca: { type: "string" },
       key: { type: "string", multiple: true, default: [] },
@@ -100,6 +104,7 @@ export function optionsFromArgv(argv: string[]): MkinitramfsOptions | { help: tr
     kernelModules: km === "none" ? false : km,
     netDrivers: values["net-drivers"],
     moduleCompression,
+    firmware: values.firmware === "none" ? false : values.firmware,
     busybox: values.busybox,
     ca: values.ca,
     keys: values.key,
@@ -146,6 +151,18 @@ export async function mkinitramfsCommand(argv: string[]): Promise<number> {
     `  modules:     ${mods}`,
   ];
   if (r.builtinDrivers.length > 0) lines.push(`  built in:    ${r.builtinDrivers.join(", ")}`);
+  if (r.kernelVersion !== undefined && opts.firmware !== false) lines.push(`  firmware:    ${firmwareSummary(r.firmware.length, r.missingFirmware, opts.firmware ?? DEFAULT_FIRMWARE_DIR)}`);
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
+}
+
+/**
+ * "3 files; not in /lib/firmware: bnx2 (5), tg3 (4)": per module, not per file, so that the
+ * default driver set on a host without firmware packages gives one line, not sixty.
+ */
+export function firmwareSummary(included: number, missing: ReadonlyMap<string, readonly string[]>, dir: string): string {
+  const files = `${included} file${included === 1 ? "" : "s"}`;
+  if (missing.size === 0) return files;
+  const list = [...missing].map(([module, names]) => `${module} (${names.length})`).join(", ");
+  return `${files}; not in ${dir}, so those NICs may not come up: ${list} (install the firmware packages, or --firmware DIR)`;
 }

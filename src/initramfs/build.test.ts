@@ -200,6 +200,37 @@ describe("mkinitramfs options", () => {
     );
   });
 
+  it("carries the firmware its modules ask for, from the firmware directory, unless the site added its own", async () => {
+    const kernel = await ensureDebianKernel(KERNEL_CACHE);
+    const tree = join(tmp, "modules", "6.9.7-fw");
+    mkdirSync(join(tree, "kernel/drivers/net"), { recursive: true });
+    // Stored compressed in the tree, as newer Debian kernels ship them: read through the decoder.
+    writeFileSync(join(tree, "kernel/drivers/net/bnx2.ko.xz"), execFileSync("xz", ["--check=crc32", "-c", join(kernel.modulesDir, "kernel/drivers/net/ethernet/broadcom/bnx2.ko")]));
+    writeFileSync(join(tree, "modules.dep"), "kernel/drivers/net/bnx2.ko.xz:\n");
+    const fw = join(tmp, "firmware");
+    mkdirSync(join(fw, "bnx2"), { recursive: true });
+    writeFileSync(join(fw, "bnx2/bnx2-mips-09-6.2.1b.fw"), "mips 09");
+    writeFileSync(join(fw, "bnx2/bnx2-rv2p-09-6.0.17.fw.xz"), "rv2p 09, packed");
+    const site = join(tmp, "site-fw");
+    mkdirSync(site, { recursive: true });
+    writeFileSync(join(site, "bnx2-mips-09-6.2.1b.fw"), "the site's own");
+    const r = await buildInitramfs({
+      init: fakeInit, output: join(tmp, "fw.img"), kernelModules: tree, netDrivers: "bnx2", firmware: fw,
+      add: [`${join(site, "bnx2-mips-09-6.2.1b.fw")}:/lib/firmware/bnx2/bnx2-mips-09-6.2.1b.fw`],
+    });
+    // In the module's own order (modinfo's).
+    expect(r.firmware).toEqual(["/lib/firmware/bnx2/bnx2-rv2p-09-6.0.17.fw.xz", "/lib/firmware/bnx2/bnx2-mips-09-6.2.1b.fw"]);
+    expect([...r.missingFirmware]).toEqual([["bnx2", ["bnx2/bnx2-rv2p-09ax-6.0.17.fw", "bnx2/bnx2-rv2p-06-6.0.15.fw", "bnx2/bnx2-mips-06-6.2.3.fw"]]]);
+    const none = await buildInitramfs({ init: fakeInit, output: join(tmp, "nofw.img"), kernelModules: tree, netDrivers: "bnx2", firmware: false });
+    expect(none.firmware).toEqual([]);
+    expect(listing(none.path)).not.toContain("lib/firmware");
+    if (!isRoot) return;
+    const root = join(tmp, "x-fw");
+    extract(r.path, root);
+    expect(readFileSync(join(root, "lib/firmware/bnx2/bnx2-mips-09-6.2.1b.fw"), "utf8")).toBe("the site's own");
+    expect(readFileSync(join(root, "lib/firmware/bnx2/bnx2-rv2p-09-6.0.17.fw.xz"), "utf8")).toBe("rv2p 09, packed");
+  });
+
   it("keeps compressed modules as they are", async () => {
     const kernel = await ensureDebianKernel(KERNEL_CACHE);
     const tree = join(tmp, "modules", "6.9.9-test");

@@ -7,7 +7,9 @@ import { BUSYBOX_PATH, appletLinks, inspectBusybox } from "./busybox";
 import { type Compression, checkLevel, compressModule, writeCompressed } from "./compress";
 import { CA_PATH, CONF_PATH, defaultSettings, renderConf } from "./conf";
 import { type CpioEntry, mtimeFromEnv, normalizeCpioPath, planArchive, writeCpio } from "./cpio";
+import { findFirmware, modinfoFirmware } from "./firmware";
 import { readHostElf, resolveLibraries } from "./libs";
+import { decodeBuffer } from "../unpack/decompress";
 import { moduleNameFromPath } from "../modules/deps";
 import { DLOPENED_LIBRARIES } from "../sys/dlopened";
 import { TRUSTED_KEYS_DIR, parseTrustedKey, readKeyFile } from "../fetch/trusted-keys";
@@ -24,6 +26,8 @@ export interface MkinitramfsOptions {
   netDrivers?: string;
   /** `--module-compression`: how uncompressed .ko files are stored; default zstd. */
   moduleCompression?: ModuleCompression;
+  /** `--firmware`: where the modules' firmware is taken from; default /lib/firmware; false for none. */
+  firmware?: string | false;
   /** A static busybox for the rescue shell. */
   busybox?: string;
   /** A CA bundle (PEM) installed as /etc/ssl/certs/tarboot-ca.pem. */
@@ -60,6 +64,10 @@ export interface InitramfsResult {
   modules: string[];
   /** Requested drivers the kernel has built in. */
   builtinDrivers: string[];
+  /** Firmware files included, initramfs paths. */
+  firmware: string[];
+  /** Module -> firmware it may ask for that the firmware directory does not have. */
+  missingFirmware: Map<string, string[]>;
   /** Libraries (and interpreters) included, initramfs paths. */
   libraries: string[];
 }
@@ -82,6 +90,10 @@ class EntrySet {
       throw new Error(`/${path} would come from both ${had.origin} and ${origin}`);
     }
     this.byPath.set(path, { entry: { ...entry, path }, origin });
+  }
+
+  has(path: string): boolean {
+    return this.byPath.has(normalizeCpioPath(path));
   }
 
   entries(): CpioEntry[] {
@@ -160,6 +172,27 @@ function trustedKeyEntry(path: string): CpioEntry {
   return { type: "file", path: `${TRUSTED_KEYS_DIR}/${id}.pub`, mode: 0o644, data: Buffer.from(pem) };
 }
 
+export const DEFAULT_FIRMWARE_DIR = "/lib/firmware";
+
+function firmwareOf(ko: Buffer, path: string): string[] {
+  try {
+    return modinfoFirmware(ko);
+  } catch (err) {
+    throw new Error(`kernel module ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** A module file's ELF image: read, and decompressed when the tree stores it compressed. */
+async function moduleImage(path: string): Promise<Buffer> {
+  const data = await readFile(path);
+  const kind = path.endsWith(".ko.zst") ? "zstd" : path.endsWith(".ko.xz") ? "xz" : path.endsWith(".ko.gz") ? "gzip" : null;
+  try {
+    return kind ? await decodeBuffer(kind, data) : data;
+  } catch (err) {
+    throw new Error(`kernel module ${path}: cannot decompress it (${(err as Error).message})`, { cause: err });
+  }
+}
+
 export function defaultModulesDir(): string {
   return `/lib/modules/${release()}`;
 }
@@ -194,6 +227,8 @@ export async function buildInitramfs(opts: MkinitramfsOptions): Promise<Initramf
   let kernelVersion: string | undefined;
   let modules: string[] = [];
   let builtinDrivers: string[] = [];
+  // Module -> firmware names from its modinfo; looked up once the site's own files are in.
+  const wantedFirmware = new Map<string, string[]>();
   if (opts.kernelModules !== false) {
     const dir = opts.kernelModules ?? defaultModulesDir();
     const st = await stat(dir).catch(() => undefined);
@@ -212,11 +247,15 @@ export async function buildInitramfs(opts: MkinitramfsOptions): Promise<Initramf
     const compression = opts.moduleCompression ?? "zstd";
     for (const rel of sel.modules) {
       const stored = installedModulePath(rel, compression);
+      // Read (and decompressed) when it is stored compressed here or its firmware is wanted.
+      const ko = stored !== rel || opts.firmware !== false ? await moduleImage(join(dir, rel)) : undefined;
       const entry =
-        stored === rel
+        stored === rel || !ko
           ? await hostFile(join(dir, rel), `${base}/${rel}`, 0o644, "kernel module")
-          : { type: "file" as const, path: `${base}/${stored}`, mode: 0o644, data: compressModule(await readFile(join(dir, rel))) };
+          : { type: "file" as const, path: `${base}/${stored}`, mode: 0o644, data: compressModule(ko) };
       set.add(entry, `--kernel-modules ${dir}`);
+      const names = ko && opts.firmware !== false ? firmwareOf(ko, join(dir, rel)) : [];
+      if (names.length > 0) wantedFirmware.set(moduleNameFromPath(rel), names);
     }
     for (const f of moduleIndexFiles(tree, sel.modules, compression)) set.add({ type: "file", path: `${base}/${f.path}`, mode: 0o644, data: f.data }, `--kernel-modules ${dir}`);
     modules = sel.modules.map(moduleNameFromPath);
@@ -243,6 +282,11 @@ export async function buildInitramfs(opts: MkinitramfsOptions): Promise<Initramf
     await addHostTree(set, host, target, `--add ${spec}`);
   }
 
+  // After --add: a firmware file the site put in itself is the one that counts.
+  const fwDir = opts.firmware === false ? undefined : (opts.firmware ?? DEFAULT_FIRMWARE_DIR);
+  const fw = fwDir !== undefined && kernelVersion !== undefined ? findFirmware(wantedFirmware, fwDir, kernelVersion) : { files: [], missing: new Map<string, string[]>() };
+  for (const f of fw.files) if (!set.has(f.path)) set.add(await hostFile(f.source, f.path, 0o644, "firmware"), `firmware ${f.source}`);
+
   const entries = set.entries();
   const files = planArchive(entries).map((e) => `/${e.path}`);
   await mkdir(dirname(opts.output), { recursive: true });
@@ -256,6 +300,8 @@ export async function buildInitramfs(opts: MkinitramfsOptions): Promise<Initramf
     kernelVersion,
     modules,
     builtinDrivers,
+    firmware: fw.files.map((f) => f.path),
+    missingFirmware: fw.missing,
     libraries: libs.files.map((l) => l.path),
   };
 }

@@ -2,7 +2,7 @@
 // wait, and the first reply that answers either of them.
 import { createSocket } from "node:dgram";
 import type { NtpServer } from "../../cmdline/types";
-import { clockOffset, decodeReply, encodeRequest, SntpRefused } from "./sntp";
+import { clockOffset, decodeReply, encodeRequest } from "./sntp";
 
 export interface NtpAnswer {
   /** Add this to our clock to get the server's. */
@@ -41,8 +41,8 @@ export function queryServer(server: NtpServer, timeoutMs: number): Promise<NtpAn
         try {
           reply = decodeReply(msg, s.request);
         } catch (err) {
-          // A kiss-o'-death or an unsynchronized server: no point waiting for a better answer from it.
-          return finish(err instanceof SntpRefused ? new Error(err.message) : (err as Error));
+          // A kiss-o'-death or an unsynchronized server (SntpRefused): no point waiting for more from it.
+          return finish(err as Error);
         }
         if (!reply) continue;
         const arrived = s.wallMs + (monoNow - s.monoMs);

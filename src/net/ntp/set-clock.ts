@@ -3,6 +3,7 @@
 // The root's own time daemon keeps the clock right afterwards; this only steps it once.
 import type { NtpServer } from "../../cmdline/types";
 import { debug, info, warn } from "../../console/log";
+import { formatDuration } from "../../console/units";
 import { formatServer, type NtpAnswer, queryServer } from "./query";
 
 export interface SetClockOptions {
@@ -12,7 +13,6 @@ export interface SetClockOptions {
   stepMs: number;
   /** Steps the clock (setRealtime; tests pass their own). */
   set: (ms: number) => void;
-  query?: (s: NtpServer, timeoutMs: number) => Promise<NtpAnswer>;
 }
 
 export type ClockResult =
@@ -22,13 +22,12 @@ export type ClockResult =
 
 /** Asks the servers in turn; steps the clock by the first answer's offset when it is large enough. */
 export async function setClockFromNtp(servers: NtpServer[], o: SetClockOptions): Promise<ClockResult> {
-  const query = o.query ?? queryServer;
   const reasons: string[] = [];
   for (const s of servers) {
     const name = formatServer(s);
     let a: NtpAnswer;
     try {
-      a = await query(s, o.timeoutMs);
+      a = await queryServer(s, o.timeoutMs);
     } catch (err) {
       reasons.push(`${name}: ${(err as Error).message}`);
       continue;
@@ -51,9 +50,8 @@ export async function setClockFromNtp(servers: NtpServer[], o: SetClockOptions):
   return { kind: "failed", reasons };
 }
 
+/** `+0.8s`, `-3h05m`, `+9465.1 days`: a clock years off is common enough to be read in days. */
 function formatOffset(ms: number): string {
-  const s = ms / 1000;
-  const abs = Math.abs(s);
-  const text = abs >= 86400 ? `${(abs / 86400).toFixed(1)} days` : `${abs.toFixed(abs >= 10 ? 0 : 3)} s`;
-  return `${s >= 0 ? "+" : "-"}${text}`;
+  const abs = Math.abs(ms);
+  return `${ms >= 0 ? "+" : "-"}${abs >= 86_400_000 ? `${(abs / 86_400_000).toFixed(1)} days` : formatDuration(abs)}`;
 }

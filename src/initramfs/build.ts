@@ -10,7 +10,7 @@ import { type CpioEntry, mtimeFromEnv, normalizeCpioPath, planArchive, writeCpio
 import { findFirmware, modinfoFirmware } from "./firmware";
 import { readHostElf, resolveLibraries } from "./libs";
 import { decodeBuffer } from "../unpack/decompress";
-import { moduleNameFromPath } from "../modules/deps";
+import { moduleFileCompression, moduleNameFromPath } from "../modules/deps";
 import { DLOPENED_LIBRARIES } from "../sys/dlopened";
 import { TRUSTED_KEYS_DIR, parseTrustedKey, readKeyFile } from "../fetch/trusted-keys";
 import { type ModuleCompression, installedModulePath, loadModuleTree, moduleIndexFiles, parseNetDrivers, selectModules } from "./modules";
@@ -185,7 +185,7 @@ function firmwareOf(ko: Buffer, path: string): string[] {
 /** A module file's ELF image: read, and decompressed when the tree stores it compressed. */
 async function moduleImage(path: string): Promise<Buffer> {
   const data = await readFile(path);
-  const kind = path.endsWith(".ko.zst") ? "zstd" : path.endsWith(".ko.xz") ? "xz" : path.endsWith(".ko.gz") ? "gzip" : null;
+  const kind = moduleFileCompression(path);
   try {
     return kind ? await decodeBuffer(kind, data) : data;
   } catch (err) {

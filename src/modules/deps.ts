@@ -10,6 +10,14 @@ export interface ModuleInfo {
   deps: string[];
 }
 
+/** How a module file is compressed, from its name (kmod's convention), null for a plain .ko. */
+export function moduleFileCompression(path: string): "xz" | "zstd" | "gzip" | null {
+  if (path.endsWith(".ko.xz")) return "xz";
+  if (path.endsWith(".ko.zst")) return "zstd";
+  if (path.endsWith(".ko.gz")) return "gzip";
+  return null;
+}
+
 export function moduleNameFromPath(path: string): string {
   const base = path.slice(path.lastIndexOf("/") + 1);
   const ko = base.lastIndexOf(".ko");

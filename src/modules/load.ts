@@ -7,23 +7,17 @@ import { finitModule, initModule, MODULE_INIT_COMPRESSED_FILE } from "../sys/mod
 import { decodeBuffer } from "../unpack/decompress";
 import { decodeFrameSync } from "../sys/zstd";
 import { debug } from "../console/log";
+import { moduleFileCompression } from "./deps";
 
 export type LoadResult = "loaded" | "already-loaded";
 
-type Kind = "xz" | "zstd" | "gzip";
-
-function compressionOf(path: string): Kind | null {
-  if (path.endsWith(".ko.xz")) return "xz";
-  if (path.endsWith(".ko.zst")) return "zstd";
-  if (path.endsWith(".ko.gz")) return "gzip";
-  return null;
-}
+type Kind = NonNullable<ReturnType<typeof moduleFileCompression>>;
 
 /** Formats the running kernel was found unable to decompress: not offered to it again. */
 const kernelCannot = new Set<Kind>();
 
 export async function loadModuleFile(file: string, name: string): Promise<LoadResult> {
-  const kind = compressionOf(file);
+  const kind = moduleFileCompression(file);
   if (!kind || !kernelCannot.has(kind)) {
     const fd = openSync(file, "r");
     try {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 
 // node:sea only exists inside a SEA, and only from Node 20; the bundle is built for one.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const sea = require("node:sea") as { isSea(): boolean; getAsset(key: string): ArrayBuffer };
+const sea = require("node:sea") as { isSea(): boolean; getRawAsset(key: string): ArrayBuffer };
 
 function nativeDir(): string {
   if (process.env.TARBOOT_NATIVE_DIR) return process.env.TARBOOT_NATIVE_DIR;
@@ -24,7 +24,6 @@ function contentId(name: string): string {
 
 export function loadNativeAsset(name: string): unknown {
   if (!sea.isSea()) throw new Error(`native addon ${name}: only available inside the tarboot executable`);
-  const bytes = Buffer.from(sea.getAsset(name));
   const dir = nativeDir();
   // A shared directory on a host may hold another version's file: name it by content. As PID 1 the
   // initramfs is new every boot.
@@ -32,7 +31,9 @@ export function loadNativeAsset(name: string): unknown {
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, bytes, { mode: 0o500 });
+    // The executable's own mapped bytes, not getAsset()'s copy (1.4 ms a start for a file that
+    // is usually there already on a host); only read, to write the file.
+    writeFileSync(tmp, new Uint8Array(sea.getRawAsset(name)), { mode: 0o500 });
     renameSync(tmp, file);
   }
   const mod = { exports: {} as unknown };

@@ -74,6 +74,23 @@ describe("tarboot extract --key", () => {
     }
   });
 
+  it("sends a URL's credentials and never prints its password", async () => {
+    const { createServer } = await import("node:http");
+    const server = createServer((req, res) => res.writeHead(req.headers.authorization === `Basic ${Buffer.from("ops:right").toString("base64")}` ? 200 : 401).end());
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const dir = join(tmp, "cred");
+      mkdirSync(dir);
+      const r = await run(["--quiet", "--retries", "1", `http://ops:wrong@127.0.0.1:${port}/base.tar`, dir]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`http://ops:***@127.0.0.1:${port}/base.tar: HTTP 401 Unauthorized`);
+      expect(r.err).not.toContain("wrong");
+    } finally {
+      server.close();
+    }
+  });
+
   it("is for URLs only, and names a key file it cannot use", async () => {
     const dir = join(tmp, "file");
     mkdirSync(dir);

@@ -4,6 +4,7 @@ import { createReadStream } from "node:fs";
 import { parseArgs } from "node:util";
 import { describeError } from "../console/errors";
 import { configureLog } from "../console/log";
+import { hideCredentials } from "../console/redact";
 import { formatBytes, formatRate } from "../console/units";
 import type { FetchOptions } from "../fetch";
 import { type ExtractStats, extract } from "../unpack";
@@ -96,7 +97,7 @@ export async function extractCli(argv: string[]): Promise<number> {
       const r = await fetchLayer(urls, opts, (body, src) => extract(body, dir, { label: `extract ${src.url}`, noSpaceHint: "the target is full" }));
       stats = r.result;
       downloaded = r.bytes;
-      if (opts.manifest && !values.quiet) process.stderr.write(`tarboot: ${r.url}: every chunk matched the manifest signed by ${opts.manifest.keyId}\n`);
+      if (opts.manifest && !values.quiet) say(`${r.url}: every chunk matched the manifest signed by ${opts.manifest.keyId}`);
     } else {
       if (values.sha256) throw new Error("--sha256 is checked for URLs only; use sha256sum for a local file");
       if (values.key.length > 0) throw new Error("--key is checked for URLs only: the manifest is fetched from URL.manifest");
@@ -107,15 +108,20 @@ export async function extractCli(argv: string[]): Promise<number> {
     const seconds = (performance.now() - started) / 1000;
     if (!values.quiet) {
       const input = downloaded ?? stats.inputBytes;
-      process.stderr.write(
-        `tarboot: ${source}: ${stats.entries} entries, ${formatBytes(stats.bytes)} written from ${formatBytes(input)} ${stats.compression} ` +
-          `in ${seconds.toFixed(2)}s (${formatRate(stats.tarBytes / Math.max(seconds, 1e-6))})\n`,
+      say(
+        `${source}: ${stats.entries} entries, ${formatBytes(stats.bytes)} written from ${formatBytes(input)} ${stats.compression} ` +
+          `in ${seconds.toFixed(2)}s (${formatRate(stats.tarBytes / Math.max(seconds, 1e-6))})`,
       );
-      for (const w of stats.warnings) process.stderr.write(`tarboot: warning: ${w}\n`);
+      for (const w of stats.warnings) say(`warning: ${w}`);
     }
     return 0;
   } catch (err) {
-    process.stderr.write(`tarboot: ${describeError(err)}\n`);
+    say(describeError(err));
     return 1;
   }
+}
+
+/** A result line on stderr; a URL's password never shows (the console's own lines hide it too). */
+function say(text: string): void {
+  process.stderr.write(`tarboot: ${hideCredentials(text)}\n`);
 }

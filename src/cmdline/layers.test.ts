@@ -20,6 +20,11 @@ describe("parseLayers", () => {
     ]);
   });
 
+  it("takes user:password@ for HTTP Basic credentials, a % in them written %25", () => {
+    const u = "https://ops:s3cr%25t@artifacts.example/roots/base.tar.zst";
+    expect(parseLayers(u, [])).toEqual([{ index: 1, raw: u, urls: [u] }]);
+  });
+
   it("takes alternatives separated by |, in order", () => {
     expect(parseLayers("http://a/base.tar.xz|https://b/base.tar.xz", [])).toEqual([
       { index: 1, raw: "http://a/base.tar.xz|https://b/base.tar.xz", urls: ["http://a/base.tar.xz", "https://b/base.tar.xz"] },

@@ -1,6 +1,7 @@
 // Console output for PID 1. Writes are synchronous on fd 2 so that nothing is lost when the
 // next thing the init does is exec, reboot or a crash.
 import { writeSync } from "node:fs";
+import { hideCredentials } from "./redact";
 
 export type Level = "info" | "warn" | "error" | "debug";
 
@@ -41,7 +42,7 @@ export function formatLine(prefix: string, level: Level, message: string, uptime
 export function log(level: Level, message: string): void {
   if (level === "debug" && !state.debug) return;
   if (level === "info" && state.quiet) return;
-  emit(formatLine(state.prefix, level, message, level === "debug" ? uptimeSeconds() : 0));
+  emit(formatLine(state.prefix, level, hideCredentials(message), level === "debug" ? uptimeSeconds() : 0));
 }
 
 export const info = (m: string) => log("info", m);
@@ -51,5 +52,5 @@ export const debug = (m: string) => log("debug", m);
 
 /** Raw write for progress lines, which manage their own line endings. */
 export function writeRaw(text: string): void {
-  if (!state.quiet) emit(text);
+  if (!state.quiet) emit(hideCredentials(text));
 }

@@ -270,6 +270,29 @@ describe("fetchLayer: transient and permanent failures", () => {
   });
 });
 
+describe("fetchLayer: credentials in the URL", () => {
+  it("sends user:password as Basic credentials, over a redirect on the same server, not to another host", async () => {
+    const want = `Basic ${Buffer.from("ops:s3cr%t").toString("base64")}`;
+    const seen: Array<[string, string | undefined]> = [];
+    const srv = await serve(data, (_n, req) => {
+      seen.push([`${req.headers.host}${req.url}`, req.headers.authorization]);
+      if (req.url === "/old") return { status: 302, headers: { location: "/layer.tar" } };
+      if (req.url === "/away") return { status: 302, headers: { location: srv.url("/layer.tar").replace("127.0.0.1", "localhost") } };
+      return req.headers.authorization === want ? {} : { status: 401 };
+    });
+    const host = new URL(srv.url()).host;
+    const withCreds = (path: string) => srv.url(path).replace("http://", "http://ops:s3cr%25t@");
+    const done = await fetchLayer([withCreds("/old")], base, digestReader().consume);
+    expect(done.result.sha).toBe(dataSha);
+    expect(seen).toEqual([[`${host}/old`, want], [`${host}/layer.tar`, want]]);
+    // Another host gets no credentials it was not given: it refuses.
+    seen.length = 0;
+    const err = await fetchLayer([withCreds("/away")], base, digestReader().consume).catch((e) => e);
+    expect(err.message).toBe(`layer 1/1: all sources failed: ${withCreds("/away")}: HTTP 401 Unauthorized`);
+    expect(seen).toEqual([[`${host}/away`, want], [`${host.replace("127.0.0.1", "localhost")}/layer.tar`, undefined]]);
+  });
+});
+
 describe("fetchLayer: integrity and consumers", () => {
   it("a wrong sha256 errors the consumer's stream before 'end' and rejects with both digests", async () => {
     const srv = await serve(data);

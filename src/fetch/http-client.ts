@@ -6,6 +6,7 @@
 // WebAssembly parser cost more than the decoder's work on it.
 import * as net from "node:net";
 import type { Writable } from "node:stream";
+import { basicAuthorization } from "./basic-auth";
 import { ResponseRejected } from "./errors";
 import { ResponseReader, closedBeforeResponse, type ResponseHead } from "./http-response";
 import { type Proxy, unbracketed } from "./proxy";
@@ -172,6 +173,8 @@ class Exchange {
     const direct = !proxy || url.protocol === "https:";
     const target = direct ? `${url.pathname}${url.search}` : `${url.protocol}//${url.host}${url.pathname}${url.search}`;
     const lines = [`GET ${target} HTTP/1.1`, `host: ${url.host}`];
+    // user:password in the URL (kept by a relative redirect, gone with one to another host).
+    if (url.username || url.password) lines.push(`authorization: ${basicAuthorization(url)}`);
     if (!direct && proxy.authorization) lines.push(`proxy-authorization: ${proxy.authorization}`);
     for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
     // One request per connection: a resumed or redirected request opens a new one anyway.

@@ -2,6 +2,7 @@
 // https:// ones go through a CONNECT tunnel, so TLS still ends at the server. `tarboot.no-proxy=`
 // lists the hosts reached directly, as curl and wget read no_proxy.
 import { BlockList, isIP } from "node:net";
+import { basicAuthorization } from "./basic-auth";
 
 export interface Proxy {
   /** As given, without credentials: for messages. */
@@ -26,8 +27,7 @@ export function parseProxyUrl(text: string): Proxy {
   const port = Number(u.port) || 80;
   const shown = `http://${u.host}`;
   if (!u.username && !u.password) return { url: shown, host: unbracketed(u.hostname), port };
-  const credentials = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
-  return { url: shown, host: unbracketed(u.hostname), port, authorization: `Basic ${Buffer.from(credentials).toString("base64")}` };
+  return { url: shown, host: unbracketed(u.hostname), port, authorization: basicAuthorization(u) };
 }
 
 /** A URL's hostname as sockets take it: an IPv6 literal without its brackets. */

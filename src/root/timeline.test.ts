@@ -70,6 +70,14 @@ describe("Timeline", () => {
     expect(JSON.parse(readFileSync(path, "utf8")).stages).toEqual([{ stage: "top", startMs: 1000, durationMs: 0, bytes: 5 }]);
   });
 
+  it("keeps layer URLs' passwords out of boot.json, which the booted system's users can read", () => {
+    const { t } = clocked();
+    t.addFacts({ layers: [{ index: 1, url: "https://ops:s3cret@srv/base.tar.zst" }] });
+    const text = readFileSync(writeTimeline(t, join(tmp.dir, "run-cred")), "utf8");
+    expect(text).not.toContain("s3cret");
+    expect(JSON.parse(text).layers[0].url).toBe("https://ops:***@srv/base.tar.zst");
+  });
+
   it("starts its clock at the kernel's boot by default", () => {
     const t = new Timeline();
     const uptimeMs = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * 1000;

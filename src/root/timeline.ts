@@ -4,6 +4,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { debug } from "../console/log";
+import { hideCredentials } from "../console/redact";
 import { formatBytes, formatDuration } from "../console/units";
 
 export interface StageRecord {
@@ -131,7 +132,8 @@ export function writeTimeline(timeline: Timeline, runDir: string): string {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const path = join(dir, "boot.json");
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify(timeline.toJSON(), null, 2) + "\n", { mode: 0o644 });
+  // World-readable in the booted system: layer URLs go in without their passwords.
+  writeFileSync(tmp, hideCredentials(JSON.stringify(timeline.toJSON(), null, 2)) + "\n", { mode: 0o644 });
   renameSync(tmp, path);
   return path;
 }

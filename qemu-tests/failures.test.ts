@@ -9,6 +9,8 @@ import { type FileServer, serveDir } from "./lib/http";
 import { type BootResult, bootQemu } from "./lib/qemu";
 import { makeRootTarball, markerInit } from "./lib/testroot";
 import { withTrustedKey } from "./lib/trusted-key";
+import { freeUdpPort } from "../src/testing/udp-port";
+import { startRsyslogd } from "../src/testing/rsyslogd";
 
 let art: Artifacts;
 let server: FileServer;
@@ -57,11 +59,22 @@ describe("failures on a real kernel", () => {
     expect(server.requests).toEqual([]);
   });
 
-  it("never enters a root whose layer fails its sha256", async () => {
+  it("never enters a root whose layer fails its sha256, and tells the syslog server why", async () => {
     const bad = "0".repeat(64);
-    const r = await bootFailing(`root=http://10.0.2.2:${server.port}/ok.tar.zst#sha256=${bad}`, "checksum");
-    expectCleanFailure(r);
-    expect(r.console).toMatch(/layer 1\/1.*ok\.tar\.zst.*sha256/);
+    // rsyslogd on the host, 10.0.2.2 to the guest: a site's log server, for nodes nobody watches.
+    const syslog = await startRsyslogd({ address: "127.0.0.1", port: await freeUdpPort() });
+    try {
+      const r = await bootFailing(`root=http://10.0.2.2:${server.port}/ok.tar.zst#sha256=${bad} tarboot.syslog=10.0.2.2:${syslog.port}`, "checksum");
+      expectCleanFailure(r);
+      expect(r.console).toMatch(/layer 1\/1.*ok\.tar\.zst.*sha256/);
+      const lines = await syslog.waitFor(/sha256 mismatch/, 10_000);
+      // From the first line of the boot (sent once the network was up) to the failure, as errors.
+      expect(lines[0]).toMatch(/^30 \S+ tarboot 1 booting 1 layer\(s\): /);
+      expect(lines).toContainEqual(expect.stringMatching(/^27 \S+ tarboot 1 .*layer 1\/1.*ok\.tar\.zst.*sha256 mismatch/));
+      expect(lines).toContainEqual(expect.stringMatching(/^\d+ \S+ tarboot 1 rebooting/));
+    } finally {
+      await syslog.stop();
+    }
   });
 
   it("with a trusted key in the image, refuses a layer without a signed manifest before fetching it", async () => {

@@ -3,6 +3,7 @@
 import type { BootConfig, Stage } from "../cmdline/types";
 import { BootError } from "../console/errors";
 import { configureLog, debug, info, warn } from "../console/log";
+import { startSyslog } from "../console/syslog";
 import { loadNetworkDrivers } from "../modules/coldplug";
 import { type NetworkSession, bringUpNetwork } from "../net";
 import type { Lease } from "../net/lease";
@@ -88,6 +89,15 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
     if (servers.length > 0) {
       const { setClockFromNtp } = await import("../net/ntp/set-clock");
       timeline.addFacts({ clock: await setClockFromNtp(servers, { timeoutMs: NTP_WAIT_MS, stepMs: NTP_STEP_MS, set: setRealtime }) });
+    }
+    // After the clock: the lines logged so far go out with their times corrected.
+    if (cfg.syslog) {
+      const { host, port } = cfg.syslog;
+      const iface = session.lease?.iface;
+      if (iface) {
+        startSyslog(cfg.syslog, iface, () => session.hostname ?? session.lease?.address);
+        info(`console lines also go to syslog at ${host}:${port}`);
+      } else warn(`tarboot.syslog=${host}:${port}: no network (ip=off), nothing is sent`);
     }
     return session;
   });

@@ -216,6 +216,13 @@ describe("parseBootConfig: every parameter", () => {
     });
   });
 
+  it("tarboot.syslog=: a server, port 514 unless given; empty unsets a baked-in one", () => {
+    expect(parse("tarboot.syslog=10.0.0.1").syslog).toEqual({ host: "10.0.0.1", port: 514 });
+    expect(parse("tarboot.syslog=10.0.0.1:1514").syslog).toEqual({ host: "10.0.0.1", port: 1514 });
+    expect("syslog" in parse("")).toBe(false);
+    expect("syslog" in parse("tarboot.syslog=", { defaults: "tarboot.syslog=10.0.0.1" })).toBe(false);
+  });
+
   it("tarboot.ca=", () => {
     expect(parse("tarboot.ca=/etc/ssl/site-ca.pem").ca).toBe("/etc/ssl/site-ca.pem");
     expect("ca" in parse("tarboot.ca=", { defaults: "tarboot.ca=/etc/ca.pem" })).toBe(false);
@@ -276,6 +283,7 @@ describe("parseBootConfig: every parameter", () => {
         "tarboot.dhcp-timeout",
         "tarboot.arp-check",
         "tarboot.ntp",
+        "tarboot.syslog",
       ].sort(),
     );
   });
@@ -309,6 +317,7 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ["tarboot.ntp=", `tarboot.ntp=: empty (off turns the clock setting off); accepted: ${ACCEPTED["tarboot.ntp"]}`],
     ["tarboot.ntp=pool.ntp.org", `tarboot.ntp=pool.ntp.org: server 1 "pool.ntp.org" is not an IPv4 address with an optional :port; accepted: ${ACCEPTED["tarboot.ntp"]}`],
     ["tarboot.ntp=10.0.0.1:0", `tarboot.ntp=10.0.0.1:0: server 1 "10.0.0.1:0": port 0 is out of range (1 to 65535); accepted: ${ACCEPTED["tarboot.ntp"]}`],
+    ["tarboot.syslog=loghost", `tarboot.syslog=loghost: "loghost" is not an IPv4 address with an optional :port; accepted: ${ACCEPTED["tarboot.syslog"]}`],
     ["tarboot.ca=ca.pem", `tarboot.ca=ca.pem: not an absolute path; accepted: ${ACCEPTED["tarboot.ca"]}`],
     ["tarboot.proxy=https://p:3128", `tarboot.proxy=https://p:3128: the proxy is spoken to in plain HTTP (http://host:port), not https:; accepted: ${ACCEPTED["tarboot.proxy"]}`],
     ["tarboot.proxy=proxy:3128", `tarboot.proxy=proxy:3128: the proxy is spoken to in plain HTTP (http://host:port), not proxy:; accepted: ${ACCEPTED["tarboot.proxy"]}`],
@@ -333,7 +342,7 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ["boot=tmpfs root=", `root=: no layers; accepted: ${ACCEPTED.root}`],
     ["boot=tmpfs root", `root: needs a value; accepted: ${ACCEPTED.root}`],
     ["boot=local root=http://a/b", `boot=local: tarboot boots only into a tmpfs; accepted: tmpfs, e.g. boot=tmpfs (or leave boot= out)`],
-    ["tarboot.retry=3", `tarboot.retry=3: unknown tarboot parameter; accepted: one of tarboot.mirrors, tarboot.retries, tarboot.timeout, tarboot.ca, tarboot.proxy, tarboot.no-proxy, tarboot.keep-etc, tarboot.netwait, tarboot.dhcp-timeout, tarboot.arp-check, tarboot.ntp`],
+    ["tarboot.retry=3", `tarboot.retry=3: unknown tarboot parameter; accepted: one of tarboot.mirrors, tarboot.retries, tarboot.timeout, tarboot.ca, tarboot.proxy, tarboot.no-proxy, tarboot.keep-etc, tarboot.netwait, tarboot.dhcp-timeout, tarboot.arp-check, tarboot.ntp, tarboot.syslog`],
   ];
   for (const [cmdline, message] of cases) {
     it(cmdline, () => {

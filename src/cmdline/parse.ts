@@ -15,6 +15,7 @@ import {
   parseMode,
   parseNoProxy,
   parseNtp,
+  parseSyslog,
   parseProxy,
   parseRootSize,
   parseStages,
@@ -69,6 +70,7 @@ export const ACCEPTED = {
   "tarboot.dhcp_timeout": `whole seconds from 1 to ${SECONDS_MAX}, e.g. tarboot.dhcp-timeout=60`,
   "tarboot.arp_check": `whole milliseconds from 0 (no check) to ${ARP_CHECK_MAX_MS}, e.g. tarboot.arp-check=300`,
   "tarboot.ntp": "off, or comma-separated NTP server IPv4 addresses with an optional :port, e.g. tarboot.ntp=10.0.0.1,10.0.0.2:1123",
+  "tarboot.syslog": "a syslog server's IPv4 address with an optional :port (UDP, 514 by default), e.g. tarboot.syslog=10.0.0.1",
 } as const;
 
 export type ParamName = keyof typeof ACCEPTED;
@@ -202,6 +204,7 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
   take("tarboot.dhcp_timeout", (v) => parseInteger(v, 1, SECONDS_MAX), (v) => (config.dhcpTimeout = v));
   take("tarboot.arp_check", (v) => parseInteger(v, 0, ARP_CHECK_MAX_MS), (v) => (config.arpCheck = v));
   take("tarboot.ntp", parseNtp, (v) => (config.ntp = v));
+  take("tarboot.syslog", optional(parseSyslog), (v) => v !== undefined && (config.syslog = v));
   let mirrorsOk = true;
   take("tarboot.mirrors", (v) => ((mirrorsOk = false), parseMirrors(v)), (v) => ((config.mirrors = v), (mirrorsOk = true)));
   // With bad mirrors (already reported), relative layer names are still checked, against a stand-in.

@@ -34,11 +34,14 @@ export interface StaticIp {
   ntp?: string;
 }
 
-/** An NTP server to set the clock from. */
-export interface NtpServer {
+/** A UDP server: an IPv4 address and a port. */
+export interface HostPort {
   host: string;
   port: number;
 }
+
+/** An NTP server to set the clock from. */
+export type NtpServer = HostPort;
 
 /** `tarboot.ntp=`: where the clock is set from before the root is fetched. */
 export type NtpConfig = { mode: "lease" } | { mode: "off" } | { mode: "servers"; servers: NtpServer[] };
@@ -90,6 +93,8 @@ export interface BootConfig {
   arpCheck: number;
   /** `tarboot.ntp=`: NTP servers for the clock, default those of the lease (DHCP option 42, ip='s ntp0-ip). */
   ntp: NtpConfig;
+  /** `tarboot.syslog=`: a syslog server that gets every console line once the network is up. */
+  syslog?: HostPort;
 }
 
 /** Values for `%name` in layer URLs, known once the network is up. */

@@ -2,7 +2,7 @@
 // with the problem in a few words; the caller adds the parameter name and what is accepted.
 import { type Proxy, parseProxyUrl } from "../fetch/proxy";
 import { Invalid } from "./errors";
-import { type NtpConfig, STAGES, type RootSize, type Stage } from "./types";
+import { type HostPort, type NtpConfig, STAGES, type RootSize, type Stage } from "./types";
 
 export function requireValue(value: string | undefined): string {
   if (value === undefined) throw new Invalid("needs a value");
@@ -194,13 +194,20 @@ export function parseNtp(value: string | undefined): NtpConfig {
   const v = requireValue(value);
   if (v === "off") return { mode: "off" };
   if (v === "") throw new Invalid("empty (off turns the clock setting off)");
-  const servers = v.split(",").map((entry, k) => {
-    const m = /^([^:]*)(?::(\d{1,5}))?$/.exec(entry);
-    const host = m?.[1] ?? entry;
-    if (!m || !isIpv4(host)) throw new Invalid(`server ${k + 1} "${entry}" is not an IPv4 address with an optional :port`);
-    const port = m[2] === undefined ? 123 : Number(m[2]);
-    if (port < 1 || port > 65535) throw new Invalid(`server ${k + 1} "${entry}": port ${port} is out of range (1 to 65535)`);
-    return { host, port };
-  });
-  return { mode: "servers", servers };
+  return { mode: "servers", servers: v.split(",").map((entry, k) => parseHostPort(entry, 123, `server ${k + 1} `)) };
+}
+
+/** `tarboot.syslog=`: an IPv4 address with an optional `:port` (514 by default). */
+export function parseSyslog(value: string | undefined): HostPort {
+  return parseHostPort(requireValue(value), 514, "");
+}
+
+/** `a.b.c.d[:port]`; `what` starts the message ("server 2 "). */
+function parseHostPort(entry: string, defaultPort: number, what: string): HostPort {
+  const m = /^([^:]*)(?::(\d{1,5}))?$/.exec(entry);
+  const host = m?.[1] ?? entry;
+  if (!m || !isIpv4(host)) throw new Invalid(`${what}"${entry}" is not an IPv4 address with an optional :port`);
+  const port = m[2] === undefined ? defaultPort : Number(m[2]);
+  if (port < 1 || port > 65535) throw new Invalid(`${what}"${entry}": port ${port} is out of range (1 to 65535)`);
+  return { host, port };
 }

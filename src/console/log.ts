@@ -41,8 +41,47 @@ export function formatLine(prefix: string, level: Level, message: string, uptime
 
 export function log(level: Level, message: string): void {
   if (level === "debug" && !state.debug) return;
-  if (level === "info" && state.quiet) return;
-  emit(formatLine(state.prefix, level, hideCredentials(message), level === "debug" ? uptimeSeconds() : 0));
+  const text = hideCredentials(message);
+  if (level !== "info" || !state.quiet) emit(formatLine(state.prefix, level, text, level === "debug" ? uptimeSeconds() : 0));
+  record(level, text);
+}
+
+/** Where lines go besides the console (the remote syslog), each with the wall-clock time of the line. */
+export type LogSink = (level: Level, message: string, timeMs: number) => void;
+
+const sinks: LogSink[] = [];
+// Lines from before a sink exists (the boot's first stages, before the network is up), with
+// their monotonic time: the wall clock may be set from NTP before they are sent.
+const early: { level: Level; message: string; monoMs: number }[] = [];
+const EARLY_MAX = 500;
+
+function monoMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+function record(level: Level, message: string): void {
+  if (sinks.length === 0) {
+    if (early.length < EARLY_MAX) early.push({ level, message, monoMs: monoMs() });
+    return;
+  }
+  const now = Date.now();
+  for (const s of sinks) deliver(s, level, message, now);
+}
+
+function deliver(sink: LogSink, level: Level, message: string, timeMs: number): void {
+  try {
+    sink(level, message, timeMs);
+  } catch {
+    // A sink that fails (the network went away) must not take the console or the boot with it.
+  }
+}
+
+/** Adds a sink and gives it the lines logged so far (quiet-suppressed info included), in order. */
+export function addLogSink(sink: LogSink): void {
+  const wallMinusMono = Date.now() - monoMs();
+  for (const e of early) deliver(sink, e.level, e.message, e.monoMs + wallMinusMono);
+  early.length = 0;
+  sinks.push(sink);
 }
 
 export const info = (m: string) => log("info", m);

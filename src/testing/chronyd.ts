@@ -1,39 +1,15 @@
-// A real NTP server for the clock tests: Debian's chronyd, fetched with `apt-get download` and
-// unpacked under build/cache/chrony/ (installing the package would start a daemon that steers
-// this machine's clock), run on a loopback port as a local stratum-8 reference that serves the
-// host's clock and never touches it (-x).
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+// A real NTP server for the clock tests: Debian's chronyd, unpacked from its package (installing
+// it would start a daemon that steers this machine's clock), run on a loopback port as a local
+// stratum-8 reference that serves the host's clock and never touches it (-x).
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { promisify } from "node:util";
-import { ROOT } from "../../build/paths.mjs";
-import { aptDownload } from "../initramfs/debian-kernel";
+import { join } from "node:path";
+import { unpackedPackage } from "./debian-package";
 
-const run = promisify(execFile);
-const CACHE = join(ROOT, "build", "cache", "chrony");
-const BINARY = join(CACHE, "usr", "sbin", "chronyd");
-
-/** The chronyd binary, downloaded and unpacked on first use (safe when several processes race). */
+/** The chronyd binary, downloaded and unpacked on first use. */
 export async function chronydBinary(): Promise<string> {
-  if (existsSync(BINARY)) return BINARY;
-  // Beside the cache, so that the rename below stays on one filesystem.
-  mkdirSync(dirname(CACHE), { recursive: true });
-  const work = mkdtempSync(`${CACHE}-tmp-`);
-  try {
-    const deb = await aptDownload("chrony", work);
-    const tree = join(work, "tree");
-    await run("dpkg-deb", ["-x", deb, tree]);
-    try {
-      renameSync(tree, CACHE);
-    } catch (err) {
-      // Another process got there first.
-      if (!existsSync(BINARY)) throw err;
-    }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-  return BINARY;
+  return join(await unpackedPackage("chrony", "usr/sbin/chronyd"), "usr/sbin/chronyd");
 }
 
 export interface Chronyd {
@@ -80,14 +56,3 @@ export async function startChronyd(o: { address: string; port: number }): Promis
       }),
   };
 }
-
-/** A UDP port nobody uses now on 127.0.0.1. */
-export async function freeUdpPort(): Promise<number> {
-  const { createSocket } = await import("node:dgram");
-  const s = createSocket("udp4");
-  await new Promise<void>((r) => s.bind(0, "127.0.0.1", r));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-

@@ -1,7 +1,8 @@
 // The SNTP client against a real NTP server: chronyd on a loopback port, serving this machine's
 // clock (so the offset it reports is ours to within the round trip).
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Chronyd, freeUdpPort, startChronyd } from "../../testing/chronyd";
+import { type Chronyd, startChronyd } from "../../testing/chronyd";
+import { freeUdpPort } from "../../testing/udp-port";
 import { queryServer } from "./query";
 import { setClockFromNtp } from "./set-clock";
 

@@ -1,0 +1,69 @@
+// A real syslog server for the remote-logging tests: Debian's rsyslogd, unpacked from its package
+// (installing it would replace this machine's logging), receiving UDP on one address and port and
+// writing each message as `PRI HOSTNAME PROGRAM PROCID MSG` to a file the test reads.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { unpackedPackage } from "./debian-package";
+
+export interface Rsyslogd {
+  port: number;
+  /** Messages received so far, one line each. */
+  lines(): string[];
+  /** Resolves with the lines once one matches; rejects after `timeoutMs`. */
+  waitFor(re: RegExp, timeoutMs: number): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+export async function startRsyslogd(o: { address: string; port: number }): Promise<Rsyslogd> {
+  const tree = await unpackedPackage("rsyslog", "usr/sbin/rsyslogd");
+  const modules = join(tree, "usr/lib/x86_64-linux-gnu/rsyslog");
+  const dir = mkdtempSync(join(tmpdir(), "tarboot-rsyslogd-"));
+  const out = join(dir, "messages");
+  writeFileSync(
+    join(dir, "rsyslog.conf"),
+    [
+      `module(load="${join(modules, "imudp.so")}")`,
+      `input(type="imudp" address="${o.address}" port="${o.port}")`,
+      'template(name="line" type="string" string="%pri% %hostname% %programname% %procid% %msg%\\n")',
+      `*.* action(type="omfile" file="${out}" template="line")`,
+      "",
+    ].join("\n"),
+  );
+  // -n: foreground; -i: its own pid file; -M: where its modules are.
+  const child: ChildProcess = spawn(join(tree, "usr/sbin/rsyslogd"), ["-n", "-f", join(dir, "rsyslog.conf"), "-i", join(dir, "pid"), "-M", modules], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const lines = () => (existsSync(out) ? readFileSync(out, "utf8").split("\n").filter(Boolean) : []);
+  // Ready once its pid file exists (written after the inputs are set up).
+  for (let i = 0; !existsSync(join(dir, "pid")); i++) {
+    if (child.exitCode !== null || i > 100) throw new Error(`rsyslogd did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    port: o.port,
+    lines,
+    async waitFor(re, timeoutMs) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const l = lines();
+        if (l.some((x) => re.test(x))) return l;
+        if (Date.now() > until) throw new Error(`no syslog line matched ${re} in ${timeoutMs} ms; got:\n${l.join("\n")}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        };
+        if (child.exitCode !== null) return done();
+        child.once("exit", done);
+        child.kill("SIGTERM");
+      }),
+  };
+}

@@ -15,6 +15,7 @@ import { switchRoot } from "../root/switch-root";
 import { Timeline, monotonicMs, writeTimeline } from "../root/timeline";
 import { writeIdentity } from "../root/write-identity";
 import { readBootConfig, readPanicOnly } from "./config";
+import { layersFromLease } from "./dhcp-root";
 import { earlyMounts } from "./early";
 import { startupMarks } from "./started";
 import { hasRescueShell, rescueShell } from "./rescue";
@@ -57,9 +58,10 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
   }
   bootState.panic = cfg.panic;
   configureLog({ quiet: cfg.quiet, debug: cfg.debug });
-  if (cfg.layers.length === 0)
+  if (cfg.layers.length === 0 && !cfg.rootFromDhcp)
     throw new BootError("cmdline", "no root=http(s)://... on the kernel command line: tarboot has nothing to boot");
-  info(`booting ${cfg.layers.length} layer(s): ${cfg.layers.map((l) => l.raw).join(", ")}`);
+  if (cfg.rootFromDhcp) info("booting the root the DHCP server names (root=dhcp)");
+  else info(`booting ${cfg.layers.length} layer(s): ${cfg.layers.map((l) => l.raw).join(", ")}`);
 
   let network: NetworkSession | null = null;
   // Read at the time of use: a NAK or an expiry during a long download can change the address.
@@ -98,6 +100,10 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
         startSyslog(cfg.syslog, iface, () => session.hostname ?? session.lease?.address);
         info(`console lines also go to syslog at ${host}:${port}`);
       } else warn(`tarboot.syslog=${host}:${port}: no network (ip=off), nothing is sent`);
+    }
+    if (cfg.rootFromDhcp) {
+      cfg.layers = layersFromLease(session.lease, cfg.mirrors);
+      info(`root path from DHCP: ${cfg.layers.length} layer(s): ${cfg.layers.map((l) => l.raw).join(", ")}`);
     }
     return session;
   });

@@ -223,6 +223,13 @@ describe("parseBootConfig: every parameter", () => {
     expect("syslog" in parse("tarboot.syslog=", { defaults: "tarboot.syslog=10.0.0.1" })).toBe(false);
   });
 
+  it("root=dhcp: the layers come with the lease, also when mirrors are set; not without DHCP", () => {
+    const cfg = parse("root=dhcp");
+    expect([cfg.rootFromDhcp, cfg.layers]).toEqual([true, []]);
+    expect(parse("root=dhcp tarboot.mirrors=http://m/").rootFromDhcp).toBe(true);
+    expect(() => parse("root=dhcp ip=off")).toThrow(`root=dhcp: the root path comes with the DHCP lease, but ip= says off; accepted: ${ACCEPTED.root}`);
+  });
+
   it("tarboot.ca=", () => {
     expect(parse("tarboot.ca=/etc/ssl/site-ca.pem").ca).toBe("/etc/ssl/site-ca.pem");
     expect("ca" in parse("tarboot.ca=", { defaults: "tarboot.ca=/etc/ca.pem" })).toBe(false);

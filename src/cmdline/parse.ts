@@ -45,7 +45,8 @@ export const ACCEPTED = {
   root:
     "layers separated by commas, each an http:// or https:// URL (or a name relative to tarboot.mirrors=), " +
     "alternatives separated by |, optional #sha256=<64 hex digits> at the end of a layer, " +
-    "templates %hostname %fqdn %mac %ip %arch; e.g. root=http://srv/base.tar.xz,http://srv/%hostname.tar.gz",
+    "templates %hostname %fqdn %mac %ip %arch; or dhcp for the DHCP server's root path (option 17); " +
+    "e.g. root=http://srv/base.tar.xz,http://srv/%hostname.tar.gz",
   boot: "tmpfs, e.g. boot=tmpfs (or leave boot= out)",
   rootsize: "bytes with optional k/m/g suffix (binary) or N% of RAM, e.g. rootsize=4g or rootsize=50%",
   rootmode: "an octal mode up to 07777, e.g. rootmode=0755",
@@ -229,6 +230,12 @@ function parseRoot(
   const boot = entries.get("boot");
   const rootValue = root?.value ?? "";
   const tmpfs = boot?.value === "tmpfs";
+  if (root && rootValue === "dhcp") {
+    // The layers come with the lease (dracut's root=dhcp): checked when they arrive.
+    if (config.ip.mode !== "dhcp") fail(root, `the root path comes with the DHCP lease, but ip= says ${config.ip.mode}`, ACCEPTED.root);
+    else config.rootFromDhcp = true;
+    return;
+  }
   const ours = tmpfs || looksLikeUrl(rootValue) || (mirrors.length > 0 && rootValue !== "");
 
   if (boot && !tmpfs && ours) {

@@ -49,8 +49,10 @@ export type NtpConfig = { mode: "lease" } | { mode: "off" } | { mode: "servers";
 export type IpConfig = { mode: "dhcp"; device?: string } | { mode: "off" } | StaticIp;
 
 export interface BootConfig {
-  /** `root=` split into layers; empty when no http(s) root was given (then tarboot has nothing to boot). */
+  /** `root=` split into layers; empty when no http(s) root was given (then tarboot has nothing to boot), or with root=dhcp. */
   layers: Layer[];
+  /** `root=dhcp`: the layers come from the DHCP lease's root path (option 17), in root='s grammar. */
+  rootFromDhcp?: boolean;
   /** `tarboot.mirrors=`: base URLs (each ending in '/') for relative layer names. */
   mirrors: string[];
   /** `rootsize=`, default 50%. */

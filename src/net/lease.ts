@@ -25,6 +25,8 @@ export interface Lease {
   search: string[];
   hostname?: string;
   ntp: string[];
+  /** Option 17, root path: the layers for root=dhcp. */
+  rootPath?: string;
   mtu?: number;
   /** DHCP server identifier (option 54). */
   serverId?: string;

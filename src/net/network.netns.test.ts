@@ -39,6 +39,8 @@ const RICH_OPTIONS = [
   "option:domain-name,cluster.test",
   "option:domain-search,cluster.test,lab.cluster.test",
   "option:ntp-server,10.77.0.123",
+  // root=dhcp takes the layers from it.
+  "option:root-path,http://10.77.0.1/base.tar.zst,http://10.77.0.1/%hostname.tar.gz",
   "option:mtu,1400",
   // dnsmasq's shortest lease is 2 minutes; short T1/T2 make renewal happen within the test.
   "option:T1,3",
@@ -85,6 +87,7 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
       search: ["cluster.test", "lab.cluster.test"],
       hostname: "node42",
       ntp: ["10.77.0.123"],
+      rootPath: "http://10.77.0.1/base.tar.zst,http://10.77.0.1/%hostname.tar.gz",
       mtu: 1400,
       serverId: SERVER,
       leaseTime: 120,

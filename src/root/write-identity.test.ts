@@ -34,6 +34,14 @@ describe("writeIdentity", () => {
     expect(JSON.parse(read(join(run, "tarboot/lease.json")))).toEqual(lease);
   });
 
+  it("keeps a password in the DHCP root path out of lease.json", () => {
+    const lease = { ...dhcpLease(), rootPath: "https://ops:s3cret@srv/base.tar.zst" };
+    writeIdentity(root, lease, bootConfig(), run);
+    const text = read(join(run, "tarboot/lease.json"));
+    expect(text).not.toContain("s3cret");
+    expect(JSON.parse(text).rootPath).toBe("https://ops:***@srv/base.tar.zst");
+  });
+
   it("overwrites the root's files without tarboot.keep-etc", () => {
     writeFileSync(join(root, "etc/hostname"), "template\n");
     writeIdentity(root, dhcpLease(), bootConfig(), run);

@@ -7,6 +7,7 @@
 import { lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { BootConfig } from "../cmdline/types";
+import { hideCredentials } from "../console/redact";
 import { debug, info, warn } from "../console/log";
 import type { Lease } from "../net/lease";
 import { identityFiles, netIfaceConf } from "./identity";
@@ -81,7 +82,8 @@ export function writeIdentity(root: string, lease: Lease | null, cfg: BootConfig
     result.written.push(conf);
     const json = join(runDir, "tarboot", "lease.json");
     mkdirSync(dirname(json), { recursive: true, mode: 0o755 });
-    replaceFile(json, JSON.stringify(lease, null, 2) + "\n");
+    // A root path from DHCP may hold a URL's password: readable by every user of the root.
+    replaceFile(json, hideCredentials(JSON.stringify(lease, null, 2)) + "\n");
     result.written.push(json);
   }
   debug(`identity: wrote ${result.written.join(", ") || "nothing"}${result.kept.length ? `; kept ${result.kept.join(", ")}` : ""}`);

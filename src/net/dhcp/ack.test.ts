@@ -20,6 +20,13 @@ describe("leaseFromAck", () => {
     expect(lease.domain).toBe("rack4.example");
   });
 
+  it("takes option 17, the root path, for root=dhcp (trailing NULs and blanks dropped); none when absent or empty", () => {
+    const { lease } = leaseFromAck(reply([[Opt.ROOT_PATH, Buffer.from("http://srv/base.tar.zst,http://srv/%hostname.tar.gz\0")]]), "eth0", "m", 0);
+    expect(lease.rootPath).toBe("http://srv/base.tar.zst,http://srv/%hostname.tar.gz");
+    expect("rootPath" in leaseFromAck(reply([]), "eth0", "m", 0).lease).toBe(false);
+    expect("rootPath" in leaseFromAck(reply([[Opt.ROOT_PATH, Buffer.from("  ")]]), "eth0", "m", 0).lease).toBe(false);
+  });
+
   it("keeps option 15 over the domain of an FQDN in option 12", () => {
     const { lease } = leaseFromAck(reply([[Opt.HOSTNAME, Buffer.from("n1.other")], [Opt.DOMAIN_NAME, Buffer.from("lab.test")]]), "eth0", "m", 0);
     expect([lease.hostname, lease.domain]).toEqual(["n1", "lab.test"]);

@@ -81,6 +81,8 @@ export function leaseFromAck(p: DhcpPacket, iface: string, mac: string, boundAt:
     }
   }
 
+  const rootPath = optional(p, Opt.ROOT_PATH, readString, problems)?.trim() || undefined;
+
   let mtu = optional(p, Opt.MTU, (d) => readU16(Opt.MTU, d), problems);
   if (mtu !== undefined && mtu < 68) {
     problems.push(`option 26: ignoring MTU ${mtu} (below 68)`);
@@ -112,6 +114,7 @@ export function leaseFromAck(p: DhcpPacket, iface: string, mac: string, boundAt:
     search: search.filter(isValidHostname),
     hostname,
     ntp,
+    ...(rootPath !== undefined ? { rootPath } : {}),
     mtu,
     serverId,
     leaseTime,

@@ -18,6 +18,8 @@ export interface BootOptions {
   domain?: string;
   /** Extra `-netdev user` options, e.g. tftp=...,bootfile=... */
   netdevExtra?: string;
+  /** Instead of QEMU's user network: a tap interface in a network namespace, QEMU run inside it. */
+  tap?: { netns: string; ifname: string };
   extraArgs?: string[];
   /** Keep going after `until` matched, until QEMU exits (poweroff) or the timeout. */
   waitForExit?: boolean;
@@ -56,7 +58,7 @@ export function cpuArgs(accel: string): string[] {
 
 export function qemuArgs(o: BootOptions): string[] {
   const accel = accelerator();
-  const netdev = ["user", "id=n0"];
+  const netdev = o.tap ? ["tap", "id=n0", `ifname=${o.tap.ifname}`, "script=no", "downscript=no"] : ["user", "id=n0"];
   if (o.hostname) netdev.push(`hostname=${o.hostname}`);
   if (o.domain) netdev.push(`domainname=${o.domain}`);
   if (o.netdevExtra) netdev.push(o.netdevExtra);
@@ -81,7 +83,8 @@ export function qemuArgs(o: BootOptions): string[] {
 export function bootQemu(o: BootOptions): Promise<BootResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn("qemu-system-x86_64", qemuArgs(o), { stdio: [o.input?.length ? "pipe" : "ignore", "pipe", "pipe"] });
+    const [cmd, args] = o.tap ? ["ip", ["netns", "exec", o.tap.netns, "qemu-system-x86_64", ...qemuArgs(o)]] : ["qemu-system-x86_64", qemuArgs(o)];
+    const child = spawn(cmd, args as string[], { stdio: [o.input?.length ? "pipe" : "ignore", "pipe", "pipe"] });
     const pending = [...(o.input ?? [])];
     let text = "";
     let matched: RegExpMatchArray | null = null;

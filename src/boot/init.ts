@@ -3,19 +3,16 @@
 import type { BootConfig, Stage } from "../cmdline/types";
 import { BootError } from "../console/errors";
 import { configureLog, debug, info, warn } from "../console/log";
-import { startSyslog } from "../console/syslog";
 import { loadNetworkDrivers } from "../modules/coldplug";
 import { type NetworkSession, bringUpNetwork } from "../net";
 import type { Lease } from "../net/lease";
-import { ntpServers } from "../net/ntp/servers";
-import { setRealtime } from "../sys/clock";
 import { leaseEnv, runHooks } from "../root/hooks";
 import { mountRoot, wipeRoot } from "../root/tmpfs";
 import { switchRoot } from "../root/switch-root";
 import { Timeline, monotonicMs, writeTimeline } from "../root/timeline";
 import { writeIdentity } from "../root/write-identity";
 import { readBootConfig, readPanicOnly } from "./config";
-import { layersFromLease } from "./dhcp-root";
+import { useLease } from "./after-lease";
 import { earlyMounts } from "./early";
 import { startupMarks } from "./started";
 import { hasRescueShell, rescueShell } from "./rescue";
@@ -26,11 +23,6 @@ export const NEW_ROOT = "/root";
 // The fetch and unpack modules cost time to evaluate under emulation. They are loaded while the network stage waits for links and DHCP, not at start-up.
 let layersModule: Promise<typeof import("./layers")> | undefined;
 const loadLayers = () => (layersModule ??= import("./layers"));
-
-/** Per NTP server: a LAN answers in milliseconds; a dead server must not hold the boot long. */
-const NTP_WAIT_MS = 1000;
-/** Smaller offsets are the root's time daemon's business (it slews instead of stepping). */
-const NTP_STEP_MS = 500;
 
 /** Options the failure path needs even when the command line could not be parsed. */
 export const bootState: { panic: number } = { panic: 30 };
@@ -86,25 +78,7 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
       resolvConf: "/etc/resolv.conf",
       setHostname: true,
     });
-    // Before any download: https:// layers check certificates against this clock.
-    const servers = ntpServers(cfg.ntp, session.lease);
-    if (servers.length > 0) {
-      const { setClockFromNtp } = await import("../net/ntp/set-clock");
-      timeline.addFacts({ clock: await setClockFromNtp(servers, { timeoutMs: NTP_WAIT_MS, stepMs: NTP_STEP_MS, set: setRealtime }) });
-    }
-    // After the clock: the lines logged so far go out with their times corrected.
-    if (cfg.syslog) {
-      const { host, port } = cfg.syslog;
-      const iface = session.lease?.iface;
-      if (iface) {
-        startSyslog(cfg.syslog, iface, () => session.hostname ?? session.lease?.address);
-        info(`console lines also go to syslog at ${host}:${port}`);
-      } else warn(`tarboot.syslog=${host}:${port}: no network (ip=off), nothing is sent`);
-    }
-    if (cfg.rootFromDhcp) {
-      cfg.layers = layersFromLease(session.lease, cfg.mirrors);
-      info(`root path from DHCP: ${cfg.layers.length} layer(s): ${cfg.layers.map((l) => l.raw).join(", ")}`);
-    }
+    await useLease(cfg, session, timeline);
     return session;
   });
 

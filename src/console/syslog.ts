@@ -9,7 +9,7 @@ import { formatSyslog } from "./syslog-message";
 
 /** Starts sending; `hostname` is asked at each line (the lease may name the node later). */
 export function startSyslog(server: HostPort, iface: string, hostname: () => string | undefined): void {
-  const sock = DeviceUdpSocket.open(iface, 0, () => {});
+  const sock = DeviceUdpSocket.open(iface, 0, null);
   addLogSink((level, message, timeMs) => {
     sock.send(formatSyslog({ level, message, timeMs, hostname: hostname(), pid: process.pid }), server.host, server.port);
   });

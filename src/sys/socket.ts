@@ -130,7 +130,7 @@ function watch(fd: number, handler: RawHandler): Entry {
 function unwatch(entry: Entry): void {
   if (entry.closed) return;
   entry.closed = true;
-  if (!polling) {
+  if (!polling || !entries.has(entry.fd)) {
     entries.delete(entry.fd);
     close_(entry.fd);
   }
@@ -142,16 +142,20 @@ export class DeviceUdpSocket {
   readonly device: string;
   private entry: Entry;
 
-  private constructor(fd: number, device: string, handler: Handler) {
+  private constructor(fd: number, device: string, handler: Handler | null) {
     this.fd = fd;
     this.device = device;
-    this.entry = watch(fd, (data, from) =>
-      handler({ data, address: `${from[4]}.${from[5]}.${from[6]}.${from[7]}`, port: from.readUInt16BE(2) }),
-    );
+    // A send-only socket stays out of the poll loop: it would hold a pool thread for nothing.
+    this.entry = handler
+      ? watch(fd, (data, from) => handler({ data, address: `${from[4]}.${from[5]}.${from[6]}.${from[7]}`, port: from.readUInt16BE(2) }))
+      : { fd, handler: () => {}, closed: false };
   }
 
-  /** Opens 0.0.0.0:port on `device` with broadcast allowed; several devices may share the port. */
-  static open(device: string, port: number, onMessage: Handler): DeviceUdpSocket {
+  /**
+   * Opens 0.0.0.0:port on `device` with broadcast allowed; several devices may share the port.
+   * Without `onMessage` the socket only sends.
+   */
+  static open(device: string, port: number, onMessage: Handler | null): DeviceUdpSocket {
     const fd = check(socket_(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), "socket", device);
     try {
       setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR", device);

@@ -37,11 +37,20 @@ export async function startRsyslogd(o: { address: string; port: number }): Promi
   });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-  const lines = () => (existsSync(out) ? readFileSync(out, "utf8").split("\n").filter(Boolean) : []);
-  // Ready once its pid file exists (written after the inputs are set up).
-  for (let i = 0; !existsSync(join(dir, "pid")); i++) {
-    if (child.exitCode !== null || i > 100) throw new Error(`rsyslogd did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
+  // Its own probe lines are not the test's.
+  const lines = () => (existsSync(out) ? readFileSync(out, "utf8").split("\n").filter((l) => l && !l.includes(" rsyslogd-ready ")) : []);
+  // Ready once a message sent to it has been written: its pid file comes before the UDP input
+  // listens, and a busy machine (QEMU guests alongside) can make that gap seconds long.
+  const { createSocket } = await import("node:dgram");
+  const probe = createSocket("udp4");
+  try {
+    for (let i = 0; !(existsSync(out) && readFileSync(out, "utf8").includes(" rsyslogd-ready ")); i++) {
+      if (child.exitCode !== null || i > 200) throw new Error(`rsyslogd did not start: ${stderr}`);
+      probe.send("<14>1 - - rsyslogd-ready - - - ready", o.port, o.address);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    probe.close();
   }
   return {
     port: o.port,

@@ -231,6 +231,28 @@ describe("mkinitramfs options", () => {
     expect(readFileSync(join(root, "lib/firmware/bnx2/bnx2-rv2p-09-6.0.17.fw.xz"), "utf8")).toBe("rv2p 09, packed");
   });
 
+  it("--net-drivers host: the drivers of this machine's interfaces (a sysfs tree here), and an error when there are none", async () => {
+    const kernel = await ensureDebianKernel(KERNEL_CACHE);
+    const sys = join(tmp, "sys");
+    const nic = join(sys, "devices/pci0000:00/0000:00:02.0");
+    for (const [dev, module] of [[join(nic, "virtio0"), "virtio_net"], [nic, "virtio_pci"]]) {
+      mkdirSync(join(sys, "module", module), { recursive: true });
+      mkdirSync(join(sys, "bus/x/drivers", module), { recursive: true });
+      symlinkSync(join(sys, "module", module), join(sys, "bus/x/drivers", module, "module"));
+      mkdirSync(dev, { recursive: true });
+      symlinkSync(join(sys, "bus/x/drivers", module), join(dev, "driver"));
+    }
+    mkdirSync(join(sys, "class/net/eth0"), { recursive: true });
+    symlinkSync(join(nic, "virtio0"), join(sys, "class/net/eth0/device"));
+    const r = await buildInitramfs({ init: fakeInit, output: join(tmp, "host.img"), kernelModules: kernel.modulesDir, netDrivers: "host", sysRoot: sys, firmware: false });
+    expect(r.modules).toContain("virtio_net");
+    expect(r.modules).toContain("virtio_pci");
+    expect(r.modules).not.toContain("e1000e");
+    await expect(
+      buildInitramfs({ init: fakeInit, output: join(tmp, "host2.img"), kernelModules: kernel.modulesDir, netDrivers: "host", sysRoot: join(tmp, "no-sys") }),
+    ).rejects.toThrow("--net-drivers host: this machine's network interfaces use no driver modules (built in, or no NIC)");
+  });
+
   it("keeps compressed modules as they are", async () => {
     const kernel = await ensureDebianKernel(KERNEL_CACHE);
     const tree = join(tmp, "modules", "6.9.9-test");

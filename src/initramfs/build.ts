@@ -8,6 +8,7 @@ import { type Compression, checkLevel, compressModule, writeCompressed } from ".
 import { CA_PATH, CONF_PATH, defaultSettings, renderConf } from "./conf";
 import { type CpioEntry, mtimeFromEnv, normalizeCpioPath, planArchive, writeCpio } from "./cpio";
 import { findFirmware, modinfoFirmware } from "./firmware";
+import { hostNetDrivers } from "./host-drivers";
 import { readHostElf, resolveLibraries } from "./libs";
 import { decodeBuffer } from "../unpack/decompress";
 import { moduleFileCompression, moduleNameFromPath } from "../modules/deps";
@@ -22,8 +23,10 @@ export interface MkinitramfsOptions {
   output: string;
   /** Kernel module tree to take NIC drivers from; default /lib/modules/$(uname -r); false for none. */
   kernelModules?: string | false;
-  /** `--net-drivers`: module names, `default`, `all` (comma-separated); default `default`. */
+  /** `--net-drivers`: module names, `default`, `all`, `host` (comma-separated); default `default`. */
   netDrivers?: string;
+  /** Where `--net-drivers host` reads the machine's interfaces; default /sys (tests give a tree). */
+  sysRoot?: string;
   /** `--module-compression`: how uncompressed .ko files are stored; default zstd. */
   moduleCompression?: ModuleCompression;
   /** `--firmware`: where the modules' firmware is taken from; default /lib/firmware; false for none. */
@@ -242,7 +245,13 @@ export async function buildInitramfs(opts: MkinitramfsOptions): Promise<Initramf
       throw new Error(`--kernel-modules ${(err as Error).message}`, { cause: err });
     }
     kernelVersion = tree.version;
-    const sel = selectModules(tree, parseNetDrivers(opts.netDrivers));
+    const req = parseNetDrivers(opts.netDrivers);
+    if (req.host) {
+      const own = hostNetDrivers(opts.sysRoot);
+      if (own.length === 0) throw new Error("--net-drivers host: this machine's network interfaces use no driver modules (built in, or no NIC)");
+      req.strict.push(...own);
+    }
+    const sel = selectModules(tree, req);
     const base = `/lib/modules/${tree.version}`;
     const compression = opts.moduleCompression ?? "zstd";
     for (const rel of sel.modules) {

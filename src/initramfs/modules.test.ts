@@ -14,6 +14,7 @@ describe("module selection (pure)", () => {
     expect(parseNetDrivers("virtio_net,e1000")).toEqual({ strict: ["virtio_net", "e1000"], lenient: [], dirs: [] });
     expect(parseNetDrivers("default,cxgb4").strict).toEqual(["cxgb4"]);
     expect(parseNetDrivers("all").dirs).toContain("kernel/drivers/net/ethernet/");
+    expect(parseNetDrivers("host,e1000")).toEqual({ strict: ["e1000"], lenient: [], dirs: [], host: true });
     expect(() => parseNetDrivers(",")).toThrow(/--net-drivers ',': empty/);
     expect(() => parseNetDrivers("../x")).toThrow(/'\.\.\/x' is not a module name/);
   });

@@ -98,18 +98,22 @@ export interface NetDriverRequest {
   lenient: string[];
   /** Directory prefixes whose every module is wanted (`all`). */
   dirs: string[];
+  /** `host`: the drivers of the build machine's own interfaces, strictly (hostNetDrivers). */
+  host?: boolean;
 }
 
 /**
- * `--net-drivers`: comma-separated module names, where `default` stands for the default set and
- * `all` for every wired NIC and PHY driver of the tree; e.g. `default,cxgb4`.
+ * `--net-drivers`: comma-separated module names, where `default` stands for the default set,
+ * `all` for every wired NIC and PHY driver of the tree and `host` for the drivers of this
+ * machine's interfaces; e.g. `default,cxgb4`.
  */
 export function parseNetDrivers(spec: string | undefined): NetDriverRequest {
   const req: NetDriverRequest = { strict: [], lenient: [], dirs: [] };
   const words = (spec ?? "default").split(",").map((w) => w.trim()).filter((w) => w !== "");
-  if (words.length === 0) throw new Error(`--net-drivers '${spec}': empty; give module names, 'default' or 'all'`);
+  if (words.length === 0) throw new Error(`--net-drivers '${spec}': empty; give module names, 'default', 'all' or 'host'`);
   for (const w of words) {
     if (w === "default") req.lenient.push(...DEFAULT_NET_DRIVERS);
+    else if (w === "host") req.host = true;
     else if (w === "all") {
       req.lenient.push(...DEFAULT_NET_DRIVERS);
       req.dirs.push(...ALL_NET_DRIVER_DIRS);

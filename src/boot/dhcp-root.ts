@@ -20,6 +20,6 @@ export function layersFromLease(lease: Lease | null, mirrors: readonly string[])
     return parseLayers(lease.rootPath, mirrors);
   } catch (err) {
     if (!(err instanceof Invalid)) throw err;
-    throw new BootError("network", `root=dhcp: the root path from the DHCP server${server}, ${JSON.stringify(lease.rootPath)}: ${err.problems.join("; ")}`);
+    throw new BootError("network", `root=dhcp: the root path from the DHCP server${server}, ${JSON.stringify(lease.rootPath)}: ${err.message}`);
   }
 }

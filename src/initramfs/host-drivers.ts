@@ -8,11 +8,14 @@ import { basename, dirname, join } from "node:path";
 export function hostNetDrivers(sysRoot = "/sys"): string[] {
   const modules: string[] = [];
   const netDir = join(sysRoot, "class/net");
-  for (const iface of existsSync(netDir) ? readdirSync(netDir).sort() : []) {
+  const devicesDir = join(sysRoot, "devices");
+  if (!existsSync(netDir) || !existsSync(devicesDir)) return modules;
+  // Compared with resolved links: resolved itself, whatever path leads to it.
+  const devices = realpathSync(devicesDir);
+  for (const iface of readdirSync(netDir).sort()) {
     const link = join(netDir, iface, "device");
     // Virtual interfaces (lo, bridges, tunnels) have no device.
     if (!existsSync(link)) continue;
-    const devices = join(sysRoot, "devices");
     for (let dev = realpathSync(link); dev.startsWith(devices) && dev !== devices; dev = dirname(dev)) {
       const module = join(dev, "driver/module");
       if (!existsSync(module)) continue;

@@ -35,14 +35,16 @@ beforeAll(async () => {
   dir = mkdtempSync(join(QEMU_OUT, "boot-"));
   makeRootTarball(join(dir, "base.tar.zst"), {
     busybox: true,
-    files: { "sbin/init": markerInit("TARBOOT-BOOTED"), "etc/who": "base\n", "etc/from-base": "kept\n" },
+    // Modules for another kernel only: the console must say so before init runs.
+    files: { "sbin/init": markerInit("TARBOOT-BOOTED"), "etc/who": "base\n", "etc/from-base": "kept\n", "lib/modules/5.10.0-99-amd64/modules.dep": "" },
   });
   // gzip, bzip2 and xz on purpose: the format is found from the bytes, per layer, and the image
   // must carry every decoder library.
   makeRootTarball(join(dir, "extra.tar.gz"), { files: { "etc/who": "extra\n", "etc/from-extra": "kept\n" } }, "gzip");
-  makeRootTarball(join(dir, "tools.tar.bz2"), { files: { "etc/from-tools": "bz2\n" } }, "bzip2");
+  // Published per kernel release, asked for as tools-%kernel.
+  makeRootTarball(join(dir, `tools-${art.kernelVersion}.tar.bz2`), { files: { "etc/from-tools": "bz2\n" } }, "bzip2");
   makeRootTarball(join(dir, "node7.tar.xz"), { files: { "etc/who": "node7\n" } }, "xz");
-  for (const f of ["base.tar.zst", "extra.tar.gz", "tools.tar.bz2", "node7.tar.xz"]) await sign(join(dir, f));
+  for (const f of ["base.tar.zst", "extra.tar.gz", `tools-${art.kernelVersion}.tar.bz2`, "node7.tar.xz"]) await sign(join(dir, f));
   keyedInitramfs = await withTrustedKey(art.initramfs, key.publicKey, join(dir, "initramfs-key.img"));
   server = await serveDir(dir);
 });
@@ -53,12 +55,12 @@ afterAll(async () => {
 });
 
 describe("boot from HTTP root layers", () => {
-  it("unpacks base, extra, tools and %hostname in order, each verified against its signed manifest, stops at break=bottom, and runs the root's init as PID 1", async () => {
+  it("unpacks base, extra, tools-%kernel and %hostname in order, each verified against its signed manifest, stops at break=bottom, and runs the root's init as PID 1", async () => {
     const base = `http://10.0.2.2:${server.port}`;
     const r = await bootQemu({
       kernel: art.vmlinux,
       initrd: keyedInitramfs,
-      append: baseAppend(`root=${base}/base.tar.zst,${base}/extra.tar.gz,${base}/tools.tar.bz2,${base}/%hostname.tar.xz break=bottom debug`),
+      append: baseAppend(`root=${base}/base.tar.zst,${base}/extra.tar.gz,${base}/tools-%kernel.tar.bz2,${base}/%hostname.tar.xz break=bottom debug`),
       // The rescue shell at break=bottom sees the unpacked root in /root; leaving it goes on with the boot.
       input: [{ after: /break=bottom: rescue shell/, send: "echo SHELL-SAW-$(cat /root/etc/who)-$(cat /root/etc/from-tools); exit\n" }],
       hostname: "node7",
@@ -78,7 +80,7 @@ describe("boot from HTTP root layers", () => {
     expect(server.requests).toEqual([
       "GET /base.tar.zst.manifest 200", "GET /base.tar.zst 200",
       "GET /extra.tar.gz.manifest 200", "GET /extra.tar.gz 200",
-      "GET /tools.tar.bz2.manifest 200", "GET /tools.tar.bz2 200",
+      `GET /tools-${art.kernelVersion}.tar.bz2.manifest 200`, `GET /tools-${art.kernelVersion}.tar.bz2 200`,
       "GET /node7.tar.xz.manifest 200", "GET /node7.tar.xz 200",
     ]);
     const id = manifestKeyId(key.publicKey);
@@ -86,6 +88,7 @@ describe("boot from HTTP root layers", () => {
     expect(r.console).toMatch(new RegExp(`layer 4/4 http://\\S+/node7\\.tar\\.xz: \\d+ entries unpacked, manifest of key ${id} verified`));
     expect(r.console).toContain("eth0: 10.0.2.15/24 via 10.0.2.2");
     expect(r.console).toContain("SHELL-SAW-node7-bz2");
+    expect(r.console).toContain(`warn: the new root has kernel modules for 5.10.0-99-amd64 but not for the running kernel ${art.kernelVersion}: `);
     // debug: every stage with its duration (and the mount stage's bytes).
     for (const stage of ["top", "network", "premount", "bottom"]) expect(r.console).toMatch(new RegExp(`debug: \\[ *[\\d.]+\\] stage ${stage}: [\\d.]+m?s`));
     expect(r.console).toMatch(/debug: \[ *[\d.]+\] stage mount: [\d.]+m?s, [\d.]+ [KM]iB/);

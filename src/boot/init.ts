@@ -2,11 +2,12 @@
 // Each stage is timed into the timeline the booted system finds in /run/tarboot/boot.json.
 import type { BootConfig, Stage } from "../cmdline/types";
 import { BootError } from "../console/errors";
-import { configureLog, debug, info, warn } from "../console/log";
+import { configureLog, debug, info, log, warn } from "../console/log";
 import { loadNetworkDrivers } from "../modules/coldplug";
 import { type NetworkSession, bringUpNetwork } from "../net";
 import type { Lease } from "../net/lease";
 import { leaseEnv, runHooks } from "../root/hooks";
+import { modulesInRoot, modulesMessage } from "../root/kernel-modules";
 import { mountRoot, wipeRoot } from "../root/tmpfs";
 import { switchRoot } from "../root/switch-root";
 import { Timeline, monotonicMs, writeTimeline } from "../root/timeline";
@@ -106,6 +107,9 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
     await maybeBreak(cfg, "bottom");
     writeIdentity(NEW_ROOT, lease(), cfg, "/run");
     await runHooks("bottom", env());
+    // After the hooks: one may have put the modules in.
+    const said = modulesMessage(modulesInRoot(NEW_ROOT, release()), release());
+    if (said) log(said.level, said.text);
   });
 
   await maybeBreak(cfg, "init");

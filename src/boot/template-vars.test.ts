@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import type { BootConfig } from "../cmdline/types";
 import type { Lease } from "../net/lease";
@@ -10,8 +11,8 @@ const lease: Lease = {
 
 describe("templateVars", () => {
   it("takes host name, domain, MAC and address from the lease", () => {
-    const v = templateVars({} as BootConfig, lease, "x64");
-    expect(v).toEqual({ hostname: "node7", fqdn: "node7.cluster.test", mac: "52-54-00-ab-cd-01", ip: "10.0.2.15", arch: "amd64" });
+    const v = templateVars({} as BootConfig, lease, "x64", "6.1.0-41-amd64");
+    expect(v).toEqual({ hostname: "node7", fqdn: "node7.cluster.test", mac: "52-54-00-ab-cd-01", ip: "10.0.2.15", arch: "amd64", kernel: "6.1.0-41-amd64" });
   });
 
   it("lets hostname= win, and splits an FQDN given there", () => {
@@ -26,5 +27,9 @@ describe("templateVars", () => {
     expect(v.hostname).toBeUndefined();
     expect(v.mac).toBeUndefined();
     expect(v.ip).toBeUndefined();
+  });
+
+  it("takes the running kernel's release by default, as uname -r prints it", () => {
+    expect(templateVars({} as BootConfig, null).kernel).toBe(execFileSync("uname", ["-r"], { encoding: "utf8" }).trim());
   });
 });

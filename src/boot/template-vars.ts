@@ -1,10 +1,11 @@
 import type { BootConfig, TemplateVars } from "../cmdline/types";
+import { release } from "node:os";
 import type { Lease } from "../net/lease";
 
 const DEBIAN_ARCH: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "armhf", ia32: "i386", riscv64: "riscv64", ppc64: "ppc64el", s390x: "s390x" };
 
-/** What `%hostname`, `%fqdn`, `%mac`, `%ip` and `%arch` stand for on this machine, this boot. */
-export function templateVars(cfg: BootConfig, lease: Lease | null, arch = process.arch): TemplateVars {
+/** What `%hostname`, `%fqdn`, `%mac`, `%ip`, `%arch` and `%kernel` stand for on this machine, this boot. */
+export function templateVars(cfg: BootConfig, lease: Lease | null, arch = process.arch, kernel = release()): TemplateVars {
   const name = cfg.hostname ?? lease?.hostname;
   const short = name?.split(".")[0];
   const fqdn = name?.includes(".") ? name : name && lease?.domain ? `${name}.${lease.domain}` : name;
@@ -14,5 +15,6 @@ export function templateVars(cfg: BootConfig, lease: Lease | null, arch = proces
     mac: lease?.mac.toLowerCase().replaceAll(":", "-"),
     ip: lease?.address,
     arch: DEBIAN_ARCH[arch] ?? arch,
+    kernel,
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { problems } from "../testing/cmdline-problems";
 import { looksLikeUrl, parseLayers, parseMirrors } from "./layers";
+import { TEMPLATE_NAMES } from "./template";
 
 const SHA = "0123456789abcdef".repeat(4);
 
@@ -10,6 +11,13 @@ describe("parseLayers", () => {
       { index: 1, raw: "http://srv/base.tar.xz", urls: ["http://srv/base.tar.xz"] },
       { index: 2, raw: "http://srv/%hostname.tar.gz", urls: ["http://srv/%hostname.tar.gz"] },
     ]);
+  });
+
+  it("accepts every template name, in a path and in a host name", () => {
+    for (const name of TEMPLATE_NAMES) {
+      expect(parseLayers(`http://srv/%${name}.tar.zst`, [])[0].urls, name).toEqual([`http://srv/%${name}.tar.zst`]);
+      expect(parseLayers(`http://%{${name}}.srv/x.tar`, [])[0].urls, name).toEqual([`http://%{${name}}.srv/x.tar`]);
+    }
   });
 
   it("takes https, any scheme case, ports, queries and percent-escapes", () => {
@@ -107,7 +115,7 @@ describe("parseLayers", () => {
 
   it("rejects unknown templates, in URLs and in relative names", () => {
     expect(problems(() => parseLayers("http://srv/%host.tar.gz", []))).toEqual([
-      'layer 1 "http://srv/%host.tar.gz": unknown template %host (known: %hostname %fqdn %mac %ip %arch; %XX with two hex digits is a URL escape)',
+      'layer 1 "http://srv/%host.tar.gz": unknown template %host (known: %hostname %fqdn %mac %ip %arch %kernel; %XX with two hex digits is a URL escape)',
     ]);
     expect(problems(() => parseLayers("%name.tar", ["http://a/"]))[0]).toMatch(/^layer 1 "%name.tar": unknown template %name/);
   });

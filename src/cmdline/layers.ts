@@ -16,8 +16,15 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 const BAD_CHARS = /[\s"<>\\^`\x00-\x1f\x7f]/;
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 
-/** Stand-ins for checking that a URL will still be a URL once its templates are expanded. */
-const SAMPLE_VARS: TemplateVars = { hostname: "node", fqdn: "node.example", mac: "aa-bb-cc-dd-ee-ff", ip: "192.0.2.1", arch: "amd64" };
+/** Stand-ins for checking that a URL will still be a URL once its templates are expanded: one for every name. */
+const SAMPLE_VARS: Required<TemplateVars> = {
+  hostname: "node",
+  fqdn: "node.example",
+  mac: "aa-bb-cc-dd-ee-ff",
+  ip: "192.0.2.1",
+  arch: "amd64",
+  kernel: "6.1.0-41-amd64",
+};
 
 /** Whether `root=` names a URL (any scheme): then it is meant for tarboot, and anything but http(s) is an error. */
 export function looksLikeUrl(text: string): boolean {

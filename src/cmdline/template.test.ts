@@ -3,7 +3,7 @@ import { BootError } from "../console/errors";
 import { expandTemplate, TEMPLATE_NAMES, templateNamesIn, templateProblems } from "./template";
 import type { TemplateVars } from "./types";
 
-const vars: TemplateVars = { hostname: "node17", fqdn: "node17.cluster.example", mac: "52-54-00-12-34-56", ip: "10.0.0.17", arch: "amd64" };
+const vars: TemplateVars = { hostname: "node17", fqdn: "node17.cluster.example", mac: "52-54-00-12-34-56", ip: "10.0.0.17", arch: "amd64", kernel: "6.1.0-41-amd64" };
 
 function thrown(f: () => unknown): BootError {
   try {
@@ -16,8 +16,14 @@ function thrown(f: () => unknown): BootError {
 }
 
 describe("expandTemplate", () => {
-  it("knows exactly hostname, fqdn, mac, ip, arch", () => {
-    expect([...TEMPLATE_NAMES]).toEqual(["hostname", "fqdn", "mac", "ip", "arch"]);
+  it("knows exactly hostname, fqdn, mac, ip, arch, kernel", () => {
+    expect([...TEMPLATE_NAMES]).toEqual(["hostname", "fqdn", "mac", "ip", "arch", "kernel"]);
+  });
+
+  it("fills in the kernel release, a self-built kernel's + included", () => {
+    expect(expandTemplate("http://srv/modules-%kernel.tar.zst", vars, "layer 2/2")).toBe("http://srv/modules-6.1.0-41-amd64.tar.zst");
+    expect(expandTemplate("http://srv/m/%{kernel}.tar", { ...vars, kernel: "6.12.0-rc3+" }, "l")).toBe("http://srv/m/6.12.0-rc3+.tar");
+    expect(thrown(() => expandTemplate("http://a/%kernel", { arch: "x" }, "layer 1/1")).message).toContain("needs %kernel, but the running kernel's release");
   });
 
   it("fills in every known name", () => {
@@ -60,7 +66,7 @@ describe("expandTemplate", () => {
   it("refuses a value that would change the URL's structure", () => {
     const e = thrown(() => expandTemplate("http://srv/%hostname.tar.gz", { ...vars, hostname: "a/../b" }, "layer 1/1"));
     expect(e.message).toBe(
-      'layer 1/1 http://srv/%hostname.tar.gz: %hostname is "a/../b", which cannot go into a URL as it is (letters, digits, . _ ~ - only)',
+      'layer 1/1 http://srv/%hostname.tar.gz: %hostname is "a/../b", which cannot go into a URL as it is (letters, digits, . _ ~ + - only)',
     );
     expect(() => expandTemplate("http://a/%mac", { ...vars, mac: "not-a-mac" }, "l")).toThrow(/%mac is "not-a-mac"/);
   });
@@ -78,7 +84,7 @@ describe("templateProblems", () => {
 
   it("names an unknown %word and lists the known ones", () => {
     expect(templateProblems("http://srv/%host.tar.gz")).toEqual([
-      "unknown template %host (known: %hostname %fqdn %mac %ip %arch; %XX with two hex digits is a URL escape)",
+      "unknown template %host (known: %hostname %fqdn %mac %ip %arch %kernel; %XX with two hex digits is a URL escape)",
     ]);
     expect(templateProblems("http://srv/%HOSTNAME")[0]).toMatch(/^unknown template %HOSTNAME/);
     expect(templateProblems("http://srv/%{nope}")[0]).toMatch(/^unknown template %\{nope\}/);

@@ -9,7 +9,7 @@
 import { BootError } from "../console/errors";
 import type { TemplateVars } from "./types";
 
-export const TEMPLATE_NAMES = ["hostname", "fqdn", "mac", "ip", "arch"] as const;
+export const TEMPLATE_NAMES = ["hostname", "fqdn", "mac", "ip", "arch", "kernel"] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 type Piece = { kind: "text"; text: string } | { kind: "var"; name: TemplateName } | { kind: "bad"; problem: string };
@@ -95,10 +95,11 @@ const MISSING: Record<TemplateName, string> = {
   mac: "the boot interface's MAC address is not known",
   ip: "no IPv4 address is known (ip=off?)",
   arch: "the machine architecture is not known",
+  kernel: "the running kernel's release is not known",
 };
 
-/** Characters a value may bring into a URL unescaped (RFC 3986 "unreserved"). */
-const SAFE = /^[A-Za-z0-9._~-]+$/;
+/** Characters a value may bring into a URL unescaped (RFC 3986 "unreserved"); `+` too, which kernel releases carry (6.1.0-rc1+). */
+const SAFE = /^[A-Za-z0-9._~+-]+$/;
 const MAC = /^[0-9a-f]{2}(?:[-:][0-9a-f]{2}){5}$/i;
 
 function valueOf(name: TemplateName, vars: TemplateVars): string | undefined {
@@ -108,7 +109,7 @@ function valueOf(name: TemplateName, vars: TemplateVars): string | undefined {
 }
 
 /**
- * Replaces %hostname %fqdn %mac %ip %arch in `url` (URL escapes stay as they are). `where` names the
+ * Replaces %hostname %fqdn %mac %ip %arch %kernel in `url` (URL escapes stay as they are). `where` names the
  * layer in messages, e.g. "layer 2/3". Throws a BootError naming the layer, the URL and the value
  * that is missing or unusable.
  */
@@ -125,7 +126,7 @@ export function expandTemplate(url: string, vars: TemplateVars, where: string): 
     if (!SAFE.test(value) || (p.name === "mac" && !MAC.test(value))) {
       throw new BootError(
         "mount",
-        `${where} ${url}: %${p.name} is ${JSON.stringify(value)}, which cannot go into a URL as it is (letters, digits, . _ ~ - only)`,
+        `${where} ${url}: %${p.name} is ${JSON.stringify(value)}, which cannot go into a URL as it is (letters, digits, . _ ~ + - only)`,
       );
     }
     out += value;

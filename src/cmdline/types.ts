@@ -109,4 +109,6 @@ export interface TemplateVars {
   ip?: string;
   /** Machine architecture as Debian names it (amd64, arm64, ...). */
   arch: string;
+  /** The running kernel's release, as `uname -r` prints it: the /lib/modules directory the root needs. */
+  kernel?: string;
 }

@@ -1,11 +1,12 @@
 // What the boot does with the lease before any download: sets the clock from NTP (https:// layers
 // check certificates against it), starts the remote syslog (the lines so far go out with their
 // times corrected by then), and for root=dhcp takes the layers from the lease.
-import type { BootConfig } from "../cmdline/types";
+import type { BootConfig, HostPort } from "../cmdline/types";
 import { info, warn } from "../console/log";
 import { startSyslog } from "../console/syslog";
 import type { NetworkSession } from "../net";
 import { ntpServers } from "../net/ntp/servers";
+import { leaseAddressOf } from "../net/server-address";
 import type { Timeline } from "../root/timeline";
 import { setRealtime } from "../sys/clock";
 import { layersFromLease } from "./dhcp-root";
@@ -14,24 +15,38 @@ import { layersFromLease } from "./dhcp-root";
 const NTP_WAIT_MS = 1000;
 /** Smaller offsets are the root's time daemon's business (it slews instead of stepping). */
 const NTP_STEP_MS = 500;
+/** Per DNS try for a syslog server's name: logging must not hold the boot long either. */
+const SYSLOG_LOOKUP_MS = 1000;
 
 export async function useLease(cfg: BootConfig, session: NetworkSession, timeline: Timeline): Promise<void> {
   const servers = ntpServers(cfg.ntp, session.lease);
   if (servers.length > 0) {
     // The client, and node:dgram with it, only when there is a server to ask.
     const { setClockFromNtp } = await import("../net/ntp/set-clock");
-    timeline.addFacts({ clock: await setClockFromNtp(servers, { timeoutMs: NTP_WAIT_MS, stepMs: NTP_STEP_MS, set: setRealtime }) });
+    const addressOf = leaseAddressOf(session.lease, NTP_WAIT_MS);
+    timeline.addFacts({ clock: await setClockFromNtp(servers, { timeoutMs: NTP_WAIT_MS, stepMs: NTP_STEP_MS, set: setRealtime, addressOf }) });
   }
-  if (cfg.syslog) {
-    const { host, port } = cfg.syslog;
-    const iface = session.lease?.iface;
-    if (iface) {
-      startSyslog(cfg.syslog, iface, () => session.hostname ?? session.lease?.address);
-      info(`console lines also go to syslog at ${host}:${port}`);
-    } else warn(`tarboot.syslog=${host}:${port}: no network (ip=off), nothing is sent`);
-  }
+  if (cfg.syslog) await useSyslog(cfg.syslog, session);
   if (cfg.rootFromDhcp) {
     cfg.layers = layersFromLease(session.lease, cfg.mirrors);
     info(`root path from DHCP: ${cfg.layers.length} layer(s): ${cfg.layers.map((l) => l.raw).join(", ")}`);
   }
+}
+
+async function useSyslog(server: HostPort, session: NetworkSession): Promise<void> {
+  const { host, port } = server;
+  const iface = session.lease?.iface;
+  if (!iface) {
+    warn(`tarboot.syslog=${host}:${port}: no network (ip=off), nothing is sent`);
+    return;
+  }
+  let address: string;
+  try {
+    address = await leaseAddressOf(session.lease, SYSLOG_LOOKUP_MS)(host);
+  } catch (err) {
+    warn(`tarboot.syslog=${host}:${port}: ${(err as Error).message}; console lines are not sent`);
+    return;
+  }
+  startSyslog({ host: address, port }, iface, () => session.hostname ?? session.lease?.address);
+  info(`console lines also go to syslog at ${host}:${port}${address === host ? "" : ` (${address})`}`);
 }

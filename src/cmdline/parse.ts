@@ -70,8 +70,8 @@ export const ACCEPTED = {
   "tarboot.netwait": `whole seconds from 0 to ${SECONDS_MAX}, e.g. tarboot.netwait=20`,
   "tarboot.dhcp_timeout": `whole seconds from 1 to ${SECONDS_MAX}, e.g. tarboot.dhcp-timeout=60`,
   "tarboot.arp_check": `whole milliseconds from 0 (no check) to ${ARP_CHECK_MAX_MS}, e.g. tarboot.arp-check=300`,
-  "tarboot.ntp": "off, or comma-separated NTP server IPv4 addresses with an optional :port, e.g. tarboot.ntp=10.0.0.1,10.0.0.2:1123",
-  "tarboot.syslog": "a syslog server's IPv4 address with an optional :port (UDP, 514 by default), e.g. tarboot.syslog=10.0.0.1",
+  "tarboot.ntp": "off, or comma-separated NTP servers, IPv4 addresses or host names with an optional :port, e.g. tarboot.ntp=10.0.0.1,ntp2.example:1123",
+  "tarboot.syslog": "a syslog server's IPv4 address or host name with an optional :port (UDP, 514 by default), e.g. tarboot.syslog=loghost",
 } as const;
 
 export type ParamName = keyof typeof ACCEPTED;

@@ -83,6 +83,17 @@ export function parseHostname(value: string): string {
   return value;
 }
 
+/** An RFC 1123 name (a final dot allowed: no search domains), not one that only looks like an address (10.0.0.256). */
+function isHostName(text: string): boolean {
+  const name = text.endsWith(".") ? text.slice(0, -1) : text;
+  try {
+    parseHostname(name);
+  } catch {
+    return false;
+  }
+  return !/^[0-9]+$/.test(name.slice(name.lastIndexOf(".") + 1));
+}
+
 /** A strict dotted-quad IPv4 address: four decimal octets 0-255, no leading zeros (which some read as octal). */
 export function isIpv4(text: string): boolean {
   const parts = text.split(".");
@@ -189,7 +200,7 @@ export function parseNoProxy(value: string | undefined): string[] {
   return entries;
 }
 
-/** `tarboot.ntp=`: `off`, or IPv4 addresses with an optional `:port` (123 by default). */
+/** `tarboot.ntp=`: `off`, or IPv4 addresses or host names with an optional `:port` (123 by default). */
 export function parseNtp(value: string | undefined): NtpConfig {
   const v = requireValue(value);
   if (v === "off") return { mode: "off" };
@@ -197,16 +208,19 @@ export function parseNtp(value: string | undefined): NtpConfig {
   return { mode: "servers", servers: v.split(",").map((entry, k) => parseHostPort(entry, 123, `server ${k + 1} `)) };
 }
 
-/** `tarboot.syslog=`: an IPv4 address with an optional `:port` (514 by default). */
+/** `tarboot.syslog=`: an IPv4 address or host name with an optional `:port` (514 by default). */
 export function parseSyslog(value: string | undefined): HostPort {
   return parseHostPort(requireValue(value), 514, "");
 }
 
-/** `a.b.c.d[:port]`; `what` starts the message ("server 2 "). */
+/**
+ * `a.b.c.d[:port]` or `name[:port]`, the name looked up through the lease's DNS servers when it is
+ * used; `what` starts the message ("server 2 ").
+ */
 function parseHostPort(entry: string, defaultPort: number, what: string): HostPort {
   const m = /^([^:]*)(?::(\d{1,5}))?$/.exec(entry);
   const host = m?.[1] ?? entry;
-  if (!m || !isIpv4(host)) throw new Invalid(`${what}"${entry}" is not an IPv4 address with an optional :port`);
+  if (!m || !(isIpv4(host) || isHostName(host))) throw new Invalid(`${what}"${entry}" is not an IPv4 address or host name with an optional :port`);
   const port = m[2] === undefined ? defaultPort : Number(m[2]);
   if (port < 1 || port > 65535) throw new Invalid(`${what}"${entry}": port ${port} is out of range (1 to 65535)`);
   return { host, port };

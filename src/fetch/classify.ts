@@ -112,6 +112,11 @@ function hint(code: string): string {
   return "; give the CA bundle with tarboot.ca=";
 }
 
+/** A failed lookup as the console says it: `DNS: ntp1 does not exist (NXDOMAIN via 10.0.0.1)`. */
+export function dnsCause(e: DnsError): string {
+  return classifyDns(e).cause;
+}
+
 function classifyDns(e: DnsError): Failure {
   const via = `via ${e.servers.join(", ")}`;
   switch (e.code) {

@@ -4,6 +4,7 @@
 import type { NtpServer } from "../../cmdline/types";
 import { debug, info, warn } from "../../console/log";
 import { formatDuration } from "../../console/units";
+import type { AddressOf } from "../server-address";
 import { formatServer, type NtpAnswer, queryServer } from "./query";
 
 export interface SetClockOptions {
@@ -13,6 +14,8 @@ export interface SetClockOptions {
   stepMs: number;
   /** Steps the clock (setRealtime; tests pass their own). */
   set: (ms: number) => void;
+  /** The address of a server given by name (leaseAddressOf). */
+  addressOf: AddressOf;
 }
 
 export type ClockResult =
@@ -27,7 +30,9 @@ export async function setClockFromNtp(servers: NtpServer[], o: SetClockOptions):
     const name = formatServer(s);
     let a: NtpAnswer;
     try {
-      a = await queryServer(s, o.timeoutMs);
+      const host = await o.addressOf(s.host);
+      if (host !== s.host) debug(`NTP server ${s.host} is ${host}`);
+      a = await queryServer({ host, port: s.port }, o.timeoutMs);
     } catch (err) {
       reasons.push(`${name}: ${(err as Error).message}`);
       continue;

@@ -55,12 +55,12 @@ afterAll(async () => {
 });
 
 describe("boot from HTTP root layers", () => {
-  it("unpacks base, extra, tools-%kernel and %hostname in order, each verified against its signed manifest, stops at break=bottom, and runs the root's init as PID 1", async () => {
+  it("unpacks base, extra, tools-%kernel and %hostname in order, skips an absent #optional layer, each verified against its signed manifest, stops at break=bottom, and runs the root's init as PID 1", async () => {
     const base = `http://10.0.2.2:${server.port}`;
     const r = await bootQemu({
       kernel: art.vmlinux,
       initrd: keyedInitramfs,
-      append: baseAppend(`root=${base}/base.tar.zst,${base}/extra.tar.gz,${base}/tools-%kernel.tar.bz2,${base}/%hostname.tar.xz break=bottom debug`),
+      append: baseAppend(`root=${base}/base.tar.zst,${base}/extra.tar.gz,${base}/tools-%kernel.tar.bz2,${base}/%hostname.tar.xz,${base}/site-%hostname.tar.zst#optional break=bottom debug`),
       // The rescue shell at break=bottom sees the unpacked root in /root; leaving it goes on with the boot.
       input: [{ after: /break=bottom: rescue shell/, send: "echo SHELL-SAW-$(cat /root/etc/who)-$(cat /root/etc/from-tools); exit\n" }],
       hostname: "node7",
@@ -82,10 +82,13 @@ describe("boot from HTTP root layers", () => {
       "GET /extra.tar.gz.manifest 200", "GET /extra.tar.gz 200",
       `GET /tools-${art.kernelVersion}.tar.bz2.manifest 200`, `GET /tools-${art.kernelVersion}.tar.bz2 200`,
       "GET /node7.tar.xz.manifest 200", "GET /node7.tar.xz 200",
+      // Not published for this host, and optional: skipped, the boot goes on.
+      "GET /site-node7.tar.zst.manifest 404",
     ]);
     const id = manifestKeyId(key.publicKey);
     expect(r.console).toContain(`every layer needs a manifest signed by a trusted key (${id} in ${TRUSTED_KEYS_DIR})`);
-    expect(r.console).toMatch(new RegExp(`layer 4/4 http://\\S+/node7\\.tar\\.xz: \\d+ entries unpacked, manifest of key ${id} verified`));
+    expect(r.console).toMatch(new RegExp(`layer 4/5 http://\\S+/node7\\.tar\\.xz: \\d+ entries unpacked, manifest of key ${id} verified`));
+    expect(r.console).toContain(`layer 5/5 (optional): no such manifest at ${base}/site-node7.tar.zst.manifest (HTTP 404 Not Found); skipped`);
     expect(r.console).toContain("eth0: 10.0.2.15/24 via 10.0.2.2");
     expect(r.console).toContain("SHELL-SAW-node7-bz2");
     expect(r.console).toContain(`warn: the new root has kernel modules for 5.10.0-99-amd64 but not for the running kernel ${art.kernelVersion}: `);

@@ -2,6 +2,8 @@
 // layer needs a valid signed manifest, and no byte of a layer that fails it reaches the extractor.
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
@@ -12,6 +14,7 @@ import { parseProxyUrl } from "../fetch/proxy";
 import { type TestProxy, startProxy } from "../fetch/testing/proxy-server";
 import { bootConfig } from "../testing/root-fixtures";
 import { CHUNK, type SignedLayer, makeSignedLayer } from "../testing/signed-layer";
+import { parseLayers } from "../cmdline/layers";
 import { unpackLayers } from "./layers";
 
 const tmp = mkdtempSync(join(tmpdir(), "tarboot-layers-"));
@@ -95,5 +98,64 @@ describe("unpackLayers and manifest keys", () => {
     const root = freshRoot("tampered");
     await expect(unpackLayers(layersOf(s), null, root, keysDir)).rejects.toThrow(/does not match the manifest/);
     expect(readdirSync(root)).toEqual([]);
+  });
+});
+
+describe("#optional layers", () => {
+  // A plain server: the layer at /base.tar, nothing at /node7.tar (404) or /node8.tar (410), a
+  // failing /broken.tar (500) and a forbidden /secret.tar (403).
+  const STATUS: Record<string, number> = { "/node7.tar": 404, "/node8.tar": 410, "/broken.tar": 500, "/secret.tar": 403 };
+  let server: Server;
+  let base: string;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push(req.url ?? "");
+      const status = STATUS[req.url ?? ""] ?? (req.url === "/base.tar" ? 200 : 404);
+      res.writeHead(status, { "content-length": status === 200 ? signed.layer.length : 0 });
+      res.end(status === 200 ? signed.layer : undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const layers = (...raw: string[]) => bootConfig({ layers: parseLayers(raw.join(","), []), retries: 2, timeout: 5 });
+
+  it("is skipped when every source answers 404 or 410, and the next layer still comes", async () => {
+    const root = freshRoot("optional-absent");
+    seen.length = 0;
+    const r = await unpackLayers(layers(`${base}/node7.tar|${base}/node8.tar#optional`, `${base}/base.tar`), null, root, join(tmp, "no-keys"));
+    expect(r).toMatchObject([
+      { index: 1, url: `${base}/node7.tar`, bytes: 0, entries: 0, absent: true },
+      { index: 2, url: `${base}/base.tar`, entries: 3 },
+    ]);
+    expect(r[1]).not.toHaveProperty("absent");
+    expect(seen).toEqual(["/node7.tar", "/node8.tar", "/base.tar"]);
+    expect(readFileSync(join(root, "etc/motd"), "utf8")).toBe("hello\n");
+  });
+
+  it("is unpacked when it is there", async () => {
+    const root = freshRoot("optional-present");
+    const r = await unpackLayers(layers(`${base}/base.tar#optional`), null, root, join(tmp, "no-keys"));
+    expect(r).toMatchObject([{ index: 1, entries: 3 }]);
+    expect(r[0]).not.toHaveProperty("absent");
+  });
+
+  it("stays fatal for anything but 'not there': a 500 among the sources, a 403, and a layer without #optional", async () => {
+    await expect(unpackLayers(layers(`${base}/node7.tar|${base}/broken.tar#optional`), null, freshRoot("o1"), join(tmp, "no-keys"))).rejects.toThrow(
+      `layer 1/1: all sources failed: ${base}/node7.tar: HTTP 404 Not Found; ${base}/broken.tar: HTTP 500 Internal Server Error (2 attempts)`,
+    );
+    await expect(unpackLayers(layers(`${base}/secret.tar#optional`), null, freshRoot("o2"), join(tmp, "no-keys"))).rejects.toThrow(
+      `${base}/secret.tar: HTTP 403 Forbidden`,
+    );
+    await expect(unpackLayers(layers(`${base}/node7.tar`), null, freshRoot("o3"), join(tmp, "no-keys"))).rejects.toThrow(`${base}/node7.tar: HTTP 404 Not Found`);
+  });
+
+  it("with a trusted key, is skipped when its manifest is not there, and never downloaded", async () => {
+    seen.length = 0;
+    const r = await unpackLayers(layers(`${base}/node7.tar#optional`), null, freshRoot("o4"), keysDir);
+    expect(r).toMatchObject([{ index: 1, absent: true }]);
+    expect(seen).toEqual(["/node7.tar.manifest"]);
   });
 });

@@ -3,7 +3,7 @@
 // no byte of a layer reaches the decompressor before its chunk matched (src/fetch/MANIFEST.md).
 import type { BootConfig } from "../cmdline/types";
 import { expandTemplate } from "../cmdline";
-import { type FetchOptions, fetchLayer, loadManifest } from "../fetch";
+import { type FetchOptions, FetchError, fetchLayer, loadManifest } from "../fetch";
 import { TRUSTED_KEYS_DIR, readTrustedKeys } from "../fetch/trusted-keys";
 import { extract } from "../unpack";
 import { info, warn } from "../console/log";
@@ -19,6 +19,8 @@ export interface LayerResult {
   seconds: number;
   /** Id of the trusted key whose signed manifest the layer matched (when the initramfs holds keys). */
   manifestKey?: string;
+  /** An `#optional` layer every source answered 404 or 410 for: skipped (url is the first source). */
+  absent?: true;
 }
 
 export async function unpackLayers(cfg: BootConfig, lease: Lease | null, root: string, keysDir = TRUSTED_KEYS_DIR): Promise<LayerResult[]> {
@@ -46,8 +48,18 @@ export async function unpackLayers(cfg: BootConfig, lease: Lease | null, root: s
       proxy: cfg.proxy,
       noProxy: cfg.noProxy,
     };
-    if (trusted.length > 0) opts.manifest = await loadManifest(urls, opts, trusted.map((k) => k.key));
-    const done = await fetchLayer(urls, opts, (body, src) => extract(body, root, { label: `${label} ${src.url}` }));
+    let done;
+    try {
+      if (trusted.length > 0) opts.manifest = await loadManifest(urls, opts, trusted.map((k) => k.key));
+      done = await fetchLayer(urls, opts, (body, src) => extract(body, root, { label: `${label} ${src.url}` }));
+    } catch (err) {
+      // Only "not there" at every source skips it: a timeout, a 403 or a corrupt file stays fatal.
+      if (!layer.optional || !(err instanceof FetchError) || !err.absent) throw err;
+      const what = opts.manifest === undefined && trusted.length > 0 ? "manifest" : "file";
+      info(`${label} (optional): no such ${what} at ${err.sources.map((s) => `${s.url} (${s.cause})`).join(", ")}; skipped`);
+      results.push({ index: layer.index, url: urls[0], bytes: 0, entries: 0, seconds: (Date.now() - started) / 1000, absent: true });
+      continue;
+    }
     const seconds = (Date.now() - started) / 1000;
     results.push({ index: layer.index, url: done.url, bytes: done.bytes, entries: done.result.entries, seconds, ...(opts.manifest ? { manifestKey: opts.manifest.keyId } : {}) });
     const checks = [opts.manifest ? `manifest of key ${opts.manifest.keyId} verified` : "", layer.sha256 ? "sha256 verified" : ""].filter(Boolean);

@@ -84,11 +84,30 @@ describe("parseLayers", () => {
     expect(problems(() => parseLayers(`http://a/b#sha256=${SHA.slice(0, 63)}g`, []))[0]).toMatch(/bad sha256 .*needs exactly 64 hex digits/);
     expect(problems(() => parseLayers(`http://a/b#sha256=${SHA}0`, []))[0]).toMatch(/bad sha256/);
     expect(problems(() => parseLayers("http://a/b#md5=abc", []))).toEqual([
-      'layer 1 "http://a/b#md5=abc": unknown #md5=abc; the only thing after # is sha256=<64 hex digits>',
+      'layer 1 "http://a/b#md5=abc": unknown #md5=abc; after # come sha256=<64 hex digits> and optional',
     ]);
     expect(problems(() => parseLayers(`http://a/b#sha256=${SHA}|http://c/b`, []))).toEqual([
-      `layer 1 "http://a/b#sha256=${SHA}": #sha256= goes once at the end of the layer, after the last alternative`,
+      `layer 1 "http://a/b#sha256=${SHA}": #sha256= and #optional go once at the end of the layer, after the last alternative`,
     ]);
+    expect(problems(() => parseLayers("http://a/b#optional|http://c/b", []))).toEqual([
+      'layer 1 "http://a/b#optional": #sha256= and #optional go once at the end of the layer, after the last alternative',
+    ]);
+    expect(problems(() => parseLayers(`http://a/b#optional#optional,http://a/c#sha256=${SHA}#sha256=${SHA}`, []))).toEqual([
+      'layer 1 "http://a/b#optional#optional": #optional is written twice',
+      `layer 2 "http://a/c#sha256=${SHA}#sha256=${SHA}": #sha256= is written twice`,
+    ]);
+  });
+
+  it("marks a layer #optional, alone or with its checksum in either order", () => {
+    expect(parseLayers("http://a/base.tar,http://a/%hostname.tar#optional", [])[1]).toEqual({
+      index: 2, raw: "http://a/%hostname.tar#optional", urls: ["http://a/%hostname.tar"], optional: true,
+    });
+    const both = parseLayers(`http://a/x.tar|http://b/x.tar#optional#sha256=${SHA},http://a/y.tar#sha256=${SHA.toUpperCase()}#optional`, []);
+    expect(both.map((l) => [l.urls, l.sha256, l.optional])).toEqual([
+      [["http://a/x.tar", "http://b/x.tar"], SHA, true],
+      [["http://a/y.tar"], SHA, true],
+    ]);
+    expect(parseLayers("http://a/z.tar", [])[0]).not.toHaveProperty("optional");
   });
 
   it("rejects a relative name without mirrors, and a rooted one with them", () => {

@@ -86,21 +86,25 @@ function parseLayer(raw: string, index: number, mirrors: readonly string[], prob
   }
   const alts = raw.split("|");
   let sha256: string | undefined;
+  let optional = false;
   const urls: string[] = [];
   alts.forEach((written, j) => {
-    let alt = written;
-    const hash = alt.indexOf("#");
-    if (hash >= 0) {
-      const fragment = alt.slice(hash + 1);
-      alt = alt.slice(0, hash);
-      if (j < alts.length - 1) {
-        report(written, "#sha256= goes once at the end of the layer, after the last alternative");
-      } else if (!fragment.startsWith("sha256=")) {
-        report(written, `unknown #${fragment}; the only thing after # is sha256=<64 hex digits>`);
-      } else {
-        const hex = fragment.slice("sha256=".length);
-        if (SHA256.test(hex)) sha256 = hex.toLowerCase();
-        else report(written, `bad sha256 "${hex}": needs exactly 64 hex digits`);
+    const [alt, ...marks] = written.split("#");
+    if (marks.length > 0 && j < alts.length - 1) {
+      report(written, "#sha256= and #optional go once at the end of the layer, after the last alternative");
+    } else {
+      for (const mark of marks) {
+        if (mark === "optional") {
+          if (optional) report(written, "#optional is written twice");
+          optional = true;
+        } else if (mark.startsWith("sha256=")) {
+          const hex = mark.slice("sha256=".length);
+          if (sha256 !== undefined) report(written, "#sha256= is written twice");
+          else if (SHA256.test(hex)) sha256 = hex.toLowerCase();
+          else report(written, `bad sha256 "${hex}": needs exactly 64 hex digits`);
+        } else {
+          report(written, `unknown #${mark}; after # come sha256=<64 hex digits> and optional`);
+        }
       }
     }
     if (alt === "") {
@@ -117,8 +121,10 @@ function parseLayer(raw: string, index: number, mirrors: readonly string[], prob
       if (!found.length) urls.push(...mirrors.map((m) => m + alt));
     }
   });
-  const unique = [...new Set(urls)];
-  return sha256 === undefined ? { index, raw, urls: unique } : { index, raw, urls: unique, sha256 };
+  const layer: Layer = { index, raw, urls: [...new Set(urls)] };
+  if (sha256 !== undefined) layer.sha256 = sha256;
+  if (optional) layer.optional = true;
+  return layer;
 }
 
 /** Parses the value of `root=` into layers; throws Invalid with every problem in every layer. */

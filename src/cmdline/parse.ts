@@ -44,7 +44,7 @@ const ARP_CHECK_MAX_MS = 10_000;
 export const ACCEPTED = {
   root:
     "layers separated by commas, each an http:// or https:// URL (or a name relative to tarboot.mirrors=), " +
-    "alternatives separated by |, optional #sha256=<64 hex digits> at the end of a layer, " +
+    "alternatives separated by |, optional #sha256=<64 hex digits> and #optional at the end of a layer, " +
     "templates %hostname %fqdn %mac %ip %arch %kernel; or dhcp for the DHCP server's root path (option 17); " +
     "e.g. root=http://srv/base.tar.xz,http://srv/%hostname.tar.gz",
   boot: "tmpfs, e.g. boot=tmpfs (or leave boot= out)",

@@ -16,6 +16,8 @@ export interface Layer {
   urls: string[];
   /** Expected sha256 of the downloaded (still compressed) bytes, lowercase hex, from `URL#sha256=HEX`. */
   sha256?: string;
+  /** `URL#optional`: skipped when every source answers 404 or 410 (a per-host layer only some hosts have). */
+  optional?: true;
 }
 
 /** tmpfs `size=`: bytes, or a percentage of RAM. */

@@ -9,6 +9,8 @@ export interface Failure {
   permanent: boolean;
   retryFresh?: boolean;
   retryAfterMs?: number;
+  /** The server said the file is not there (404, 410). */
+  absent?: boolean;
 }
 
 /** Certificate verification results (OpenSSL's names as Node reports them): retrying cannot fix them. */
@@ -56,7 +58,7 @@ function timeoutText(ms: number): string {
 
 export function classifyFailure(err: unknown, ctx: { timeoutMs: number; now?: () => Date }): Failure {
   if (err instanceof ResponseRejected) {
-    return { cause: err.reason, permanent: err.permanent, retryFresh: err.retryFresh, retryAfterMs: err.retryAfterMs };
+    return { cause: err.reason, permanent: err.permanent, retryFresh: err.retryFresh, retryAfterMs: err.retryAfterMs, ...(err.absent ? { absent: true } : {}) };
   }
   const chain = codedErrors(err);
   for (const e of chain) {

@@ -9,6 +9,8 @@ export interface SourceFailure {
   attempts: number;
   /** The failure cannot change by retrying (404, certificate, NXDOMAIN). */
   permanent: boolean;
+  /** The server said the file is not there (404 Not Found, 410 Gone): what lets an optional layer be skipped. */
+  absent?: boolean;
 }
 
 export function describeSource(f: SourceFailure): string {
@@ -25,6 +27,11 @@ export class FetchError extends Error {
     this.name = "FetchError";
     this.label = label;
     this.sources = sources;
+  }
+
+  /** Every source answered that the file is not there; nothing else went wrong. */
+  get absent(): boolean {
+    return this.sources.length > 0 && this.sources.every((s) => s.absent === true);
   }
 }
 
@@ -71,6 +78,8 @@ export class ResponseRejected extends Error {
     readonly retryFresh = false,
     /** Server-requested wait (Retry-After), milliseconds. */
     readonly retryAfterMs?: number,
+    /** 404 or 410: the file is not on the server. */
+    readonly absent = false,
   ) {
     super(reason);
     this.name = "ResponseRejected";

@@ -264,7 +264,7 @@ class LayerDownload<T> {
       if (f.retryFresh) forceFresh = f.cause;
       // (A chunk mismatch names its own position.)
       const at = this.pass && this.pass.bytes > 0 && !(error instanceof ChunkMismatchError) ? ` at ${formatBytes(this.pass.bytes)}` : "";
-      if (f.permanent) return { url, cause: f.cause, attempts, permanent: true };
+      if (f.permanent) return { url, cause: f.cause, attempts, permanent: true, ...(f.absent ? { absent: true } : {}) };
       if (restartsHere > this.retries) {
         return { url, cause: `${f.cause}, and the server cannot resume (${restartsHere} restarts)`, attempts, permanent: false };
       }

@@ -197,5 +197,5 @@ export function judgeResponse(status: number, h: ResponseHeaders, s: JudgeInput)
   }
   if (status >= 500) return { kind: "reject", error: new ResponseRejected(statusText(status), false, false, retryAfterMs) };
   // Other 4xx: the URL is wrong or forbidden; 2xx/3xx other than the above: nothing a download can use.
-  return { kind: "reject", error: new ResponseRejected(statusText(status), true) };
+  return { kind: "reject", error: new ResponseRejected(statusText(status), true, false, undefined, status === 404 || status === 410) };
 }

@@ -2,7 +2,7 @@
 // DNS answer, a rejected response) into a short console phrase and a verdict: is retrying the same URL
 // worth it? Permanent failures move on to the next mirror at once instead of burning the retry budget.
 import { DnsError, ResponseRejected } from "./errors";
-import { formatDelay } from "../console/units";
+import { formatBytes, formatDelay } from "../console/units";
 
 export interface Failure {
   cause: string;
@@ -92,6 +92,8 @@ export function classifyFailure(err: unknown, ctx: { timeoutMs: number; now?: ()
         return { cause: `no response within ${timeoutText(ctx.timeoutMs)}`, permanent: false };
       case "HTTP_BODY_TIMEOUT":
         return { cause: `no data for ${timeoutText(ctx.timeoutMs)}`, permanent: false };
+      case "HTTP_BODY_STALLED":
+        return { cause: `stalled: ${formatBytes((e as { bytes?: number }).bytes ?? 0)} in ${timeoutText(ctx.timeoutMs)}`, permanent: false };
       case "HTTP_BODY_TRUNCATED":
         return { cause: "connection closed before the end of the body", permanent: false };
       case "HTTP_CLOSED":

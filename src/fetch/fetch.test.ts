@@ -244,6 +244,24 @@ describe("fetchLayer: transient and permanent failures", () => {
     expect(Date.now() - t0).toBeLessThan(2_900);
   });
 
+  it("a server that trickles (never silent, under 16 KiB per timeout): a stall, and the retry resumes where it was", async () => {
+    const srv = await serve(data, (n) => (n === 0 ? { trickle: { after: 1 * MiB, bytes: 200, everyMs: 50 } } : {}));
+    const r = digestReader();
+    const done = await fetchLayer([srv.url()], { ...base, timeoutMs: 600, sha256: dataSha }, r.consume);
+    expect(done.result.sha).toBe(dataSha);
+    expect(done.attempts).toBe(2);
+    // ~12 pieces of 200 bytes arrived in the 600 ms after the last full 16 KiB: a stall, not silence.
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(srv.seen[1].range ?? "")?.[1]);
+    expect(resumedAt).toBeGreaterThan(1 * MiB);
+    expect(resumedAt).toBeLessThan(1 * MiB + 16 * 1024);
+  });
+
+  it("names a stall as such when every source trickles", async () => {
+    const srv = await serve(data, () => ({ trickle: { after: 0, bytes: 100, everyMs: 50 } }));
+    const err = await fetchLayer([srv.url()], { ...base, retries: 1, timeoutMs: 400 }, digestReader().consume).catch((e) => e);
+    expect(err.message).toMatch(new RegExp(`^layer 1/1: all sources failed: ${srv.url().replaceAll(".", "\\.")}: stalled: \\d+ B in 0\\.4s at \\d+ B$`));
+  });
+
   it("a server that never answers: 'no response' after timeoutMs, each attempt", async () => {
     const srv = await serve(data, () => ({ stall: { after: -1, ms: 3_000 } }));
     const err = await fetchLayer([srv.url()], { ...base, retries: 2, timeoutMs: 400 }, digestReader().consume).catch((e) => e);

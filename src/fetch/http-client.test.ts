@@ -106,8 +106,12 @@ describe("httpGet", () => {
     url = await serve(() => {});
     await expect(get(url, collector().factory, { timeoutMs: 300 })).rejects.toMatchObject({ code: "HTTP_HEADERS_TIMEOUT" });
     server?.close();
-    url = await serve((s) => s.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhal"));
+    url = await serve((s) => s.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"));
     await expect(get(url, collector().factory, { timeoutMs: 300 })).rejects.toMatchObject({ code: "HTTP_BODY_TIMEOUT" });
+    server?.close();
+    // A few bytes, then nothing: less than MIN_PROGRESS_BYTES in the timeout is a stall, and says how much came.
+    url = await serve((s) => s.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhal"));
+    await expect(get(url, collector().factory, { timeoutMs: 300 })).rejects.toMatchObject({ code: "HTTP_BODY_STALLED", bytes: 3 });
   });
 
   it("does not count time the consumer holds the body back", async () => {

@@ -30,12 +30,21 @@ export interface GetRequest {
   proxy?: Proxy;
 }
 
-export type TimeoutCode = "HTTP_CONNECT_TIMEOUT" | "HTTP_HEADERS_TIMEOUT" | "HTTP_BODY_TIMEOUT";
+export type TimeoutCode = "HTTP_CONNECT_TIMEOUT" | "HTTP_HEADERS_TIMEOUT" | "HTTP_BODY_TIMEOUT" | "HTTP_BODY_STALLED";
+
+/**
+ * Body bytes that count as progress within the timeout. A server trickling a few bytes now and then
+ * (overloaded, or a link losing most packets) is never silent, yet a root at that pace takes days;
+ * less than this per timeout is a stall, and the download resumes elsewhere or from a new connection.
+ */
+export const MIN_PROGRESS_BYTES = 16 * 1024;
 
 export class HttpTimeoutError extends Error {
   constructor(
     readonly code: TimeoutCode,
     message: string,
+    /** HTTP_BODY_STALLED: the bytes that did arrive within the timeout. */
+    readonly bytes = 0,
   ) {
     super(message);
     this.name = "HttpTimeoutError";
@@ -76,6 +85,8 @@ class Exchange {
   private gatherTurn?: NodeJS.Immediate;
   private slab = Buffer.allocUnsafe(0);
   private slabUsed = 0;
+  /** Body bytes since the body clock was last wound: it is wound again at MIN_PROGRESS_BYTES. */
+  private progress = 0;
   private readonly onAbort = () => this.fail(this.req.signal?.reason ?? new Error("aborted"));
 
   constructor(
@@ -227,8 +238,14 @@ class Exchange {
     }
     if (this.reader.head && !this.sink && !this.openSink(this.reader.head)) return false;
     let room = true;
-    for (const piece of pieces) room = this.sink!.write(piece);
-    if (this.reader.head && !this.held) this.timer?.refresh();
+    for (const piece of pieces) {
+      room = this.sink!.write(piece);
+      this.progress += piece.length;
+    }
+    if (this.reader.head && !this.held && this.progress >= MIN_PROGRESS_BYTES) {
+      this.progress = 0;
+      this.timer?.refresh();
+    }
     if (this.reader.done) {
       this.finish();
       return false;
@@ -310,7 +327,13 @@ class Exchange {
 
   private arm(code: TimeoutCode): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fail(new HttpTimeoutError(code, timeoutMessage(code, this.client.timeoutMs))), this.client.timeoutMs);
+    this.progress = 0;
+    this.timer = setTimeout(() => {
+      const ms = this.client.timeoutMs;
+      if (code === "HTTP_BODY_TIMEOUT" && this.progress > 0) {
+        this.fail(new HttpTimeoutError("HTTP_BODY_STALLED", `only ${this.progress} bytes of body data within ${ms} ms`, this.progress));
+      } else this.fail(new HttpTimeoutError(code, timeoutMessage(code, ms)));
+    }, this.client.timeoutMs);
   }
 }
 

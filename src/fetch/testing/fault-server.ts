@@ -25,6 +25,8 @@ export interface Behaviour {
   capRange?: number;
   /** Delay between 64 KiB chunks, ms. */
   chunkDelayMs?: number;
+  /** After `after` body bytes, the rest `bytes` at a time, one piece every `everyMs`: never silent, hardly moving. */
+  trickle?: { after: number; bytes: number; everyMs: number };
 }
 
 export interface Seen {
@@ -134,6 +136,18 @@ export async function startFaultServer(
         if (res.destroyed) return;
       }
       if (res.destroyed) return;
+      if (b.trickle && sent + piece.length > b.trickle.after) {
+        const { after, bytes, everyMs } = b.trickle;
+        const fast = Math.max(0, after - sent);
+        res.write(piece.subarray(0, fast));
+        for (let i = fast; i < piece.length && !res.destroyed; i += bytes) {
+          await pause(everyMs);
+          res.write(piece.subarray(i, Math.min(i + bytes, piece.length)));
+          record.sent = sent + Math.min(i + bytes, piece.length);
+        }
+        sent += piece.length;
+        continue;
+      }
       sent += piece.length;
       record.sent = sent;
       if (!res.write(piece)) await new Promise((r) => { res.once("drain", r); res.once("close", r); });

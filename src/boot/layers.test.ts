@@ -9,9 +9,10 @@ import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createManifest, manifestKeyId, signManifest } from "../fetch/manifest";
-import type { FaultServer } from "../fetch/testing/fault-server";
+import { type FaultServer, startFaultServer } from "../fetch/testing/fault-server";
 import { parseProxyUrl } from "../fetch/proxy";
 import { type TestProxy, startProxy } from "../fetch/testing/proxy-server";
+import { captureLog } from "../testing/log-lines";
 import { bootConfig } from "../testing/root-fixtures";
 import { CHUNK, type SignedLayer, makeSignedLayer } from "../testing/signed-layer";
 import { parseLayers } from "../cmdline/layers";
@@ -157,5 +158,25 @@ describe("#optional layers", () => {
     const r = await unpackLayers(layers(`${base}/node7.tar#optional`), null, freshRoot("o4"), keysDir);
     expect(r).toMatchObject([{ index: 1, absent: true }]);
     expect(seen).toEqual(["/node7.tar.manifest"]);
+  });
+});
+
+describe("a server that failed a layer", () => {
+  it("is tried last for the next layers, with a line saying why", async () => {
+    const bad = await startFaultServer(signed.layer, () => ({ status: 503 }));
+    const good = await startFaultServer(signed.layer);
+    try {
+      const alts = (name: string) => `${bad.url(`/${name}`)}|${good.url(`/${name}`)}`;
+      const cfg = bootConfig({ layers: parseLayers(`${alts("a.tar")},${alts("b.tar")},${alts("c.tar")}`, []), retries: 2, timeout: 5 });
+      const lines = await captureLog(() => unpackLayers(cfg, null, freshRoot("demoted"), join(tmp, "no-keys")));
+      // Two attempts for the first layer only; the later ones went to the good server first.
+      expect(bad.seen.map((s) => s.path)).toEqual(["/a.tar", "/a.tar"]);
+      expect(good.seen.map((s) => s.path)).toEqual(["/a.tar", "/b.tar", "/c.tar"]);
+      const origin = new URL(bad.url()).origin;
+      expect(lines).toContain(`layer 2/3: ${origin} is tried last: it failed layer 1/3 (HTTP 503 Service Unavailable, 2 attempts)`);
+    } finally {
+      await bad.close();
+      await good.close();
+    }
   });
 });

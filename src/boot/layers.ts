@@ -9,6 +9,7 @@ import { extract } from "../unpack";
 import { info, warn } from "../console/log";
 import { unusedProxyEnv } from "../fetch/proxy";
 import { type Lease, searchDomains } from "../net/lease";
+import { SourceHealth } from "./source-health";
 import { templateVars } from "./template-vars";
 
 export interface LayerResult {
@@ -31,10 +32,13 @@ export async function unpackLayers(cfg: BootConfig, lease: Lease | null, root: s
   if (unused) warn(unused);
   if (cfg.proxy) info(`downloads go through the proxy ${cfg.proxy.url}${cfg.noProxy.length ? `, except to ${cfg.noProxy.join(", ")}` : ""}`);
   const results: LayerResult[] = [];
+  const health = new SourceHealth();
   const n = cfg.layers.length;
   for (const layer of cfg.layers) {
     const label = `layer ${layer.index}/${n}`;
-    const urls = layer.urls.map((u) => expandTemplate(u, vars, label));
+    const ordered = health.order(layer.urls.map((u) => expandTemplate(u, vars, label)));
+    for (const d of ordered.demoted) info(`${label}: ${d.origin} is tried last: it failed ${d.label} (${d.cause})`);
+    const urls = ordered.urls;
     const started = Date.now();
     const opts: FetchOptions = {
       label,
@@ -60,6 +64,7 @@ export async function unpackLayers(cfg: BootConfig, lease: Lease | null, root: s
       results.push({ index: layer.index, url: urls[0], bytes: 0, entries: 0, seconds: (Date.now() - started) / 1000, absent: true });
       continue;
     }
+    health.record(label, done.failures, done.url);
     const seconds = (Date.now() - started) / 1000;
     results.push({ index: layer.index, url: done.url, bytes: done.bytes, entries: done.result.entries, seconds, ...(opts.manifest ? { manifestKey: opts.manifest.keyId } : {}) });
     const checks = [opts.manifest ? `manifest of key ${opts.manifest.keyId} verified` : "", layer.sha256 ? "sha256 verified" : ""].filter(Boolean);

@@ -9,8 +9,8 @@ export interface Failure {
   permanent: boolean;
   retryFresh?: boolean;
   retryAfterMs?: number;
-  /** The server said the file is not there (404, 410). */
-  absent?: boolean;
+  /** The HTTP status the server refused with, when it answered with one. */
+  status?: number;
 }
 
 /** Certificate verification results (OpenSSL's names as Node reports them): retrying cannot fix them. */
@@ -58,7 +58,7 @@ function timeoutText(ms: number): string {
 
 export function classifyFailure(err: unknown, ctx: { timeoutMs: number; now?: () => Date }): Failure {
   if (err instanceof ResponseRejected) {
-    return { cause: err.reason, permanent: err.permanent, retryFresh: err.retryFresh, retryAfterMs: err.retryAfterMs, ...(err.absent ? { absent: true } : {}) };
+    return { cause: err.reason, permanent: err.permanent, retryFresh: err.retryFresh, retryAfterMs: err.retryAfterMs, ...(err.status !== undefined ? { status: err.status } : {}) };
   }
   const chain = codedErrors(err);
   for (const e of chain) {

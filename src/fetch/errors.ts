@@ -9,8 +9,8 @@ export interface SourceFailure {
   attempts: number;
   /** The failure cannot change by retrying (404, certificate, NXDOMAIN). */
   permanent: boolean;
-  /** The server said the file is not there (404 Not Found, 410 Gone): what lets an optional layer be skipped. */
-  absent?: boolean;
+  /** The HTTP status of the last answer, when the server answered with one the download cannot use. */
+  status?: number;
 }
 
 export function describeSource(f: SourceFailure): string {
@@ -29,9 +29,9 @@ export class FetchError extends Error {
     this.sources = sources;
   }
 
-  /** Every source answered that the file is not there; nothing else went wrong. */
+  /** Every source answered that the file is not there (404 Not Found, 410 Gone); nothing else went wrong. */
   get absent(): boolean {
-    return this.sources.length > 0 && this.sources.every((s) => s.absent === true);
+    return this.sources.length > 0 && this.sources.every((s) => s.status === 404 || s.status === 410);
   }
 }
 
@@ -78,8 +78,8 @@ export class ResponseRejected extends Error {
     readonly retryFresh = false,
     /** Server-requested wait (Retry-After), milliseconds. */
     readonly retryAfterMs?: number,
-    /** 404 or 410: the file is not on the server. */
-    readonly absent = false,
+    /** The HTTP status that was refused, when it was a status. */
+    readonly status?: number,
   ) {
     super(reason);
     this.name = "ResponseRejected";

@@ -72,6 +72,8 @@ export interface FetchResult<T> {
   attempts: number;
   /** Times the consumer had to start again from byte 0. */
   restarts: number;
+  /** Sources given up on before the one that delivered, in order. */
+  failures: SourceFailure[];
 }
 
 /**
@@ -187,7 +189,7 @@ class LayerDownload<T> {
     for (let i = 0; i < this.urls.length; i++) {
       const url = this.urls[i];
       const outcome = await this.source(url);
-      if ("result" in outcome) return outcome;
+      if ("result" in outcome) return { ...outcome, failures };
       failures.push(outcome);
       const next = this.urls[i + 1];
       if (next !== undefined) {
@@ -199,7 +201,7 @@ class LayerDownload<T> {
   }
 
   /** Attempts on one source URL until the layer is complete or the source is given up. */
-  private async source(url: string): Promise<FetchResult<T> | SourceFailure> {
+  private async source(url: string): Promise<Omit<FetchResult<T>, "failures"> | SourceFailure> {
     let target = url;
     let redirects = 0;
     let attempts = 0;
@@ -264,12 +266,13 @@ class LayerDownload<T> {
       if (f.retryFresh) forceFresh = f.cause;
       // (A chunk mismatch names its own position.)
       const at = this.pass && this.pass.bytes > 0 && !(error instanceof ChunkMismatchError) ? ` at ${formatBytes(this.pass.bytes)}` : "";
-      if (f.permanent) return { url, cause: f.cause, attempts, permanent: true, ...(f.absent ? { absent: true } : {}) };
+      const status = f.status !== undefined ? { status: f.status } : {};
+      if (f.permanent) return { url, cause: f.cause, attempts, permanent: true, ...status };
       if (restartsHere > this.retries) {
-        return { url, cause: `${f.cause}, and the server cannot resume (${restartsHere} restarts)`, attempts, permanent: false };
+        return { url, cause: `${f.cause}, and the server cannot resume (${restartsHere} restarts)`, attempts, permanent: false, ...status };
       }
       failures++;
-      if (failures >= this.retries) return { url, cause: `${f.cause}${at}`, attempts, permanent: false };
+      if (failures >= this.retries) return { url, cause: `${f.cause}${at}`, attempts, permanent: false, ...status };
       const delay = backoffDelay(failures, this.backoff, Math.random, f.retryAfterMs);
       this.say("warn", `${this.label} ${url}: ${f.cause}${at}, retry ${failures}/${this.retries - 1} in ${formatDelay(delay)}`);
       try {
@@ -399,7 +402,7 @@ class LayerDownload<T> {
   }
 
   /** A response body ended normally. Undefined when more requests are needed. */
-  private async complete(url: string): Promise<FetchResult<T> | undefined> {
+  private async complete(url: string): Promise<Omit<FetchResult<T>, "failures"> | undefined> {
     const p = this.pass;
     if (!p) throw new Error(`${this.label} ${url}: response completed without a stream (internal error)`);
     if (p.size !== undefined && p.bytes < p.size) {

@@ -71,12 +71,11 @@ describe("judgeResponse", () => {
       const v = judgeResponse(status, h, s({ bytes: 0, plan: {} }));
       return v.kind === "reject" ? v.error : undefined;
     };
-    // Only 404 and 410 say the file is not there (what lets an #optional layer be skipped).
-    expect(r(404)).toMatchObject({ reason: "HTTP 404 Not Found", permanent: true, absent: true });
-    expect(r(403)).toMatchObject({ permanent: true, absent: false });
-    expect(r(410)).toMatchObject({ permanent: true, absent: true });
-    expect(r(400)).toMatchObject({ absent: false });
-    expect(r(503)).toMatchObject({ absent: false });
+    // The status travels on (404 and 410 let an #optional layer be skipped).
+    expect(r(404)).toMatchObject({ reason: "HTTP 404 Not Found", permanent: true, status: 404 });
+    expect(r(403)).toMatchObject({ permanent: true, status: 403 });
+    expect(r(410)).toMatchObject({ permanent: true, status: 410 });
+    expect(r(503)).toMatchObject({ status: 503 });
     expect(r(429, { "retry-after": "7" })).toMatchObject({ permanent: false, retryAfterMs: 7000 });
     expect(r(408)).toMatchObject({ permanent: false });
     expect(r(503)).toMatchObject({ reason: "HTTP 503 Service Unavailable", permanent: false });

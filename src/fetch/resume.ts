@@ -155,7 +155,7 @@ export function judgeResponse(status: number, h: ResponseHeaders, s: JudgeInput)
   if ([301, 302, 303, 307, 308].includes(status)) {
     const location = header(h, "location");
     if (location) return { kind: "redirect", location };
-    return { kind: "reject", error: new ResponseRejected(`${statusText(status)} without Location`, true) };
+    return { kind: "reject", error: new ResponseRejected(`${statusText(status)} without Location`, true, false, undefined, status) };
   }
   if (status === 200) {
     const size = contentLength(h);
@@ -188,14 +188,14 @@ export function judgeResponse(status: number, h: ResponseHeaders, s: JudgeInput)
   if (status === 416) {
     return {
       kind: "reject",
-      error: new ResponseRejected(`${statusText(status)} at ${formatBytes(s.bytes)}`, false, true),
+      error: new ResponseRejected(`${statusText(status)} at ${formatBytes(s.bytes)}`, false, true, undefined, status),
     };
   }
   const retryAfterMs = parseRetryAfter(header(h, "retry-after"), s.nowMs);
   if (status === 408 || status === 425 || status === 429) {
-    return { kind: "reject", error: new ResponseRejected(statusText(status), false, false, retryAfterMs) };
+    return { kind: "reject", error: new ResponseRejected(statusText(status), false, false, retryAfterMs, status) };
   }
-  if (status >= 500) return { kind: "reject", error: new ResponseRejected(statusText(status), false, false, retryAfterMs) };
+  if (status >= 500) return { kind: "reject", error: new ResponseRejected(statusText(status), false, false, retryAfterMs, status) };
   // Other 4xx: the URL is wrong or forbidden; 2xx/3xx other than the above: nothing a download can use.
-  return { kind: "reject", error: new ResponseRejected(statusText(status), true, false, undefined, status === 404 || status === 410) };
+  return { kind: "reject", error: new ResponseRejected(statusText(status), true, false, undefined, status) };
 }

@@ -20,7 +20,7 @@ options:
                     signed URL.manifest, checked chunk by chunk as the init does (URLs only;
                     repeatable)
   --retries N       attempts per URL (default 8)
-  --timeout S       seconds of network silence before an attempt fails (default 30)
+  --timeout S       seconds without progress (under 16 KiB) before an attempt fails (default 30)
   --ca FILE         extra CA bundle for https
   --proxy URL       an HTTP proxy, http://[user:password@]host:port (as tarboot.proxy=)
   --no-proxy LIST   hosts, .domains and addresses reached without it (as tarboot.no-proxy=)

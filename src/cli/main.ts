@@ -5,6 +5,8 @@ commands:
   mkinitramfs   build an initramfs with the tarboot init (tarboot mkinitramfs --help)
   extract       unpack a root tarball (file, - or http(s) URL) into a directory as the init would
   manifest      sign layers for nodes that verify them (tarboot manifest --help)
+  check         read kernel parameters as a node would, and ask the servers for its layers
+                (tarboot check --help)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -16,6 +18,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./extract")).extractCli(rest);
     case "manifest":
       return (await import("./manifest")).manifestCommand(rest);
+    case "check":
+      return (await import("./check")).checkCommand(rest);
     case undefined:
     case "-h":
     case "--help":

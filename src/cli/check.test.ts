@@ -1,0 +1,110 @@
+// `tarboot check`: the node's grammar and messages on a host, and with --fetch real requests to a
+// real HTTP server (present, absent, redirected, an HTML page, a signed manifest).
+import { mkdtempSync, rmSync } from "node:fs";
+import { release, tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { manifestKeyId } from "../fetch/manifest";
+import { type FaultServer, startFaultServer } from "../fetch/testing/fault-server";
+import { type SignedLayer, makeSignedLayer } from "../testing/signed-layer";
+import { checkCommand } from "./check";
+
+const tmp = mkdtempSync(join(tmpdir(), "tarboot-check-"));
+let signed: SignedLayer;
+let srv: FaultServer;
+let base: string;
+
+beforeAll(async () => {
+  signed = await makeSignedLayer(tmp);
+  srv = await startFaultServer(signed.layer, (_n, req) => {
+    if (req.url === "/node7.tar" || req.url === "/gone.tar") return { status: req.url === "/gone.tar" ? 410 : 404 };
+    if (req.url === "/broken.tar") return { status: 500 };
+    if (req.url === "/old.tar") return { status: 302, headers: { location: "/base.tar" } };
+    if (req.url === "/page") return { data: Buffer.from("<!DOCTYPE html>\n<html>not here</html>\n".padEnd(600, " ")) };
+    if (req.url?.endsWith(".manifest")) return req.url === "/base.tar.manifest" ? { data: signed.manifest } : { status: 404 };
+    return {};
+  });
+  base = `http://127.0.0.1:${srv.port}`;
+});
+afterAll(async () => {
+  await srv?.close();
+  await signed?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function run(...argv: string[]): Promise<{ code: number; out: string }> {
+  let out = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
+  try {
+    return { code: await checkCommand(argv), out };
+  } finally {
+    o.mockRestore();
+  }
+}
+
+describe("tarboot check", () => {
+  it("says what a node would say about a bad parameter, and fails", async () => {
+    const r = await run("root=http://srv/base.tar.zst", "rootsize=banana");
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(
+      "error: rootsize=banana: not a size; accepted: bytes with optional k/m/g suffix (binary) or N% of RAM, e.g. rootsize=4g or rootsize=50%\n",
+    );
+    expect((await run("ip=dhcp")).out).toBe("error: no root=http(s)://... among the parameters: a node would have nothing to boot\n");
+  });
+
+  it("fills in the templates for one node, the image's defaults first, and names what it needs", async () => {
+    const r = await run("--defaults", "tarboot.mirrors=http://m1/roots/,http://m2/roots/", "--hostname", "node7", "root=base-%kernel.tar.zst,%hostname.tar.gz#optional");
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      "2 layer(s)\n" +
+        `layer 1/2: http://m1/roots/base-${release()}.tar.zst | http://m2/roots/base-${release()}.tar.zst\n` +
+        "layer 2/2 #optional: http://m1/roots/node7.tar.gz | http://m2/roots/node7.tar.gz\n",
+    );
+    const unknown = await run("root=http://srv/%hostname-%mac.tar");
+    expect(unknown.out).toBe("1 layer(s)\nlayer 1/1: http://srv/%hostname-%mac.tar (%hostname %mac filled in at boot; give --hostname, --mac to check one node's URLs)\n");
+    expect(unknown.code).toBe(0);
+    expect((await run("--fetch", "root=http://srv/%hostname-%mac.tar")).code).toBe(1);
+  });
+
+  it("--fetch: a tarball's format and size, a redirect followed, an absent optional layer accepted", async () => {
+    const r = await run("--fetch", "--hostname", "node7", `root=${base}/node7.tar|${base}/base.tar,${base}/old.tar,${base}/%hostname.tar|${base}/gone.tar#optional`);
+    expect(r.out).toBe(
+      "3 layer(s)\n" +
+        `layer 1/3: ${base}/node7.tar | ${base}/base.tar\n` +
+        `  ${base}/node7.tar: HTTP 404 Not Found\n` +
+        `  ${base}/base.tar: tar, 310 KiB\n` +
+        `layer 2/3: ${base}/old.tar\n` +
+        `  ${base}/old.tar: tar, 310 KiB (redirected to ${base}/base.tar)\n` +
+        `layer 3/3 #optional: ${base}/node7.tar | ${base}/gone.tar\n` +
+        `  ${base}/node7.tar: HTTP 404 Not Found\n` +
+        `  ${base}/gone.tar: HTTP 410 Gone\n` +
+        "  layer 3/3 is #optional: a node goes on without it\n",
+    );
+    expect(r.code).toBe(0);
+  });
+
+  it("--fetch fails for a layer no source has, an optional one whose server fails, and a page that is not a tarball", async () => {
+    const r = await run("--fetch", "--timeout", "2", `root=${base}/node7.tar,${base}/broken.tar#optional,${base}/page`);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`  ${base}/node7.tar: HTTP 404 Not Found\n`);
+    expect(r.out).toContain(`  ${base}/broken.tar: HTTP 500 Internal Server Error\n`);
+    expect(r.out).not.toContain("goes on without it");
+    expect(r.out).toContain(`  ${base}/page: not a tar archive (starts with 3c21444f43545950452068746d6c3e0a)\n`);
+  });
+
+  it("--fetch --key: the layer's signed manifest must verify, as on a node whose image trusts the key", async () => {
+    const id = manifestKeyId(signed.keys.publicKey);
+    const good = await run("--fetch", "--key", signed.publicKeyFile, `root=${base}/base.tar`);
+    expect(good.out).toContain(`  manifest signed by ${id}, 310 KiB\n`);
+    expect(good.code).toBe(0);
+    const unsigned = await run("--fetch", "--key", signed.publicKeyFile, `root=${base}/other.tar`);
+    expect(unsigned.out).toContain(`layer 1/1: no valid manifest: ${base}/other.tar.manifest: HTTP 404 Not Found`);
+    expect(unsigned.code).toBe(1);
+  });
+
+  it("root=dhcp takes the layers from --root-path, as a node takes them from option 17", async () => {
+    expect((await run("root=dhcp")).out).toMatch(/^error: root=dhcp: the layers come from the DHCP server's root path \(option 17\); give it with --root-path/);
+    const r = await run("--root-path", "http://srv/a.tar.zst,http://srv/b.tar.zst", "root=dhcp");
+    expect(r.out).toBe('2 layer(s) from root=dhcp\'s root path "http://srv/a.tar.zst,http://srv/b.tar.zst"\nlayer 1/2: http://srv/a.tar.zst\nlayer 2/2: http://srv/b.tar.zst\n');
+  });
+});

@@ -1,0 +1,191 @@
+// `tarboot check PARAM...`: a PXE configuration's kernel parameters read as a node will read them
+// (the same grammar, defaults and messages), the layer URLs filled in for one node, and with
+// --fetch every source asked for its first bytes: a typo or an unpublished layer found before a
+// thousand nodes reboot into it, not on their consoles.
+import { release } from "node:os";
+import { parseArgs } from "node:util";
+import { expandTemplate } from "../cmdline";
+import { type TemplateName, templateNamesIn } from "../cmdline/template";
+import { parseBootConfig } from "../cmdline/parse";
+import type { BootConfig, Layer } from "../cmdline/types";
+import { layersFromLease } from "../boot/dhcp-root";
+import { templateVars } from "../boot/template-vars";
+import { describeError } from "../console/errors";
+import { formatBytes } from "../console/units";
+import type { Lease } from "../net/lease";
+
+const USAGE = `usage: tarboot check [options] PARAM...
+
+Reads kernel parameters as a node reads its command line (after the image's baked-in ones, given
+with --defaults) and prints the layers it would boot, templates filled in for one node. With
+--fetch, asks every source of every layer for its first bytes: there, how big, which format.
+Exit status 0 when the parameters parse (and, with --fetch, every layer that is not #optional has
+a source that answered with a tarball), 1 otherwise.
+
+options:
+  --defaults TEXT   parameters baked into the image (mkinitramfs --set), read first
+  --hostname NAME   the node's host name (%hostname, %fqdn; a dotted name is the FQDN)
+  --domain NAME     the lease's domain (%fqdn from a short --hostname)
+  --mac MAC         the boot NIC's MAC (%mac)
+  --ip ADDR         the node's IPv4 address (%ip)
+  --arch ARCH       Debian architecture name for %arch (default: this machine's)
+  --kernel RELEASE  kernel release for %kernel (default: this machine's, ${release()})
+  --root-path TEXT  what the DHCP server sends as option 17, for root=dhcp
+  --fetch           ask the servers (GET of the first 512 bytes, redirects followed)
+  --key FILE        an Ed25519 public key the image trusts: each layer's URL.manifest must be
+                    signed by it (with --fetch; repeatable)
+  --timeout S       seconds without progress before a request fails (default 10)
+  --ca FILE         extra CA bundle for https (as tarboot.ca= names one in the image)
+
+example:
+  tarboot check --hostname node7 --fetch root=http://srv/base.tar.zst,http://srv/%hostname.tar.gz#optional
+`;
+
+interface Node {
+  hostname?: string;
+  domain?: string;
+  mac?: string;
+  ip?: string;
+  rootPath?: string;
+}
+
+export async function checkCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        defaults: { type: "string" },
+        hostname: { type: "string" },
+        domain: { type: "string" },
+        mac: { type: "string" },
+        ip: { type: "string" },
+        arch: { type: "string" },
+        kernel: { type: "string" },
+        "root-path": { type: "string" },
+        fetch: { type: "boolean", default: false },
+        key: { type: "string", multiple: true, default: [] },
+        timeout: { type: "string", default: "10" },
+        ca: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`tarboot check: ${describeError(err)}\n${USAGE}`);
+    return 2;
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const timeout = Number(v.timeout);
+  if (!(timeout > 0)) {
+    process.stderr.write(`tarboot check: --timeout must be a number of seconds > 0\n`);
+    return 2;
+  }
+  if (positionals.length === 0 && v.defaults === undefined) {
+    process.stderr.write(`tarboot check: no parameters to check\n${USAGE}`);
+    return 2;
+  }
+
+  let cfg: BootConfig;
+  let layers: Layer[];
+  try {
+    // The words as the kernel would split them; quoting is the shell's job here.
+    cfg = parseBootConfig({ cmdline: positionals.join(" "), defaults: v.defaults, argv: [] });
+    if (cfg.layers.length === 0 && !cfg.rootFromDhcp) throw new Error("no root=http(s)://... among the parameters: a node would have nothing to boot");
+    layers = cfg.rootFromDhcp ? rootPathLayers(v["root-path"], cfg) : cfg.layers;
+  } catch (err) {
+    say(`error: ${describeError(err)}`);
+    return 1;
+  }
+
+  const node: Node = { hostname: v.hostname, domain: v.domain, mac: v.mac, ip: v.ip };
+  const vars = templateVars(cfg, leaseFor(node), process.arch, v.kernel ?? release());
+  if (v.arch) vars.arch = v.arch;
+  say(`${layers.length} layer(s)${cfg.rootFromDhcp ? ` from root=dhcp's root path ${JSON.stringify(v["root-path"])}` : ""}`);
+
+  let ok = true;
+  const keys = v.fetch && v.key.length > 0 ? await trustedKeys(v.key) : [];
+  for (const layer of layers) {
+    const label = `layer ${layer.index}/${layers.length}`;
+    const marks = `${layer.sha256 ? " #sha256" : ""}${layer.optional ? " #optional" : ""}`;
+    const unknown = [...new Set(layer.urls.flatMap(templateNamesIn))].filter((name) => !vars[name]);
+    if (unknown.length > 0) {
+      const options = [...new Set(unknown.map((name) => OPTION_FOR[name]))].join(", ");
+      say(`${label}${marks}: ${layer.urls.join(" | ")} (${unknown.map((n) => `%${n}`).join(" ")} filled in at boot; give ${options} to check one node's URLs)`);
+      // The URLs cannot be asked for without the node's values: a gap in the check, not in the parameters.
+      if (v.fetch) ok = false;
+      continue;
+    }
+    const urls = layer.urls.map((u) => expandTemplate(u, vars, label));
+    say(`${label}${marks}: ${urls.join(" | ")}`);
+    if (!v.fetch) continue;
+    const found = await fetchChecks(urls, { timeoutMs: timeout * 1000, caFile: v.ca, proxy: cfg.proxy, noProxy: cfg.noProxy }, keys, label);
+    if (found === "absent" && layer.optional) say(`  ${label} is #optional: a node goes on without it`);
+    else if (found !== "found") ok = false;
+  }
+  return ok ? 0 : 1;
+}
+
+const OPTION_FOR: Record<TemplateName, string> = { hostname: "--hostname", fqdn: "--hostname and --domain", mac: "--mac", ip: "--ip", arch: "--arch", kernel: "--kernel" };
+
+/**
+ * Asks each source: "found" when one answered with a tarball (and, with keys, the layer has a valid
+ * manifest); "absent" when every one answered 404 or 410; "failed" otherwise.
+ */
+async function fetchChecks(
+  urls: string[],
+  o: { timeoutMs: number; caFile?: string; proxy?: BootConfig["proxy"]; noProxy: string[] },
+  keys: import("node:crypto").KeyObject[],
+  label: string,
+): Promise<"found" | "absent" | "failed"> {
+  const { probeSource } = await import("../fetch/probe");
+  let any = false;
+  let absent = true;
+  for (const url of urls) {
+    const p = await probeSource(url, o);
+    if (!p.ok) {
+      say(`  ${url}: ${p.cause}`);
+      if (p.status !== 404 && p.status !== 410) absent = false;
+      continue;
+    }
+    const size = p.size !== undefined ? `, ${formatBytes(p.size)}` : "";
+    const via = p.redirectedTo ? ` (redirected to ${p.redirectedTo})` : "";
+    say(`  ${url}: ${p.compression === "none" ? "tar" : p.compression}${size}${via}`);
+    any = true;
+  }
+  if (!any) return absent ? "absent" : "failed";
+  if (keys.length === 0) return "found";
+  const { loadManifest } = await import("../fetch");
+  try {
+    const m = await loadManifest(urls, { label, retries: 1, timeoutMs: o.timeoutMs, caFile: o.caFile, proxy: o.proxy, noProxy: o.noProxy }, keys);
+    say(`  manifest signed by ${m.keyId}, ${formatBytes(m.size)}`);
+    return "found";
+  } catch (err) {
+    say(`  ${describeError(err)}`);
+    return "failed";
+  }
+}
+
+async function trustedKeys(files: string[]): Promise<import("node:crypto").KeyObject[]> {
+  const { parseTrustedKey, readKeyFile } = await import("../fetch/trusted-keys");
+  return files.map((f) => parseTrustedKey(readKeyFile(f, `--key ${f}`), `--key ${f}`).key);
+}
+
+function rootPathLayers(rootPath: string | undefined, cfg: BootConfig): Layer[] {
+  if (rootPath === undefined) throw new Error("root=dhcp: the layers come from the DHCP server's root path (option 17); give it with --root-path to check them");
+  return layersFromLease({ rootPath } as Lease, cfg.mirrors);
+}
+
+/** The parts of a lease the templates read, from the options. */
+function leaseFor(n: Node): Lease | null {
+  if (!n.hostname && !n.domain && !n.mac && !n.ip) return null;
+  return { hostname: n.hostname, domain: n.domain, mac: n.mac ?? "", address: n.ip ?? "" } as Lease;
+}
+
+function say(text: string): void {
+  process.stdout.write(`${text}\n`);
+}

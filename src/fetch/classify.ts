@@ -11,7 +11,12 @@ export interface Failure {
   retryAfterMs?: number;
   /** The HTTP status the server refused with, when it answered with one. */
   status?: number;
+  /** No TCP connection could be made (refused, timed out, no route): the server may be down. */
+  unreachable?: boolean;
 }
+
+/** Connection failures that say nothing is listening there, or nothing can be reached. */
+const UNREACHABLE = new Set(["HTTP_CONNECT_TIMEOUT", "ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN"]);
 
 /** Certificate verification results (OpenSSL's names as Node reports them): retrying cannot fix them. */
 const CERT_CODES: Record<string, string> = {
@@ -87,7 +92,7 @@ export function classifyFailure(err: unknown, ctx: { timeoutMs: number; now?: ()
     const code = e.code ?? "";
     switch (code) {
       case "HTTP_CONNECT_TIMEOUT":
-        return { cause: `connect timed out after ${timeoutText(ctx.timeoutMs)}`, permanent: false };
+        return { cause: `connect timed out after ${timeoutText(ctx.timeoutMs)}`, permanent: false, unreachable: true };
       case "HTTP_HEADERS_TIMEOUT":
         return { cause: `no response within ${timeoutText(ctx.timeoutMs)}`, permanent: false };
       case "HTTP_BODY_TIMEOUT":
@@ -105,7 +110,7 @@ export function classifyFailure(err: unknown, ctx: { timeoutMs: number; now?: ()
       case "EAI_AGAIN":
         return { cause: `DNS: temporary failure resolving ${(e as { hostname?: string }).hostname ?? "the host"}`, permanent: false };
     }
-    if (ERRNO_PHRASES[code]) return { cause: ERRNO_PHRASES[code], permanent: false };
+    if (ERRNO_PHRASES[code]) return { cause: ERRNO_PHRASES[code], permanent: false, ...(UNREACHABLE.has(code) ? { unreachable: true } : {}) };
   }
   const first = chain[0];
   return { cause: first ? first.message || first.name : String(err), permanent: false };

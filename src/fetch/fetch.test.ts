@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChecksumError, FetchError, RestartLayerError, fetchLayer, type FetchOptions } from "./index";
+import { ChecksumError, FetchError, RestartLayerError, UNREACHABLE_ATTEMPTS, fetchLayer, type FetchOptions } from "./index";
 import { closedPort, startFaultServer, type FaultServer } from "./testing/fault-server";
 import { startDnsResponder, type DnsResponder } from "./testing/dns-responder";
 import { makeCerts, type TestCerts } from "./testing/tls-certs";
@@ -213,15 +213,32 @@ describe("fetchLayer: transient and permanent failures", () => {
     expect(r.calls).toHaveLength(0);
   });
 
-  it("after retries on a refused connection, fails over to the next mirror", async () => {
+  it("fails over from a source nothing answers at after two attempts, not every retry; the last source gets them all", async () => {
     const dead = `http://127.0.0.1:${await closedPort()}/layer.tar`;
     const srv = await serve(data);
     const r = digestReader();
-    const done = await fetchLayer([dead, srv.url()], { ...base, retries: 3 }, r.consume);
+    const done = await fetchLayer([dead, srv.url()], { ...base, retries: 8 }, r.consume);
     expect(done.url).toBe(srv.url());
-    expect(done.attempts).toBe(4);
+    expect(done.attempts).toBe(UNREACHABLE_ATTEMPTS + 1);
+    expect(done.failures).toEqual([{ url: dead, cause: "connection refused", attempts: 2, permanent: false }]);
     expect(done.result.sha).toBe(dataSha);
     expect(r.calls[0].url).toBe(srv.url());
+    const dead2 = `http://127.0.0.1:${await closedPort()}/layer.tar`;
+    const err = await fetchLayer([dead, dead2], { ...base, retries: 4 }, digestReader().consume).catch((e) => e);
+    expect(err.message).toBe(`layer 1/1: all sources failed: ${dead}: connection refused (2 attempts); ${dead2}: connection refused (4 attempts)`);
+  });
+
+  it("keeps retrying a source that answered before (a server restarting), up to tarboot.retries", async () => {
+    // A 503, then the server goes away: it did answer, so it gets every retry before the next source.
+    let restarting!: FaultServer;
+    restarting = await serve(data, () => {
+      setImmediate(() => void restarting.close());
+      return { status: 503 };
+    });
+    const good = await serve(data);
+    const done = await fetchLayer([restarting.url(), good.url()], { ...base, retries: 3 }, digestReader().consume);
+    expect(done.url).toBe(good.url());
+    expect(done.failures).toEqual([{ url: restarting.url(), cause: "connection refused", attempts: 3, permanent: false }]);
   });
 
   it("lists every source with its last cause when all fail", async () => {

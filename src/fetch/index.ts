@@ -61,6 +61,9 @@ export interface SourceInfo {
   size?: number;
 }
 
+/** Attempts on a source nothing answers at before the next source is tried (the last one gets every retry). */
+export const UNREACHABLE_ATTEMPTS = 2;
+
 export interface FetchResult<T> {
   result: T;
   /** The source that delivered the last bytes. */
@@ -188,7 +191,7 @@ class LayerDownload<T> {
     const failures: SourceFailure[] = [];
     for (let i = 0; i < this.urls.length; i++) {
       const url = this.urls[i];
-      const outcome = await this.source(url);
+      const outcome = await this.source(url, i === this.urls.length - 1);
       if ("result" in outcome) return { ...outcome, failures };
       failures.push(outcome);
       const next = this.urls[i + 1];
@@ -200,8 +203,12 @@ class LayerDownload<T> {
     throw new FetchError(this.label, failures);
   }
 
-  /** Attempts on one source URL until the layer is complete or the source is given up. */
-  private async source(url: string): Promise<Omit<FetchResult<T>, "failures"> | SourceFailure> {
+  /**
+   * Attempts on one source URL until the layer is complete or the source is given up. A source that
+   * could not be connected to at all is given up after UNREACHABLE_ATTEMPTS when another is left
+   * (`last` false): a blackholed mirror must not cost retries x timeout before the next is tried.
+   */
+  private async source(url: string, last: boolean): Promise<Omit<FetchResult<T>, "failures"> | SourceFailure> {
     let target = url;
     let redirects = 0;
     let attempts = 0;
@@ -210,6 +217,8 @@ class LayerDownload<T> {
     let forceFresh: string | undefined;
     /** The last answer ended cleanly short of the end (a capped range): continuing is routine, not news. */
     let continuing = false;
+    /** The server answered at least once for this layer: its failures are not "nothing there". */
+    let answered = false;
     for (;;) {
       this.checkStopped();
       attempts++;
@@ -229,6 +238,7 @@ class LayerDownload<T> {
       continuing = false;
       const outcome = await this.attempt(url, target, plan);
       const { verdict } = outcome;
+      if (verdict) answered = true;
       let { error } = outcome;
       this.checkStopped();
       restartsHere += this.restarts - restartsBefore;
@@ -273,6 +283,7 @@ class LayerDownload<T> {
       }
       failures++;
       if (failures >= this.retries) return { url, cause: `${f.cause}${at}`, attempts, permanent: false, ...status };
+      if (f.unreachable && !answered && !last && failures >= UNREACHABLE_ATTEMPTS) return { url, cause: f.cause, attempts, permanent: false };
       const delay = backoffDelay(failures, this.backoff, Math.random, f.retryAfterMs);
       this.say("warn", `${this.label} ${url}: ${f.cause}${at}, retry ${failures}/${this.retries - 1} in ${formatDelay(delay)}`);
       try {

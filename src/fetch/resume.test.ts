@@ -122,15 +122,15 @@ describe("classifyFailure", () => {
   const ctx = { timeoutMs: 30_000, now: () => new Date("1970-01-01T00:00:05Z") };
   const coded = (code: string, message = code) => Object.assign(new Error(message), { code });
 
-  it("names socket and HTTP client failures, all transient", () => {
-    expect(classifyFailure(coded("ECONNREFUSED"), ctx)).toEqual({ cause: "connection refused", permanent: false });
+  it("names socket and HTTP client failures, all transient; those before any connection mark the server unreachable", () => {
+    expect(classifyFailure(coded("ECONNREFUSED"), ctx)).toEqual({ cause: "connection refused", permanent: false, unreachable: true });
     expect(classifyFailure(coded("ECONNRESET"), ctx)).toEqual({ cause: "connection reset", permanent: false });
     expect(classifyFailure(coded("HTTP_BODY_TIMEOUT"), ctx)).toEqual({ cause: "no data for 30s", permanent: false });
-    expect(classifyFailure(coded("HTTP_CONNECT_TIMEOUT"), ctx).cause).toBe("connect timed out after 30s");
+    expect(classifyFailure(coded("HTTP_CONNECT_TIMEOUT"), ctx)).toEqual({ cause: "connect timed out after 30s", permanent: false, unreachable: true });
     expect(classifyFailure(coded("HTTP_CLOSED"), ctx).cause).toBe("connection closed by the server");
     expect(classifyFailure(coded("HTTP_BAD_RESPONSE", 'invalid status line "SSH-2.0"'), ctx).cause).toBe('invalid HTTP response (invalid status line "SSH-2.0")');
     // happy eyeballs wraps the real errors
-    expect(classifyFailure(new AggregateError([coded("EHOSTUNREACH")], "x"), ctx)).toEqual({ cause: "host unreachable", permanent: false });
+    expect(classifyFailure(new AggregateError([coded("EHOSTUNREACH")], "x"), ctx)).toEqual({ cause: "host unreachable", permanent: false, unreachable: true });
   });
 
   it("certificate problems are permanent, and a clock problem says what the clock says", () => {

@@ -8,6 +8,7 @@ import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFil
 import { join } from "node:path";
 import { createManifest, manifestKeyId, signManifest } from "../src/fetch/manifest";
 import { TRUSTED_KEYS_DIR } from "../src/fetch/trusted-keys";
+import { machineIdFromMac } from "../src/root/machine-id";
 import { makeCerts } from "../src/fetch/testing/tls-certs";
 import { startChronyd } from "../src/testing/chronyd";
 import { freeUdpPort } from "../src/testing/udp-port";
@@ -130,12 +131,15 @@ boot
 });
 
 describe("HTTPS with a clock years off", () => {
-  it("sets the clock from NTP before the download, so the certificate checks, and the root starts with the right date (ARP check on)", async () => {
+  it("sets the clock from NTP before the download, so the certificate checks, and the root starts with the right date (ARP check on, machine id from the MAC)", async () => {
     // The guest's RTC says 2001: without the clock set, the certificate (valid from today) is
     // "not yet valid". chronyd on the host serves the host's clock to the guest at 10.0.2.2.
     const tlsDir = mkdtempSync(join(dir, "tls-"));
     const certs = makeCerts(tlsDir, "IP:10.0.2.2");
-    makeRootTarball(join(tlsDir, "clock.tar.zst"), { busybox: true, files: { "sbin/init": markerInit("TARBOOT-CLOCK", 'echo "ROOT-YEAR=$(date +%Y)"') } });
+    makeRootTarball(join(tlsDir, "clock.tar.zst"), {
+      busybox: true,
+      files: { "sbin/init": markerInit("TARBOOT-CLOCK", 'echo "ROOT-YEAR=$(date +%Y) MACHINE-ID=$(cat /etc/machine-id)"'), "etc/machine-id": "0123456789abcdef0123456789abcdef\n" },
+    });
     const https = await serveDir(tlsDir, certs);
     const chronyd = await startChronyd({ address: "127.0.0.1", port: await freeUdpPort() });
     try {
@@ -144,7 +148,7 @@ describe("HTTPS with a clock years off", () => {
         kernel: art.vmlinux,
         initrd,
         // The ARP check rides along: its packet socket in a real kernel, QEMU's network not answering for 10.0.2.15.
-        append: baseAppend(`root=https://10.0.2.2:${https.port}/clock.tar.zst tarboot.ca=/etc/ssl/test-ca.pem tarboot.ntp=10.0.2.2:${chronyd.port} tarboot.arp-check=200 debug`),
+        append: baseAppend(`root=https://10.0.2.2:${https.port}/clock.tar.zst tarboot.ca=/etc/ssl/test-ca.pem tarboot.ntp=10.0.2.2:${chronyd.port} tarboot.arp-check=200 tarboot.machine-id=mac debug`),
         extraArgs: ["-rtc", "base=2001-01-01T00:00:00"],
         until: /TARBOOT-CLOCK .*/,
         waitForExit: true,
@@ -154,6 +158,8 @@ describe("HTTPS with a clock years off", () => {
       expect(r.timedOut, r.console).toBe(false);
       expect(r.console).toMatch(new RegExp(`clock set from NTP server 10\\.0\\.2\\.2:${chronyd.port}: \\+\\d+\\.\\d days \\(was 2001-01-01T`));
       expect(Number(r.console.match(/ROOT-YEAR=(\d+)/)?.[1])).toBe(new Date().getUTCFullYear());
+      // The image's shared id replaced by the node's own, from QEMU's default MAC.
+      expect(r.console).toContain(`MACHINE-ID=${machineIdFromMac("52:54:00:12:34:56")}`);
       expect(r.console).toContain("eth0: no answer to ARP probes for 10.0.2.15 in 200 ms: free");
       expect(https.requests).toEqual(["GET /clock.tar.zst 200"]);
       expect(r.console).not.toMatch(/Kernel panic/);

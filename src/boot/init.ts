@@ -8,6 +8,7 @@ import { type NetworkSession, bringUpNetwork } from "../net";
 import type { Lease } from "../net/lease";
 import { leaseEnv, runHooks } from "../root/hooks";
 import { modulesInRoot, modulesMessage } from "../root/kernel-modules";
+import { writeMachineId } from "../root/machine-id";
 import { mountRoot, wipeRoot } from "../root/tmpfs";
 import { switchRoot } from "../root/switch-root";
 import { Timeline, monotonicMs, writeTimeline } from "../root/timeline";
@@ -106,6 +107,7 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
   await timeline.run("bottom", async () => {
     await maybeBreak(cfg, "bottom");
     writeIdentity(NEW_ROOT, lease(), cfg, "/run");
+    writeMachineId(NEW_ROOT, cfg.machineId, lease());
     await runHooks("bottom", env());
     // After the hooks: one may have put the modules in.
     const said = modulesMessage(modulesInRoot(NEW_ROOT, release()), release());

@@ -57,6 +57,7 @@ describe("parseBootConfig: defaults", () => {
       netWait: 20,
       dhcpTimeout: 60,
       arpCheck: 0,
+      machineId: "keep",
       ntp: { mode: "lease" },
     });
     expect(cfg).toEqual(defaultBootConfig());
@@ -223,6 +224,15 @@ describe("parseBootConfig: every parameter", () => {
     });
   });
 
+  it("tarboot.machine-id=: keep by default; mac, dmi, empty; anything else named", () => {
+    expect(parse("").machineId).toBe("keep");
+    for (const mode of ["keep", "mac", "dmi", "empty"]) expect(parse(`tarboot.machine-id=${mode}`).machineId).toBe(mode);
+    expect(parse("tarboot.machine_id=mac", { defaults: "tarboot.machine-id=empty" }).machineId).toBe("mac");
+    expect(oneError("tarboot.machine-id=random").message).toBe(
+      `tarboot.machine-id=random: "random" is not one of keep, mac, dmi, empty; accepted: ${ACCEPTED["tarboot.machine_id"]}`,
+    );
+  });
+
   it("tarboot.syslog=: a server, port 514 unless given; empty unsets a baked-in one", () => {
     expect(parse("tarboot.syslog=10.0.0.1").syslog).toEqual({ host: "10.0.0.1", port: 514 });
     expect(parse("tarboot.syslog=10.0.0.1:1514").syslog).toEqual({ host: "10.0.0.1", port: 1514 });
@@ -300,6 +310,7 @@ describe("parseBootConfig: every parameter", () => {
         "tarboot.arp-check",
         "tarboot.ntp",
         "tarboot.syslog",
+        "tarboot.machine-id",
       ].sort(),
     );
   });
@@ -361,7 +372,7 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ["boot=tmpfs root=", `root=: no layers; accepted: ${ACCEPTED.root}`],
     ["boot=tmpfs root", `root: needs a value; accepted: ${ACCEPTED.root}`],
     ["boot=local root=http://a/b", `boot=local: tarboot boots only into a tmpfs; accepted: tmpfs, e.g. boot=tmpfs (or leave boot= out)`],
-    ["tarboot.retry=3", `tarboot.retry=3: unknown tarboot parameter; accepted: one of tarboot.mirrors, tarboot.retries, tarboot.timeout, tarboot.ca, tarboot.proxy, tarboot.no-proxy, tarboot.keep-etc, tarboot.netwait, tarboot.dhcp-timeout, tarboot.arp-check, tarboot.ntp, tarboot.syslog`],
+    ["tarboot.retry=3", `tarboot.retry=3: unknown tarboot parameter; accepted: one of tarboot.mirrors, tarboot.retries, tarboot.timeout, tarboot.ca, tarboot.proxy, tarboot.no-proxy, tarboot.keep-etc, tarboot.netwait, tarboot.dhcp-timeout, tarboot.arp-check, tarboot.ntp, tarboot.syslog, tarboot.machine-id`],
   ];
   for (const [cmdline, message] of cases) {
     it(cmdline, () => {

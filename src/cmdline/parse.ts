@@ -12,6 +12,7 @@ import {
   parseFlag,
   parseHostname,
   parseInteger,
+  parseMachineIdMode,
   parseMode,
   parseNoProxy,
   parseNtp,
@@ -72,6 +73,7 @@ export const ACCEPTED = {
   "tarboot.arp_check": `whole milliseconds from 0 (no check) to ${ARP_CHECK_MAX_MS}, e.g. tarboot.arp-check=300`,
   "tarboot.ntp": "off, or comma-separated NTP servers, IPv4 addresses or host names with an optional :port, e.g. tarboot.ntp=10.0.0.1,ntp2.example:1123",
   "tarboot.syslog": "a syslog server's IPv4 address or host name with an optional :port (UDP, 514 by default), e.g. tarboot.syslog=loghost",
+  "tarboot.machine_id": "keep, mac (from the boot NIC's MAC), dmi (the firmware's system UUID) or empty, e.g. tarboot.machine-id=mac",
 } as const;
 
 export type ParamName = keyof typeof ACCEPTED;
@@ -108,6 +110,7 @@ export function defaultBootConfig(): BootConfig {
     netWait: 20,
     dhcpTimeout: 60,
     arpCheck: 0,
+    machineId: "keep",
     ntp: { mode: "lease" },
   };
 }
@@ -206,6 +209,7 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
   take("tarboot.arp_check", (v) => parseInteger(v, 0, ARP_CHECK_MAX_MS), (v) => (config.arpCheck = v));
   take("tarboot.ntp", parseNtp, (v) => (config.ntp = v));
   take("tarboot.syslog", optional(parseSyslog), (v) => v !== undefined && (config.syslog = v));
+  take("tarboot.machine_id", parseMachineIdMode, (v) => (config.machineId = v));
   let mirrorsOk = true;
   take("tarboot.mirrors", (v) => ((mirrorsOk = false), parseMirrors(v)), (v) => ((config.mirrors = v), (mirrorsOk = true)));
   // With bad mirrors (already reported), relative layer names are still checked, against a stand-in.

@@ -45,6 +45,13 @@ export interface HostPort {
 /** An NTP server to set the clock from. */
 export type NtpServer = HostPort;
 
+/**
+ * `tarboot.machine-id=`: `keep` the root's file; `mac` an id derived from the boot NIC's MAC and
+ * `dmi` the firmware's system UUID (both the same at every boot of the node); `empty` an empty file,
+ * so that systemd makes a new one at every boot.
+ */
+export type MachineIdMode = "keep" | "mac" | "dmi" | "empty";
+
 /** `tarboot.ntp=`: where the clock is set from before the root is fetched. */
 export type NtpConfig = { mode: "lease" } | { mode: "off" } | { mode: "servers"; servers: NtpServer[] };
 
@@ -97,6 +104,8 @@ export interface BootConfig {
   arpCheck: number;
   /** `tarboot.ntp=`: NTP servers for the clock, default those of the lease (DHCP option 42, ip='s ntp0-ip). */
   ntp: NtpConfig;
+  /** `tarboot.machine-id=`: what /etc/machine-id in the new root becomes. */
+  machineId: MachineIdMode;
   /** `tarboot.syslog=`: a syslog server that gets every console line once the network is up. */
   syslog?: HostPort;
 }

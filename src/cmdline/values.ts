@@ -2,7 +2,7 @@
 // with the problem in a few words; the caller adds the parameter name and what is accepted.
 import { type Proxy, parseProxyUrl } from "../fetch/proxy";
 import { Invalid } from "./errors";
-import { type HostPort, type NtpConfig, STAGES, type RootSize, type Stage } from "./types";
+import { type HostPort, type MachineIdMode, type NtpConfig, STAGES, type RootSize, type Stage } from "./types";
 
 export function requireValue(value: string | undefined): string {
   if (value === undefined) throw new Invalid("needs a value");
@@ -224,4 +224,13 @@ function parseHostPort(entry: string, defaultPort: number, what: string): HostPo
   const port = m[2] === undefined ? defaultPort : Number(m[2]);
   if (port < 1 || port > 65535) throw new Invalid(`${what}"${entry}": port ${port} is out of range (1 to 65535)`);
   return { host, port };
+}
+
+const MACHINE_ID_MODES: readonly MachineIdMode[] = ["keep", "mac", "dmi", "empty"];
+
+/** `tarboot.machine-id=`: keep, mac, dmi or empty. */
+export function parseMachineIdMode(value: string | undefined): MachineIdMode {
+  const v = requireValue(value);
+  if (!(MACHINE_ID_MODES as readonly string[]).includes(v)) throw new Invalid(`"${v}" is not one of ${MACHINE_ID_MODES.join(", ")}`);
+  return v as MachineIdMode;
 }

@@ -28,10 +28,10 @@ function lstatOrNull(path: string) {
 }
 
 /** Writes via a temporary file and rename(2), which replaces a symlink instead of following it. */
-function replaceFile(path: string, content: string): void {
+export function replaceFile(path: string, content: string, mode = 0o644): void {
   const tmp = `${path}.tarboot-new`;
   rmSync(tmp, { force: true });
-  writeFileSync(tmp, content, { mode: 0o644, flag: "wx" });
+  writeFileSync(tmp, content, { mode, flag: "wx" });
   renameSync(tmp, path);
 }
 

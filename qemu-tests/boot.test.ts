@@ -130,6 +130,31 @@ boot
   });
 });
 
+describe("IPv6", () => {
+  it("waits for the kernel's SLAAC address, then fetches the layer from an IPv6 address", async () => {
+    const v6 = await serveDir(dir, undefined, "::1");
+    try {
+      const r = await bootQemu({
+        kernel: art.vmlinux,
+        initrd: art.initramfs,
+        append: baseAppend(`root=http://[fec0::2]:${v6.port}/base.tar.zst`),
+        until: /TARBOOT-BOOTED .*/,
+        waitForExit: true,
+        timeoutMs: 240_000,
+        logFile: consoleLog("ipv6"),
+      });
+      expect(r.timedOut, r.console).toBe(false);
+      expect(r.matched?.[0], r.console).toMatch(/^TARBOOT-BOOTED pid=1 /);
+      // QEMU's router advertises fec0::/64; the address comes from the MAC (EUI-64).
+      expect(r.console).toContain("eth0: fec0::5054:ff:fe12:3456/64 (IPv6, from the router's advertisement)");
+      expect(r.console).not.toContain("network unreachable");
+      expect(v6.requests).toEqual(["GET /base.tar.zst 200"]);
+    } finally {
+      await v6.close();
+    }
+  });
+});
+
 describe("HTTPS with a clock years off", () => {
   it("sets the clock from NTP before the download, so the certificate checks, and the root starts with the right date (ARP check on, machine id from the MAC)", async () => {
     // The guest's RTC says 2001: without the clock set, the certificate (valid from today) is

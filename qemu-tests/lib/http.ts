@@ -13,7 +13,8 @@ export interface FileServer {
   close(): Promise<void>;
 }
 
-export async function serveDir(dir: string, tls?: { key: string; cert: string }): Promise<FileServer> {
+/** `host` "::1" serves the guest over IPv6, as [fec0::2]:PORT on QEMU's user network. */
+export async function serveDir(dir: string, tls?: { key: string; cert: string }, host = "127.0.0.1"): Promise<FileServer> {
   const requests: string[] = [];
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = normalize(decodeURIComponent((req.url ?? "/").split("?")[0]));
@@ -34,7 +35,7 @@ export async function serveDir(dir: string, tls?: { key: string; cert: string })
     createReadStream(file).pipe(res);
   };
   const server: Server = tls ? createTlsServer(tls, handler) : createServer(handler);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  await new Promise<void>((r) => server.listen(0, host, r));
   return {
     port: (server.address() as AddressInfo).port,
     requests,

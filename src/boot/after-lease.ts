@@ -6,6 +6,7 @@ import { info, warn } from "../console/log";
 import { startSyslog } from "../console/syslog";
 import type { NetworkSession } from "../net";
 import { ntpServers } from "../net/ntp/servers";
+import { urlHasIpv6Host, waitForIpv6 } from "../net/ipv6";
 import { leaseAddressOf } from "../net/server-address";
 import type { Timeline } from "../root/timeline";
 import { setRealtime } from "../sys/clock";
@@ -31,6 +32,8 @@ export async function useLease(cfg: BootConfig, session: NetworkSession, timelin
     cfg.layers = layersFromLease(session.lease, cfg.mirrors);
     info(`root path from DHCP: ${cfg.layers.length} layer(s): ${cfg.layers.map((l) => l.raw).join(", ")}`);
   }
+  const iface = session.lease?.iface;
+  if (iface && cfg.layers.some((l) => l.urls.some(urlHasIpv6Host))) await awaitIpv6(iface, cfg.netWait);
 }
 
 async function useSyslog(server: HostPort, session: NetworkSession): Promise<void> {
@@ -49,4 +52,11 @@ async function useSyslog(server: HostPort, session: NetworkSession): Promise<voi
   }
   startSyslog({ host: address, port }, iface, () => session.hostname ?? session.lease?.address);
   info(`console lines also go to syslog at ${host}:${port}${address === host ? "" : ` (${address})`}`);
+}
+
+/** A layer on an IPv6 address: the kernel's SLAAC address first, or the first requests meet "network unreachable". */
+async function awaitIpv6(iface: string, netWait: number): Promise<void> {
+  const a = await waitForIpv6(iface, netWait * 1000);
+  if (a) info(`${a.iface}: ${a.address}/${a.prefix} (IPv6, from the router's advertisement)`);
+  else warn(`${iface}: no IPv6 address after ${netWait}s (no router advertisement on this link?): layers on IPv6 addresses cannot be reached`);
 }

@@ -1,6 +1,8 @@
 // What the boot does with the lease before any download: sets the clock from NTP (https:// layers
 // check certificates against it), starts the remote syslog (the lines so far go out with their
-// times corrected by then), and for root=dhcp takes the layers from the lease.
+// times corrected by then; servers given by name are looked up through the lease's DNS), for
+// root=dhcp takes the layers from the lease, and when a layer is on an IPv6 address waits for the
+// kernel's SLAAC address.
 import type { BootConfig, HostPort } from "../cmdline/types";
 import { info, warn } from "../console/log";
 import { startSyslog } from "../console/syslog";

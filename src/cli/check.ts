@@ -46,7 +46,6 @@ interface Node {
   domain?: string;
   mac?: string;
   ip?: string;
-  rootPath?: string;
 }
 
 export async function checkCommand(argv: string[]): Promise<number> {
@@ -171,8 +170,8 @@ async function fetchChecks(
 }
 
 async function trustedKeys(files: string[]): Promise<import("node:crypto").KeyObject[]> {
-  const { parseTrustedKey, readKeyFile } = await import("../fetch/trusted-keys");
-  return files.map((f) => parseTrustedKey(readKeyFile(f, `--key ${f}`), `--key ${f}`).key);
+  const { keyOption } = await import("../fetch/trusted-keys");
+  return files.map((f) => keyOption(f).key);
 }
 
 function rootPathLayers(rootPath: string | undefined, cfg: BootConfig): Layer[] {

@@ -85,8 +85,8 @@ export async function extractCli(argv: string[]): Promise<number> {
     if (isUrl(source)) {
       // Loaded only for URLs: a file needs none of the network code.
       const { fetchLayer, loadManifest } = await import("../fetch");
-      const { parseTrustedKey, readKeyFile } = await import("../fetch/trusted-keys");
-      const keys = values.key.map((f) => parseTrustedKey(readKeyFile(f, `--key ${f}`), `--key ${f}`).key);
+      const { keyOption } = await import("../fetch/trusted-keys");
+      const keys = values.key.map((f) => keyOption(f).key);
       const urls = source.split("|");
       const { parseProxyUrl } = await import("../fetch/proxy");
       const { parseNoProxy } = await import("../cmdline/values");

@@ -41,6 +41,11 @@ export function parseTrustedKey(pem: Buffer | string, file: string): TrustedKey 
   return { key, id: manifestKeyId(key), file };
 }
 
+/** A key given on a host command line as `--key FILE`. */
+export function keyOption(path: string): TrustedKey {
+  return parseTrustedKey(readKeyFile(path, `--key ${path}`), `--key ${path}`);
+}
+
 /**
  * Every `*.pub` in `dir`, sorted by name; [] when the directory does not exist. A key file that
  * cannot be used fails the boot rather than being skipped: the operator meant it to be trusted.

@@ -13,7 +13,7 @@ import { readHostElf, resolveLibraries } from "./libs";
 import { decodeBuffer } from "../unpack/decompress";
 import { moduleFileCompression, moduleNameFromPath } from "../modules/deps";
 import { DLOPENED_LIBRARIES } from "../sys/dlopened";
-import { TRUSTED_KEYS_DIR, parseTrustedKey, readKeyFile } from "../fetch/trusted-keys";
+import { TRUSTED_KEYS_DIR, keyOption } from "../fetch/trusted-keys";
 import { type ModuleCompression, installedModulePath, loadModuleTree, moduleIndexFiles, parseNetDrivers, selectModules } from "./modules";
 
 export interface MkinitramfsOptions {
@@ -170,7 +170,7 @@ async function readCa(path: string): Promise<Buffer> {
 
 /** The key under its id, as the init reads it; the id in the name tells keys apart in a listing. */
 function trustedKeyEntry(path: string): CpioEntry {
-  const { key, id } = parseTrustedKey(readKeyFile(path, `--key ${path}`), `--key ${path}`);
+  const { key, id } = keyOption(path);
   const pem = key.export({ format: "pem", type: "spki" });
   return { type: "file", path: `${TRUSTED_KEYS_DIR}/${id}.pub`, mode: 0o644, data: Buffer.from(pem) };
 }

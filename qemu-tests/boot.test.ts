@@ -37,7 +37,12 @@ beforeAll(async () => {
   makeRootTarball(join(dir, "base.tar.zst"), {
     busybox: true,
     // Modules for another kernel only: the console must say so before init runs.
-    files: { "sbin/init": markerInit("TARBOOT-BOOTED"), "etc/who": "base\n", "etc/from-base": "kept\n", "lib/modules/5.10.0-99-amd64/modules.dep": "" },
+    files: {
+      "sbin/init": markerInit("TARBOOT-BOOTED", `echo "BOOT-JSON=$(tr -d ' \\n' < /run/tarboot/boot.json)"`),
+      "etc/who": "base\n",
+      "etc/from-base": "kept\n",
+      "lib/modules/5.10.0-99-amd64/modules.dep": "",
+    },
   });
   // gzip, bzip2 and xz on purpose: the format is found from the bytes, per layer, and the image
   // must carry every decoder library.
@@ -93,6 +98,10 @@ describe("boot from HTTP root layers", () => {
     expect(r.console).toContain("eth0: 10.0.2.15/24 via 10.0.2.2");
     expect(r.console).toContain("SHELL-SAW-node7-bz2");
     expect(r.console).toContain(`warn: the new root has kernel modules for 5.10.0-99-amd64 but not for the running kernel ${art.kernelVersion}: `);
+    // What the booted system finds in boot.json about both.
+    const boot = JSON.parse(r.console.match(/^BOOT-JSON=(.*)$/m)?.[1] ?? "{}");
+    expect(boot.kernelModules).toEqual({ release: art.kernelVersion, kind: "other", releases: ["5.10.0-99-amd64"] });
+    expect(boot.layers[4]).toMatchObject({ index: 5, url: `${base}/site-node7.tar.zst`, bytes: 0, absent: true });
     // debug: every stage with its duration (and the mount stage's bytes).
     for (const stage of ["top", "network", "premount", "bottom"]) expect(r.console).toMatch(new RegExp(`debug: \\[ *[\\d.]+\\] stage ${stage}: [\\d.]+m?s`));
     expect(r.console).toMatch(/debug: \[ *[\d.]+\] stage mount: [\d.]+m?s, [\d.]+ [KM]iB/);
@@ -163,7 +172,7 @@ describe("HTTPS with a clock years off", () => {
     const certs = makeCerts(tlsDir, "IP:10.0.2.2");
     makeRootTarball(join(tlsDir, "clock.tar.zst"), {
       busybox: true,
-      files: { "sbin/init": markerInit("TARBOOT-CLOCK", 'echo "ROOT-YEAR=$(date +%Y) MACHINE-ID=$(cat /etc/machine-id)"'), "etc/machine-id": "0123456789abcdef0123456789abcdef\n" },
+      files: { "sbin/init": markerInit("TARBOOT-CLOCK", `echo "ROOT-YEAR=$(date +%Y) MACHINE-ID=$(cat /etc/machine-id)"; echo "BOOT-JSON=$(tr -d ' \\n' < /run/tarboot/boot.json)"`), "etc/machine-id": "0123456789abcdef0123456789abcdef\n" },
     });
     const https = await serveDir(tlsDir, certs);
     const chronyd = await startChronyd({ address: "127.0.0.1", port: await freeUdpPort() });
@@ -185,6 +194,10 @@ describe("HTTPS with a clock years off", () => {
       expect(Number(r.console.match(/ROOT-YEAR=(\d+)/)?.[1])).toBe(new Date().getUTCFullYear());
       // The image's shared id replaced by the node's own, from QEMU's default MAC.
       expect(r.console).toContain(`MACHINE-ID=${machineIdFromMac("52:54:00:12:34:56")}`);
+      const boot = JSON.parse(r.console.match(/^BOOT-JSON=(.*)$/m)?.[1] ?? "{}");
+      expect(boot.ntp).toMatchObject({ kind: "stepped", server: `10.0.2.2:${chronyd.port}` });
+      expect(boot.ntp.offsetMs).toBeGreaterThan(365 * 86_400_000);
+      expect(boot.machineId).toEqual({ from: "mac", id: machineIdFromMac("52:54:00:12:34:56") });
       expect(r.console).toContain("eth0: no answer to ARP probes for 10.0.2.15 in 200 ms: free");
       expect(https.requests).toEqual(["GET /clock.tar.zst 200"]);
       expect(r.console).not.toMatch(/Kernel panic/);

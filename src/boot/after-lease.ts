@@ -27,7 +27,8 @@ export async function useLease(cfg: BootConfig, session: NetworkSession, timelin
     // The client, and node:dgram with it, only when there is a server to ask.
     const { setClockFromNtp } = await import("../net/ntp/set-clock");
     const addressOf = leaseAddressOf(session.lease, NTP_WAIT_MS);
-    timeline.addFacts({ clock: await setClockFromNtp(servers, { timeoutMs: NTP_WAIT_MS, stepMs: NTP_STEP_MS, set: setRealtime, addressOf }) });
+    // "ntp", not "clock": that key names the timeline's own clock.
+    timeline.addFacts({ ntp: await setClockFromNtp(servers, { timeoutMs: NTP_WAIT_MS, stepMs: NTP_STEP_MS, set: setRealtime, addressOf }) });
   }
   if (cfg.syslog) await useSyslog(cfg.syslog, session);
   if (cfg.rootFromDhcp) {

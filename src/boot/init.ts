@@ -107,10 +107,13 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
   await timeline.run("bottom", async () => {
     await maybeBreak(cfg, "bottom");
     writeIdentity(NEW_ROOT, lease(), cfg, "/run");
-    writeMachineId(NEW_ROOT, cfg.machineId, lease());
+    const machineId = writeMachineId(NEW_ROOT, cfg.machineId, lease());
+    if (machineId !== null) timeline.addFacts({ machineId: { from: cfg.machineId, id: machineId } });
     await runHooks("bottom", env());
     // After the hooks: one may have put the modules in.
-    const said = modulesMessage(modulesInRoot(NEW_ROOT, release()), release());
+    const modules = modulesInRoot(NEW_ROOT, release());
+    timeline.addFacts({ kernelModules: { release: release(), ...modules } });
+    const said = modulesMessage(modules, release());
     if (said) log(said.level, said.text);
   });
 

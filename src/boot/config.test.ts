@@ -1,5 +1,20 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { salvagePanic } from "./config";
+import { readOptional, salvagePanic } from "./config";
+
+describe("readOptional (/etc/tarboot.conf)", () => {
+  it("is empty when the file is not there, and an error naming it when it cannot be read", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tarboot-conf-"));
+    try {
+      expect(readOptional(join(dir, "tarboot.conf"))).toBe("");
+      expect(() => readOptional(dir)).toThrow(`${dir}: cannot read the baked-in parameters: EISDIR`);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});
 
 describe("salvagePanic", () => {
   it("finds panic= on a command line whose other parameters are malformed", () => {

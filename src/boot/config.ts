@@ -2,15 +2,18 @@
 import { readFileSync } from "node:fs";
 import { parseBootConfig, tokenizeCmdline, tokenizeDefaults } from "../cmdline";
 import type { BootConfig } from "../cmdline/types";
+import { BootError } from "../console/errors";
 
 export const CMDLINE_PATH = "/proc/cmdline";
 export const DEFAULTS_PATH = "/etc/tarboot.conf";
 
-function readOptional(path: string): string {
+/** The file's text; "" when there is none. One that exists but cannot be read is an error: its defaults were meant. */
+export function readOptional(path: string): string {
   try {
     return readFileSync(path, "utf8");
-  } catch {
-    return "";
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw new BootError("cmdline", `${path}: cannot read the baked-in parameters: ${(err as Error).message}`);
   }
 }
 

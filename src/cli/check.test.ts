@@ -1,12 +1,14 @@
 // `tarboot check`: the node's grammar and messages on a host, and with --fetch real requests to a
 // real HTTP server (present, absent, redirected, an HTML page, a signed manifest).
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { release, tmpdir } from "node:os";
 import { join } from "node:path";
+import { zstdCompressSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { manifestKeyId } from "../fetch/manifest";
 import { type FaultServer, startFaultServer } from "../fetch/testing/fault-server";
 import { type SignedLayer, makeSignedLayer } from "../testing/signed-layer";
+import { type CpioEntry, writeCpio } from "../initramfs/cpio";
 import { checkCommand } from "./check";
 
 const tmp = mkdtempSync(join(tmpdir(), "tarboot-check-"));
@@ -100,6 +102,32 @@ describe("tarboot check", () => {
     const unsigned = await run("--fetch", "--key", signed.publicKeyFile, `root=${base}/other.tar`);
     expect(unsigned.out).toContain(`layer 1/1: no valid manifest: ${base}/other.tar.manifest: HTTP 404 Not Found`);
     expect(unsigned.code).toBe(1);
+  });
+
+  it("--image: the image's baked-in parameters and trusted keys, as a node with that image reads them", async () => {
+    const id = manifestKeyId(signed.keys.publicKey);
+    const parts: Buffer[] = [];
+    const entries: CpioEntry[] = [
+      { type: "dir", path: "etc", mode: 0o755 },
+      { type: "file", path: "etc/tarboot.conf", mode: 0o644, data: Buffer.from(`# site\nroot=${base}/base.tar\n`) },
+      { type: "dir", path: "etc/tarboot", mode: 0o755 },
+      { type: "dir", path: "etc/tarboot/keys", mode: 0o755 },
+      { type: "file", path: `etc/tarboot/keys/${id}.pub`, mode: 0o644, data: readFileSync(signed.publicKeyFile) },
+    ];
+    for await (const p of writeCpio(entries, { mtime: 0 })) parts.push(p);
+    const image = join(tmp, "initramfs.img");
+    writeFileSync(image, zstdCompressSync(Buffer.concat(parts)));
+    const r = await run("--image", image, "--fetch");
+    expect(r.out).toBe(
+      `image ${image}: 1 baked-in parameter(s), trusted key(s) ${id}\n` +
+        `1 layer(s)\nlayer 1/1: ${base}/base.tar\n  ${base}/base.tar: tar, 310 KiB\n  manifest signed by ${id}, 310 KiB\n`,
+    );
+    expect(r.code).toBe(0);
+    // The command line wins over the image, as on a node; the image's key still applies.
+    const other = await run("--image", image, "--fetch", `root=${base}/other.tar`);
+    expect(other.out).toContain(`no valid manifest: ${base}/other.tar.manifest: HTTP 404 Not Found`);
+    expect(other.code).toBe(1);
+    expect(await checkCommand(["--image", image, "--defaults", "panic=5"])).toBe(2);
   });
 
   it("root=dhcp takes the layers from --root-path, as a node takes them from option 17", async () => {

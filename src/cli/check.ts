@@ -2,9 +2,11 @@
 // (the same grammar, defaults and messages), the layer URLs filled in for one node, and with
 // --fetch every source asked for its first bytes: a typo or an unpublished layer found before a
 // thousand nodes reboot into it, not on their consoles.
+import type { KeyObject } from "node:crypto";
 import { release } from "node:os";
 import { parseArgs } from "node:util";
-import { expandTemplate } from "../cmdline";
+import { expandTemplate, tokenizeDefaults } from "../cmdline";
+import { DEFAULTS_PATH } from "../boot/config";
 import { type TemplateName, templateNamesIn } from "../cmdline/template";
 import { parseBootConfig } from "../cmdline/parse";
 import type { BootConfig, Layer } from "../cmdline/types";
@@ -23,7 +25,9 @@ Exit status 0 when the parameters parse (and, with --fetch, every layer that is 
 a source that answered with a tarball), 1 otherwise.
 
 options:
-  --defaults TEXT   parameters baked into the image (mkinitramfs --set), read first
+  --image FILE      the initramfs the nodes boot (from tarboot mkinitramfs): its baked-in
+                    parameters are read first and its trusted keys used with --fetch
+  --defaults TEXT   parameters baked into the image (mkinitramfs --set), read first, without --image
   --hostname NAME   the node's host name (%hostname, %fqdn; a dotted name is the FQDN)
   --domain NAME     the lease's domain (%fqdn from a short --hostname)
   --mac MAC         the boot NIC's MAC (%mac)
@@ -55,6 +59,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
+        image: { type: "string" },
         defaults: { type: "string" },
         hostname: { type: "string" },
         domain: { type: "string" },
@@ -84,16 +89,23 @@ export async function checkCommand(argv: string[]): Promise<number> {
     process.stderr.write(`tarboot check: --timeout must be a number of seconds > 0\n`);
     return 2;
   }
-  if (positionals.length === 0 && v.defaults === undefined) {
+  if (v.image !== undefined && v.defaults !== undefined) {
+    process.stderr.write(`tarboot check: --image brings the image's own defaults; give one or the other\n`);
+    return 2;
+  }
+  if (positionals.length === 0 && v.defaults === undefined && v.image === undefined) {
     process.stderr.write(`tarboot check: no parameters to check\n${USAGE}`);
     return 2;
   }
 
   let cfg: BootConfig;
   let layers: Layer[];
+  let imageKeys: KeyObject[] = [];
   try {
+    let defaults = v.defaults;
+    if (v.image !== undefined) ({ defaults, keys: imageKeys } = await readImage(v.image));
     // The words as the kernel would split them; quoting is the shell's job here.
-    cfg = parseBootConfig({ cmdline: positionals.join(" "), defaults: v.defaults, argv: [] });
+    cfg = parseBootConfig({ cmdline: positionals.join(" "), defaults, argv: [] });
     if (cfg.layers.length === 0 && !cfg.rootFromDhcp) throw new Error("no root=http(s)://... among the parameters: a node would have nothing to boot");
     layers = cfg.rootFromDhcp ? rootPathLayers(v["root-path"], cfg) : cfg.layers;
   } catch (err) {
@@ -107,7 +119,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   say(`${layers.length} layer(s)${cfg.rootFromDhcp ? ` from root=dhcp's root path ${JSON.stringify(v["root-path"])}` : ""}`);
 
   let ok = true;
-  const keys = v.fetch && v.key.length > 0 ? await trustedKeys(v.key) : [];
+  const keys = v.fetch ? [...imageKeys, ...(await trustedKeys(v.key))] : [];
   for (const layer of layers) {
     const label = `layer ${layer.index}/${layers.length}`;
     const marks = `${layer.sha256 ? " #sha256" : ""}${layer.optional ? " #optional" : ""}`;
@@ -138,7 +150,7 @@ const OPTION_FOR: Record<TemplateName, string> = { hostname: "--hostname", fqdn:
 async function fetchChecks(
   urls: string[],
   o: { timeoutMs: number; caFile?: string; proxy?: BootConfig["proxy"]; noProxy: string[] },
-  keys: import("node:crypto").KeyObject[],
+  keys: KeyObject[],
   label: string,
 ): Promise<"found" | "absent" | "failed"> {
   const { probeSource } = await import("../fetch/probe");
@@ -169,7 +181,21 @@ async function fetchChecks(
   }
 }
 
-async function trustedKeys(files: string[]): Promise<import("node:crypto").KeyObject[]> {
+/** The image's /etc/tarboot.conf and trusted keys, as the init will read them. */
+async function readImage(path: string): Promise<{ defaults?: string; keys: KeyObject[] }> {
+  const { readImageFiles } = await import("../initramfs/read-image");
+  const { TRUSTED_KEYS_DIR, parseTrustedKey } = await import("../fetch/trusted-keys");
+  const conf = DEFAULTS_PATH.slice(1);
+  const keyDir = `${TRUSTED_KEYS_DIR.slice(1)}/`;
+  const files = readImageFiles(path, (n) => n === conf || (n.startsWith(keyDir) && n.endsWith(".pub") && !n.slice(keyDir.length).includes("/")));
+  const defaults = files.get(conf)?.toString("utf8");
+  const keys = [...files].filter(([n]) => n !== conf).map(([n, pem]) => parseTrustedKey(pem, `${path}:/${n}`));
+  const count = defaults === undefined ? 0 : tokenizeDefaults(defaults).params.length;
+  say(`image ${path}: ${count} baked-in parameter(s)${keys.length ? `, trusted key(s) ${keys.map((k) => k.id).join(", ")}` : ", no trusted keys"}`);
+  return { defaults, keys: keys.map((k) => k.key) };
+}
+
+async function trustedKeys(files: string[]): Promise<KeyObject[]> {
   const { keyOption } = await import("../fetch/trusted-keys");
   return files.map((f) => keyOption(f).key);
 }

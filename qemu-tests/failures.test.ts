@@ -78,13 +78,24 @@ describe("failures on a real kernel", () => {
     }
   });
 
-  it("with a trusted key in the image, refuses a layer without a signed manifest before fetching it", async () => {
+  it("with a trusted key in the image, refuses a layer without a signed manifest before fetching it (syslog over TCP)", async () => {
     const keyed = await withTrustedKey(art.initramfsNoShell, generateKeyPairSync("ed25519").publicKey, join(dir, "initramfs-key.img"));
     const before = server.requests.length;
-    const r = await bootFailing(`root=http://10.0.2.2:${server.port}/ok.tar.zst`, "unsigned", keyed);
-    expectCleanFailure(r);
-    expect(r.console).toMatch(/layer 1\/1: no valid manifest: http:\/\/10\.0\.2\.2:\d+\/ok\.tar\.zst\.manifest: HTTP 404 Not Found/);
-    expect(server.requests.slice(before)).toEqual(["GET /ok.tar.zst.manifest 404"]);
+    const syslog = await startRsyslogd({ address: "127.0.0.1", port: await freeUdpPort(), tcp: true });
+    try {
+      const r = await bootFailing(`root=http://10.0.2.2:${server.port}/ok.tar.zst tarboot.syslog=tcp://10.0.2.2:${syslog.port}`, "unsigned", keyed);
+      expectCleanFailure(r);
+      expect(r.console).toMatch(/layer 1\/1: no valid manifest: http:\/\/10\.0\.2\.2:\d+\/ok\.tar\.zst\.manifest: HTTP 404 Not Found/);
+      expect(server.requests.slice(before)).toEqual(["GET /ok.tar.zst.manifest 404"]);
+      // Over TCP, in order, the failure and the reboot included: sent before the kernel rebooted.
+      const lines = await syslog.waitFor(/rebooting/, 10_000);
+      const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+      expect(at(/^30 \S+ tarboot 1 booting 1 layer\(s\): /)).toBe(0);
+      expect(at(/^\d+ \S+ tarboot 1 .*no valid manifest/)).toBeGreaterThan(0);
+      expect(at(/^\d+ \S+ tarboot 1 rebooting/)).toBeGreaterThan(at(/no valid manifest/));
+    } finally {
+      await syslog.stop();
+    }
   });
 
   it("says so when the root has no /sbin/init, before deleting anything", async () => {

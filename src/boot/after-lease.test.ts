@@ -32,7 +32,7 @@ function session(): NetworkSession {
   return { lease, hostname: "node7", on: () => () => {}, stop: async () => {} };
 }
 
-const config = (host: string): BootConfig => ({ ntp: { mode: "off" }, syslog: { host, port: server.port }, rootFromDhcp: false, layers: [] }) as unknown as BootConfig;
+const config = (host: string): BootConfig => ({ ntp: { mode: "off" }, syslog: { host, port: server.port, transport: "udp" }, rootFromDhcp: false, layers: [] }) as unknown as BootConfig;
 
 describe("useLease: tarboot.syslog= by name", () => {
   it("warns about a name that does not resolve, then sends to one that does, the warning included", async () => {

@@ -3,9 +3,9 @@
 // times corrected by then; servers given by name are looked up through the lease's DNS), for
 // root=dhcp takes the layers from the lease, and when a layer is on an IPv6 address waits for the
 // kernel's SLAAC address.
-import type { BootConfig, HostPort } from "../cmdline/types";
+import type { BootConfig, SyslogServer } from "../cmdline/types";
 import { info, warn } from "../console/log";
-import { startSyslog } from "../console/syslog";
+import { TCP_RETRY_MS, startSyslog } from "../console/syslog";
 import type { NetworkSession } from "../net";
 import { ntpServers } from "../net/ntp/servers";
 import { urlHasIpv6Host, waitForIpv6 } from "../net/ipv6";
@@ -39,7 +39,7 @@ export async function useLease(cfg: BootConfig, session: NetworkSession, timelin
   if (iface && cfg.layers.some((l) => l.urls.some(urlHasIpv6Host))) await awaitIpv6(iface, cfg.netWait);
 }
 
-async function useSyslog(server: HostPort, session: NetworkSession): Promise<void> {
+async function useSyslog(server: SyslogServer, session: NetworkSession): Promise<void> {
   const { host, port } = server;
   const iface = session.lease?.iface;
   if (!iface) {
@@ -53,8 +53,10 @@ async function useSyslog(server: HostPort, session: NetworkSession): Promise<voi
     warn(`tarboot.syslog=${host}:${port}: ${(err as Error).message}; console lines are not sent`);
     return;
   }
-  startSyslog({ host: address, port }, iface, () => session.hostname ?? session.lease?.address);
-  info(`console lines also go to syslog at ${host}:${port}${address === host ? "" : ` (${address})`}`);
+  const where = `${server.transport === "tcp" ? "tcp://" : ""}${host}:${port}${address === host ? "" : ` (${address})`}`;
+  const failed = startSyslog({ ...server, host: address }, iface, () => session.hostname ?? session.lease?.address);
+  if (failed === null) info(`console lines also go to syslog at ${where}`);
+  else warn(`syslog at ${where}: ${failed}; lines are kept and sent when it answers (asked again every ${TCP_RETRY_MS / 1000}s)`);
 }
 
 /** A layer on an IPv6 address: the kernel's SLAAC address first, or the first requests meet "network unreachable". */

@@ -234,10 +234,12 @@ describe("parseBootConfig: every parameter", () => {
   });
 
   it("tarboot.syslog=: a server, port 514 unless given; empty unsets a baked-in one", () => {
-    expect(parse("tarboot.syslog=10.0.0.1").syslog).toEqual({ host: "10.0.0.1", port: 514 });
-    expect(parse("tarboot.syslog=10.0.0.1:1514").syslog).toEqual({ host: "10.0.0.1", port: 1514 });
-    expect(parse("tarboot.syslog=loghost").syslog).toEqual({ host: "loghost", port: 514 });
-    expect(parse("tarboot.syslog=log-1.site.example.:1514").syslog).toEqual({ host: "log-1.site.example.", port: 1514 });
+    expect(parse("tarboot.syslog=10.0.0.1").syslog).toEqual({ host: "10.0.0.1", port: 514, transport: "udp" });
+    expect(parse("tarboot.syslog=10.0.0.1:1514").syslog).toEqual({ host: "10.0.0.1", port: 1514, transport: "udp" });
+    expect(parse("tarboot.syslog=loghost").syslog).toEqual({ host: "loghost", port: 514, transport: "udp" });
+    expect(parse("tarboot.syslog=log-1.site.example.:1514").syslog).toEqual({ host: "log-1.site.example.", port: 1514, transport: "udp" });
+    expect(parse("tarboot.syslog=tcp://loghost:601").syslog).toEqual({ host: "loghost", port: 601, transport: "tcp" });
+    expect(parse("tarboot.syslog=UDP://10.0.0.1").syslog).toEqual({ host: "10.0.0.1", port: 514, transport: "udp" });
     expect("syslog" in parse("")).toBe(false);
     expect("syslog" in parse("tarboot.syslog=", { defaults: "tarboot.syslog=10.0.0.1" })).toBe(false);
   });
@@ -347,6 +349,7 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ["tarboot.ntp=ntp..example", `tarboot.ntp=ntp..example: server 1 "ntp..example" is not an IPv4 address or host name with an optional :port; accepted: ${ACCEPTED["tarboot.ntp"]}`],
     ["tarboot.ntp=10.0.0.1:0", `tarboot.ntp=10.0.0.1:0: server 1 "10.0.0.1:0": port 0 is out of range (1 to 65535); accepted: ${ACCEPTED["tarboot.ntp"]}`],
     ["tarboot.syslog=log_host", `tarboot.syslog=log_host: "log_host" is not an IPv4 address or host name with an optional :port; accepted: ${ACCEPTED["tarboot.syslog"]}`],
+    ["tarboot.syslog=tls://loghost:6514", `tarboot.syslog=tls://loghost:6514: "tls://loghost:6514": the transport is udp:// (the default) or tcp://; accepted: ${ACCEPTED["tarboot.syslog"]}`],
     ["tarboot.syslog=[::1]:514", `tarboot.syslog=[::1]:514: "[::1]:514" is not an IPv4 address or host name with an optional :port; accepted: ${ACCEPTED["tarboot.syslog"]}`],
     ["tarboot.ca=ca.pem", `tarboot.ca=ca.pem: not an absolute path; accepted: ${ACCEPTED["tarboot.ca"]}`],
     ["tarboot.proxy=https://p:3128", `tarboot.proxy=https://p:3128: the proxy is spoken to in plain HTTP (http://host:port), not https:; accepted: ${ACCEPTED["tarboot.proxy"]}`],

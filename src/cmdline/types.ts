@@ -42,6 +42,11 @@ export interface HostPort {
   port: number;
 }
 
+/** `tarboot.syslog=`: RFC 5426 datagrams, or RFC 6587 octet-counted frames over TCP. */
+export interface SyslogServer extends HostPort {
+  transport: "udp" | "tcp";
+}
+
 /** An NTP server to set the clock from. */
 export type NtpServer = HostPort;
 
@@ -107,7 +112,7 @@ export interface BootConfig {
   /** `tarboot.machine-id=`: what /etc/machine-id in the new root becomes. */
   machineId: MachineIdMode;
   /** `tarboot.syslog=`: a syslog server that gets every console line once the network is up. */
-  syslog?: HostPort;
+  syslog?: SyslogServer;
 }
 
 /** Values for `%name` in layer URLs, known once the network is up. */

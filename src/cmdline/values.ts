@@ -2,7 +2,7 @@
 // with the problem in a few words; the caller adds the parameter name and what is accepted.
 import { type Proxy, parseProxyUrl } from "../fetch/proxy";
 import { Invalid } from "./errors";
-import { type HostPort, type MachineIdMode, type NtpConfig, STAGES, type RootSize, type Stage } from "./types";
+import { type HostPort, type MachineIdMode, type NtpConfig, STAGES, type RootSize, type Stage, type SyslogServer } from "./types";
 
 export function requireValue(value: string | undefined): string {
   if (value === undefined) throw new Invalid("needs a value");
@@ -208,9 +208,12 @@ export function parseNtp(value: string | undefined): NtpConfig {
   return { mode: "servers", servers: v.split(",").map((entry, k) => parseHostPort(entry, 123, `server ${k + 1} `)) };
 }
 
-/** `tarboot.syslog=`: an IPv4 address or host name with an optional `:port` (514 by default). */
-export function parseSyslog(value: string | undefined): HostPort {
-  return parseHostPort(requireValue(value), 514, "");
+/** `tarboot.syslog=`: `[udp://|tcp://]` an IPv4 address or host name with an optional `:port` (514 by default). */
+export function parseSyslog(value: string | undefined): SyslogServer {
+  const v = requireValue(value);
+  const m = /^(udp|tcp):\/\/(.*)$/i.exec(v);
+  if (!m && /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) throw new Invalid(`"${v}": the transport is udp:// (the default) or tcp://`);
+  return { ...parseHostPort(m ? m[2] : v, 514, ""), transport: m ? (m[1].toLowerCase() as SyslogServer["transport"]) : "udp" };
 }
 
 /**

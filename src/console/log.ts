@@ -39,6 +39,12 @@ export function formatLine(prefix: string, level: Level, message: string, uptime
   return `${prefix}${tag}${message}\n`;
 }
 
+/** A line for the console alone, never for the sinks: what a sink says about itself. */
+export function logLocal(level: Level, message: string): void {
+  if (level === "debug" && !state.debug) return;
+  if (level !== "info" || !state.quiet) emit(formatLine(state.prefix, level, hideCredentials(message), level === "debug" ? uptimeSeconds() : 0));
+}
+
 export function log(level: Level, message: string): void {
   if (level === "debug" && !state.debug) return;
   const text = hideCredentials(message);

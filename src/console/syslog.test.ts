@@ -19,7 +19,7 @@ describe("tarboot.syslog", () => {
     configureLog({ quiet: true });
     info("booting 1 layer(s): http://ops:s3cret@srv/base.tar.zst");
     let name: string | undefined;
-    startSyslog({ host: "127.0.0.1", port: server.port }, "lo", () => name);
+    startSyslog({ host: "127.0.0.1", port: server.port, transport: "udp" }, "lo", () => name);
     name = "node7";
     warn("layer 1/1 http://srv/base.tar.zst: connection reset at 12 MiB, retry 1/7 in 1s");
     error("layer 1/1: sha256 mismatch: expected 00, got 11");

@@ -1,16 +1,77 @@
-// tarboot.syslog=HOST[:PORT]: every console line also goes to a syslog server, so that a cluster
-// whose serial consoles nobody watches still learns why a node did not boot. Lines from before the
-// network was up are sent first. Sends are synchronous sendto(2) calls on a socket tied to the
-// lease's interface: a line logged just before an exec, a reboot or the rescue shell has left.
-import type { HostPort } from "../cmdline/types";
-import { DeviceUdpSocket } from "../sys/socket";
-import { addLogSink } from "./log";
+// tarboot.syslog=[udp://|tcp://]HOST[:PORT]: every console line also goes to a syslog server, so
+// that a cluster whose serial consoles nobody watches still learns why a node did not boot. Lines
+// from before the network was up are sent first. Sends are synchronous: a line logged just before
+// an exec, a reboot or the rescue shell has left. UDP (RFC 5426) goes out on a socket tied to the
+// lease's interface and may be lost; TCP (RFC 6587, octet counting) is delivered, at the price of a
+// connection: a server that refuses or stalls costs at most a second a line and is asked again
+// every ten seconds meanwhile, with the lines since kept (the last 500) and sent once it answers.
+import type { SyslogServer } from "../cmdline/types";
+import { BlockingTcp, DeviceUdpSocket } from "../sys/socket";
+import { addLogSink, logLocal } from "./log";
 import { formatSyslog } from "./syslog-message";
 
-/** Starts sending; `hostname` is asked at each line (the lease may name the node later). */
-export function startSyslog(server: HostPort, iface: string, hostname: () => string | undefined): void {
-  const sock = DeviceUdpSocket.open(iface, 0, null);
-  addLogSink((level, message, timeMs) => {
-    sock.send(formatSyslog({ level, message, timeMs, hostname: hostname(), pid: process.pid }), server.host, server.port);
-  });
+export const TCP_TIMEOUT_MS = 1000;
+export const TCP_RETRY_MS = 10_000;
+const TCP_QUEUE = 500;
+
+/**
+ * Starts sending; `hostname` is asked at each line (the lease may name the node later). For TCP,
+ * returns why the first connection failed (lines are kept and sent once one succeeds).
+ */
+export function startSyslog(server: SyslogServer, iface: string, hostname: () => string | undefined, now = Date.now): string | null {
+  const format = (level: Parameters<typeof formatSyslog>[0]["level"], message: string, timeMs: number) =>
+    formatSyslog({ level, message, timeMs, hostname: hostname(), pid: process.pid });
+  if (server.transport === "udp") {
+    const sock = DeviceUdpSocket.open(iface, 0, null);
+    addLogSink((level, message, timeMs) => sock.send(format(level, message, timeMs), server.host, server.port));
+    return null;
+  }
+  const tcp = new TcpSender(server, now);
+  const first = tcp.connect();
+  addLogSink((level, message, timeMs) => tcp.send(format(level, message, timeMs)));
+  return first;
+}
+
+class TcpSender {
+  private conn: BlockingTcp | null = null;
+  private lastAttempt = -Infinity;
+  private readonly queue: Buffer[] = [];
+  private said = false;
+
+  constructor(
+    private readonly server: SyslogServer,
+    private readonly now: () => number,
+  ) {}
+
+  /** null when connected, else why not. */
+  connect(): string | null {
+    this.lastAttempt = this.now();
+    try {
+      this.conn = BlockingTcp.connect(this.server.host, this.server.port, TCP_TIMEOUT_MS);
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  send(message: Buffer): void {
+    // RFC 6587 octet counting: the length, a space, the message.
+    this.queue.push(Buffer.concat([Buffer.from(`${message.length} `), message]));
+    if (this.queue.length > TCP_QUEUE) this.queue.shift();
+    if (!this.conn && this.now() - this.lastAttempt < TCP_RETRY_MS) return;
+    if (!this.conn && this.connect() !== null) return;
+    try {
+      while (this.queue.length > 0) {
+        this.conn!.send(this.queue[0]);
+        this.queue.shift();
+      }
+      this.said = false;
+    } catch (err) {
+      this.conn?.close();
+      this.conn = null;
+      // On the console only: a line about the sink would come back to the sink.
+      if (!this.said) logLocal("warn", `tarboot.syslog=tcp://${this.server.host}:${this.server.port}: ${(err as Error).message}; lines kept and sent when it answers again`);
+      this.said = true;
+    }
+  }
 }

@@ -11,6 +11,8 @@ const bind_ = libc.func("int bind(int fd, const void *addr, uint32_t len)");
 const sendto_ = libc.func("intptr_t sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)");
 const recvfrom_ = libc.func("intptr_t recvfrom(int fd, void *buf, size_t len, int flags, void *addr, _Inout_ uint32_t *addrlen)");
 const close_ = libc.func("int close(int fd)");
+const connect_ = libc.func("int connect(int fd, const void *addr, uint32_t len)");
+const send_ = libc.func("intptr_t send(int fd, const void *buf, size_t len, int flags)");
 const poll_ = libc.func("int poll(void *fds, unsigned long nfds, int timeout)");
 
 export const AF_INET = 2;
@@ -18,6 +20,7 @@ export const AF_NETLINK = 16;
 const AF_PACKET = 17;
 const ETH_P_ARP = 0x0806;
 const ARPHRD_ETHER = 1;
+export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_RAW = 3;
 export const SOCK_CLOEXEC = 0o2000000;
@@ -28,6 +31,8 @@ const SO_REUSEADDR = 2;
 const SO_BROADCAST = 6;
 const SO_RCVBUF = 8;
 const SO_BINDTODEVICE = 25;
+const SO_SNDTIMEO = 21;
+const MSG_NOSIGNAL = 0x4000;
 const MSG_DONTWAIT = 0x40;
 const POLLIN = 1;
 const POLL_SLICE_MS = 200;
@@ -178,6 +183,52 @@ export class DeviceUdpSocket {
 
   close(): void {
     unwatch(this.entry);
+  }
+}
+
+/**
+ * A TCP connection whose connect and sends are synchronous and bounded (SO_SNDTIMEO, which Linux
+ * applies to connect too): a line sent just before an exec or a reboot has left, and a dead peer
+ * costs at most `timeoutMs` per call. For the remote syslog; Node's sockets cannot promise either.
+ */
+export class BlockingTcp {
+  private fd: number;
+  readonly target: string;
+
+  private constructor(fd: number, target: string) {
+    this.fd = fd;
+    this.target = target;
+  }
+
+  static connect(address: string, port: number, timeoutMs: number): BlockingTcp {
+    const target = `${address}:${port}`;
+    const fd = check(socket_(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket", target);
+    try {
+      const tv = Buffer.alloc(16);
+      tv.writeBigInt64LE(BigInt(Math.floor(timeoutMs / 1000)), 0);
+      tv.writeBigInt64LE(BigInt((timeoutMs % 1000) * 1000), 8);
+      check(setsockopt_(fd, SOL_SOCKET, SO_SNDTIMEO, tv, 16), "setsockopt(SO_SNDTIMEO)", target);
+      check(connect_(fd, sockaddrIn(address, port), 16), "connect", target);
+    } catch (err) {
+      close_(fd);
+      throw err;
+    }
+    return new BlockingTcp(fd, target);
+  }
+
+  /** Sends all of `data`, or throws (EAGAIN: the peer has not taken data within the timeout). */
+  send(data: Buffer): void {
+    if (this.fd < 0) throw new Error(`${this.target}: connection already closed`);
+    for (let off = 0; off < data.length; ) {
+      const n = Number(send_(this.fd, data.subarray(off), data.length - off, MSG_NOSIGNAL));
+      if (n < 0) throw new SysError("send", koffi.errno(), this.target);
+      off += n;
+    }
+  }
+
+  close(): void {
+    if (this.fd >= 0) close_(this.fd);
+    this.fd = -1;
   }
 }
 

@@ -16,7 +16,8 @@ export interface Rsyslogd {
   stop(): Promise<void>;
 }
 
-export async function startRsyslogd(o: { address: string; port: number }): Promise<Rsyslogd> {
+/** With `tcp`, it also listens on TCP at the same port (RFC 6587 framing, octet counting included). */
+export async function startRsyslogd(o: { address: string; port: number; tcp?: boolean }): Promise<Rsyslogd> {
   const tree = await unpackedPackage("rsyslog", "usr/sbin/rsyslogd");
   const modules = join(tree, "usr/lib/x86_64-linux-gnu/rsyslog");
   const dir = mkdtempSync(join(tmpdir(), "tarboot-rsyslogd-"));
@@ -26,6 +27,7 @@ export async function startRsyslogd(o: { address: string; port: number }): Promi
     [
       `module(load="${join(modules, "imudp.so")}")`,
       `input(type="imudp" address="${o.address}" port="${o.port}")`,
+      ...(o.tcp ? [`module(load="${join(modules, "imtcp.so")}")`, `input(type="imtcp" address="${o.address}" port="${o.port}")`] : []),
       'template(name="line" type="string" string="%pri% %hostname% %programname% %procid% %msg%\\n")',
       `*.* action(type="omfile" file="${out}" template="line")`,
       "",
@@ -52,6 +54,7 @@ export async function startRsyslogd(o: { address: string; port: number }): Promi
   } finally {
     probe.close();
   }
+  if (o.tcp) await tcpListening(o.address, o.port, child, () => stderr);
   return {
     port: o.port,
     lines,
@@ -75,4 +78,21 @@ export async function startRsyslogd(o: { address: string; port: number }): Promi
         child.kill("SIGTERM");
       }),
   };
+}
+
+/** Waits until the TCP input accepts connections (it may start after the UDP one). */
+async function tcpListening(address: string, port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+  const { connect } = await import("node:net");
+  for (let i = 0; ; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, address, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (child.exitCode !== null || i > 200) throw new Error(`rsyslogd's TCP input did not start: ${stderr()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -34,11 +34,15 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function run(...argv: string[]): Promise<{ code: number; out: string }> {
-  let out = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
+const SETTINGS = /^(network|root|downloads|clock): /;
+
+/** Runs the command; `out` without the settings lines (one test reads those), `all` with them. */
+async function run(...argv: string[]): Promise<{ code: number; out: string; all: string }> {
+  let all = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((all += String(s)), true));
   try {
-    return { code: await checkCommand(argv), out };
+    const code = await checkCommand(argv);
+    return { code, all, out: all.split(/(?<=\n)/).filter((l) => !SETTINGS.test(l)).join("") };
   } finally {
     o.mockRestore();
   }
@@ -128,6 +132,24 @@ describe("tarboot check", () => {
     expect(other.out).toContain(`no valid manifest: ${base}/other.tar.manifest: HTTP 404 Not Found`);
     expect(other.code).toBe(1);
     expect(await checkCommand(["--image", image, "--defaults", "panic=5"])).toBe(2);
+  });
+
+  it("says what a node would do besides the layers, the image's defaults and the command line merged", async () => {
+    const r = await run(
+      "--defaults", "tarboot.proxy=http://ops:s3cret@proxy:3128 rootsize=4g panic=0",
+      "root=http://srv/a.tar", "ip=10.0.0.5::10.0.0.1:255.255.255.0:n1:eth0:off:10.0.0.53", "tarboot.syslog=tcp://loghost", "tarboot.machine-id=mac",
+    );
+    expect(r.all.split("\n").filter((l) => SETTINGS.test(l))).toEqual([
+      "network: static 10.0.0.5 netmask 255.255.255.0 via 10.0.0.1 on eth0, dns 10.0.0.53, hostname n1",
+      "root: tmpfs of 4.00 GiB, mode 0755; then /sbin/init",
+      "downloads: 8 attempt(s) per URL, 30s without progress, proxy http://proxy:3128",
+      "clock: the lease's servers (DHCP option 42); syslog: tcp://loghost:514; machine-id: mac; on failure: wait forever (unless a rescue shell is in the image)",
+    ]);
+    expect(r.all).not.toContain("s3cret");
+    const dhcp = await run("root=http://srv/a.tar", "BOOTIF=01-52-54-00-12-34-56", "tarboot.ntp=off", "rootsize=25%");
+    expect(dhcp.all).toContain("network: DHCP on the interface with MAC 52:54:00:12:34:56\n");
+    expect(dhcp.all).toContain("root: tmpfs of 25% of RAM, mode 0755; then /sbin/init\n");
+    expect(dhcp.all).toContain("clock: off; syslog: none; machine-id: keep; on failure: reboot after 30s (unless a rescue shell is in the image)\n");
   });
 
   it("root=dhcp takes the layers from --root-path, as a node takes them from option 17", async () => {

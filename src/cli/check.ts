@@ -13,6 +13,7 @@ import type { BootConfig, Layer } from "../cmdline/types";
 import { layersFromLease } from "../boot/dhcp-root";
 import { templateVars } from "../boot/template-vars";
 import { describeError } from "../console/errors";
+import { hideCredentials } from "../console/redact";
 import { formatBytes } from "../console/units";
 import type { Lease } from "../net/lease";
 
@@ -116,6 +117,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const node: Node = { hostname: v.hostname, domain: v.domain, mac: v.mac, ip: v.ip };
   const vars = templateVars(cfg, leaseFor(node), process.arch, v.kernel ?? release());
   if (v.arch) vars.arch = v.arch;
+  for (const line of describeSettings(cfg)) say(line);
   say(`${layers.length} layer(s)${cfg.rootFromDhcp ? ` from root=dhcp's root path ${JSON.stringify(v["root-path"])}` : ""}`);
 
   let ok = true;
@@ -203,6 +205,26 @@ async function trustedKeys(files: string[]): Promise<KeyObject[]> {
 function rootPathLayers(rootPath: string | undefined, cfg: BootConfig): Layer[] {
   if (rootPath === undefined) throw new Error("root=dhcp: the layers come from the DHCP server's root path (option 17); give it with --root-path to check them");
   return layersFromLease({ rootPath } as Lease, cfg.mirrors);
+}
+
+/** What a node would do besides the layers, one line per concern, as parsed (defaults included). */
+export function describeSettings(cfg: BootConfig): string[] {
+  const ip = cfg.ip;
+  const net =
+    ip.mode === "off"
+      ? "ip=off (no network)"
+      : ip.mode === "dhcp"
+        ? `DHCP on ${ip.device ?? (cfg.bootif ? `the interface with MAC ${cfg.bootif}` : "every Ethernet interface, first lease wins")}`
+        : `static ${ip.client} netmask ${ip.netmask}${ip.gateway ? ` via ${ip.gateway}` : ""}${ip.device ? ` on ${ip.device}` : ""}${ip.dns.length ? `, dns ${ip.dns.join(" ")}` : ""}`;
+  const size = cfg.rootSize.kind === "percent" ? `${cfg.rootSize.percent}% of RAM` : formatBytes(cfg.rootSize.bytes);
+  const ntp = cfg.ntp.mode === "off" ? "off" : cfg.ntp.mode === "lease" ? "the lease's servers (DHCP option 42)" : cfg.ntp.servers.map((s) => `${s.host}:${s.port}`).join(", ");
+  const syslog = cfg.syslog ? `${cfg.syslog.transport === "tcp" ? "tcp://" : ""}${cfg.syslog.host}:${cfg.syslog.port}` : "none";
+  return [
+    `network: ${net}${cfg.hostname ? `, hostname ${cfg.hostname}` : ""}${cfg.arpCheck ? `, ARP check ${cfg.arpCheck} ms` : ""}`,
+    `root: tmpfs of ${size}, mode ${cfg.rootMode.toString(8).padStart(4, "0")}; then ${cfg.init}${cfg.breakAt.length ? `; break at ${cfg.breakAt.join(", ")}` : ""}`,
+    `downloads: ${cfg.retries} attempt(s) per URL, ${cfg.timeout}s without progress${cfg.proxy ? `, proxy ${hideCredentials(cfg.proxy.url)}` : ""}${cfg.ca ? `, CA bundle ${cfg.ca}` : ""}`,
+    `clock: ${ntp}; syslog: ${syslog}; machine-id: ${cfg.machineId}; on failure: ${cfg.panic === 0 ? "wait forever" : cfg.panic < 0 ? "reboot at once" : `reboot after ${cfg.panic}s`} (unless a rescue shell is in the image)`,
+  ];
 }
 
 /** The parts of a lease the templates read, from the options. */

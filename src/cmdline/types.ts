@@ -36,7 +36,7 @@ export interface StaticIp {
   ntp?: string;
 }
 
-/** A UDP server: an IPv4 address and a port. */
+/** A server: an IPv4 address or a host name (looked up through the lease's DNS), and a port. */
 export interface HostPort {
   host: string;
   port: number;
@@ -91,7 +91,7 @@ export interface BootConfig {
   debug: boolean;
   /** `tarboot.retries=`: attempts per layer URL before the next mirror, default 8. */
   retries: number;
-  /** `tarboot.timeout=`: seconds of network silence before a download attempt is abandoned, default 30. */
+  /** `tarboot.timeout=`: seconds without progress (under 16 KiB) before a download attempt is abandoned, default 30. */
   timeout: number;
   /** `tarboot.ca=`: CA bundle path inside the initramfs, added to Node's own CA store. */
   ca?: string;

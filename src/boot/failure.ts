@@ -1,7 +1,7 @@
 // The one way a boot ends badly. PID 1 must never exit (the kernel would panic): it says what
 // went wrong, offers the rescue shell when there is one, otherwise waits `panic=` seconds and reboots.
 import { BootError, describeError } from "../console/errors";
-import { error, info } from "../console/log";
+import { error, flushLogSinks, info } from "../console/log";
 import { RB_AUTOBOOT, reboot } from "../sys/proc";
 import { hasRescueShell, offerRescueShell } from "./rescue";
 
@@ -45,6 +45,8 @@ export async function failBoot(err: unknown, panicSeconds = DEFAULT_PANIC_SECOND
 
 function rebootNow(): void {
   info("rebooting");
+  // The remote syslog's last lines (this one included) must have left before the machine resets.
+  flushLogSinks();
   try {
     reboot(RB_AUTOBOOT);
   } catch (e) {

@@ -82,8 +82,25 @@ function deliver(sink: LogSink, level: Level, message: string, timeMs: number): 
   }
 }
 
-/** Adds a sink and gives it the lines logged so far (quiet-suppressed info included), in order. */
-export function addLogSink(sink: LogSink): void {
+const flushes: (() => void)[] = [];
+
+/** Lets every sink finish delivering what it was given (before a reboot); each bounds its own wait. */
+export function flushLogSinks(): void {
+  for (const f of flushes) {
+    try {
+      f();
+    } catch {
+      // As for a failing sink: the reboot goes on.
+    }
+  }
+}
+
+/**
+ * Adds a sink and gives it the lines logged so far (quiet-suppressed info included), in order.
+ * `flush`, when given, is run by flushLogSinks.
+ */
+export function addLogSink(sink: LogSink, flush?: () => void): void {
+  if (flush) flushes.push(flush);
   const wallMinusMono = Date.now() - monoMs();
   for (const e of early) deliver(sink, e.level, e.message, e.monoMs + wallMinusMono);
   early.length = 0;

@@ -28,7 +28,10 @@ export function startSyslog(server: SyslogServer, iface: string, hostname: () =>
   }
   const tcp = new TcpSender(server, now);
   const first = tcp.connect();
-  addLogSink((level, message, timeMs) => tcp.send(format(level, message, timeMs)));
+  addLogSink(
+    (level, message, timeMs) => tcp.send(format(level, message, timeMs)),
+    () => tcp.flush(),
+  );
   return first;
 }
 
@@ -52,6 +55,11 @@ class TcpSender {
     } catch (err) {
       return (err as Error).message;
     }
+  }
+
+  /** Waits (bounded) until the server has acknowledged every line sent: a reboot would lose the rest. */
+  flush(): void {
+    this.conn?.waitAcknowledged(TCP_TIMEOUT_MS);
   }
 
   send(message: Buffer): void {

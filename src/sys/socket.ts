@@ -13,6 +13,7 @@ const recvfrom_ = libc.func("intptr_t recvfrom(int fd, void *buf, size_t len, in
 const close_ = libc.func("int close(int fd)");
 const connect_ = libc.func("int connect(int fd, const void *addr, uint32_t len)");
 const send_ = libc.func("intptr_t send(int fd, const void *buf, size_t len, int flags)");
+const ioctlInt_ = libc.func("int ioctl(int fd, unsigned long request, _Out_ int *value)");
 const poll_ = libc.func("int poll(void *fds, unsigned long nfds, int timeout)");
 
 export const AF_INET = 2;
@@ -32,6 +33,10 @@ const SO_BROADCAST = 6;
 const SO_RCVBUF = 8;
 const SO_BINDTODEVICE = 25;
 const SO_SNDTIMEO = 21;
+const IPPROTO_TCP = 6;
+/** Bytes not yet acknowledged by the peer (TIOCOUTQ on a TCP socket). */
+const SIOCOUTQ = 0x5411;
+const TCP_NODELAY = 1;
 const MSG_NOSIGNAL = 0x4000;
 const MSG_DONTWAIT = 0x40;
 const POLLIN = 1;
@@ -208,6 +213,9 @@ export class BlockingTcp {
       tv.writeBigInt64LE(BigInt(Math.floor(timeoutMs / 1000)), 0);
       tv.writeBigInt64LE(BigInt((timeoutMs % 1000) * 1000), 8);
       check(setsockopt_(fd, SOL_SOCKET, SO_SNDTIMEO, tv, 16), "setsockopt(SO_SNDTIMEO)", target);
+      // Each line leaves at once: Nagle would hold a short line until the last one is acknowledged,
+      // and the line before a reboot would never leave.
+      setIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY", target);
       check(connect_(fd, sockaddrIn(address, port), 16), "connect", target);
     } catch (err) {
       close_(fd);
@@ -223,6 +231,22 @@ export class BlockingTcp {
       const n = Number(send_(this.fd, data.subarray(off), data.length - off, MSG_NOSIGNAL));
       if (n < 0) throw new SysError("send", koffi.errno(), this.target);
       off += n;
+    }
+  }
+
+  /**
+   * Waits, blocking, until the peer has acknowledged everything sent, at most `timeoutMs`; whether
+   * it did. Before a reboot: data the kernel still holds would be lost with it.
+   */
+  waitAcknowledged(timeoutMs: number): boolean {
+    const until = Date.now() + timeoutMs;
+    const pending = [0];
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    for (;;) {
+      if (this.fd < 0 || ioctlInt_(this.fd, SIOCOUTQ, pending) < 0) return false;
+      if (pending[0] === 0) return true;
+      if (Date.now() >= until) return false;
+      Atomics.wait(nap, 0, 0, 10);
     }
   }
 

@@ -38,7 +38,10 @@ beforeAll(async () => {
     busybox: true,
     // Modules for another kernel only: the console must say so before init runs.
     files: {
-      "sbin/init": markerInit("TARBOOT-BOOTED", `echo "BOOT-JSON=$(tr -d ' \\n' < /run/tarboot/boot.json)"`),
+      "sbin/init": markerInit(
+        "TARBOOT-BOOTED",
+        `echo "BOOT-JSON=$(tr -d ' \\n' < /run/tarboot/boot.json)"; echo "CONSOLE-LOG-UNPACKED=$(grep -c 'entries unpacked' /run/tarboot/console.log)"`,
+      ),
       "etc/who": "base\n",
       "etc/from-base": "kept\n",
       "lib/modules/5.10.0-99-amd64/modules.dep": "",
@@ -100,6 +103,8 @@ describe("boot from HTTP root layers", () => {
     expect(r.console).toContain(`warn: the new root has kernel modules for 5.10.0-99-amd64 but not for the running kernel ${art.kernelVersion}: `);
     // What the booted system finds in boot.json about both.
     const boot = JSON.parse(r.console.match(/^BOOT-JSON=(.*)$/m)?.[1] ?? "{}");
+    // The console's lines, kept for the booted system: one per unpacked layer.
+    expect(r.console).toContain("CONSOLE-LOG-UNPACKED=4");
     expect(boot.kernelModules).toEqual({ release: art.kernelVersion, kind: "other", releases: ["5.10.0-99-amd64"] });
     expect(boot.layers[4]).toMatchObject({ index: 5, url: `${base}/site-node7.tar.zst`, bytes: 0, absent: true });
     // debug: every stage with its duration (and the mount stage's bytes).

@@ -2,7 +2,7 @@
 // Each stage is timed into the timeline the booted system finds in /run/tarboot/boot.json.
 import type { BootConfig, Stage } from "../cmdline/types";
 import { BootError } from "../console/errors";
-import { configureLog, debug, info, log, warn } from "../console/log";
+import { configureLog, debug, info, log, transcriptText, warn } from "../console/log";
 import { loadNetworkDrivers } from "../modules/coldplug";
 import { type NetworkSession, bringUpNetwork } from "../net";
 import type { Lease } from "../net/lease";
@@ -11,7 +11,7 @@ import { modulesInRoot, modulesMessage } from "../root/kernel-modules";
 import { writeMachineId } from "../root/machine-id";
 import { mountRoot, wipeRoot } from "../root/tmpfs";
 import { switchRoot } from "../root/switch-root";
-import { Timeline, monotonicMs, writeTimeline } from "../root/timeline";
+import { Timeline, monotonicMs, writeConsoleLog, writeTimeline } from "../root/timeline";
 import { writeIdentity } from "../root/write-identity";
 import { readBootConfig, readPanicOnly } from "./config";
 import { useLease } from "./after-lease";
@@ -120,5 +120,9 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
   await maybeBreak(cfg, "init");
   // The booted system takes the address over (ifupdown reads /run/net-IFACE.conf); ours stops renewing.
   await network.stop();
-  return switchRoot({ newRoot: NEW_ROOT, init: cfg.init, args: cfg.initArgs, env: kernelEnv, timeline, writeTimeline: () => writeTimeline(timeline, "/run") });
+  const writeRecords = () => {
+    writeTimeline(timeline, "/run");
+    writeConsoleLog("/run", transcriptText());
+  };
+  return switchRoot({ newRoot: NEW_ROOT, init: cfg.init, args: cfg.initArgs, env: kernelEnv, timeline, writeTimeline: writeRecords });
 }

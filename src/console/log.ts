@@ -65,7 +65,18 @@ function monoMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
+// Every line of this boot, for /run/tarboot/console.log in the booted system: the console scrolls
+// away, a serial console may not be captured, and journald never sees the initramfs.
+const transcript: string[] = [];
+const TRANSCRIPT_MAX = 10_000;
+
+/** The lines so far, each stamped with the seconds since the kernel started (dmesg's clock) and its level. */
+export function transcriptText(): string {
+  return transcript.join("");
+}
+
 function record(level: Level, message: string): void {
+  if (transcript.length < TRANSCRIPT_MAX) transcript.push(`[${(monoMs() / 1000).toFixed(3).padStart(8)}] ${level === "info" ? "" : `${level}: `}${message}\n`);
   if (sinks.length === 0) {
     if (early.length < EARLY_MAX) early.push({ level, message, monoMs: monoMs() });
     return;

@@ -127,6 +127,16 @@ export class Timeline {
 }
 
 /** Writes `${runDir}/tarboot/boot.json` (atomically: a reader never sees half a file); returns its path. */
+/** /run/tarboot/console.log: the boot's console lines (passwords already hidden), for the booted system. */
+export function writeConsoleLog(runDir: string, text: string): string {
+  const dir = join(runDir, "tarboot");
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const path = join(dir, "console.log");
+  writeFileSync(`${path}.tmp`, text, { mode: 0o644 });
+  renameSync(`${path}.tmp`, path);
+  return path;
+}
+
 export function writeTimeline(timeline: Timeline, runDir: string): string {
   const dir = join(runDir, "tarboot");
   mkdirSync(dir, { recursive: true, mode: 0o755 });

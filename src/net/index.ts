@@ -161,6 +161,9 @@ function raceDhcp(cands: NetInterface[], carrierDeadline: number, opts: NetworkO
   });
 }
 
+/** Per try of the reverse lookup; each of the lease's DNS servers gets one. */
+const REVERSE_DNS_MS = 1000;
+
 function chooseHostname(cfg: BootConfig, lease: Lease): string | undefined {
   return cfg.hostname ?? lease.hostname;
 }
@@ -186,12 +189,28 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
   debug(`candidates: ${cands.map((c) => c.name).join(", ")}`);
 
   const setHost = opts.setHostname ?? true;
+  // A name from reverse DNS, when neither hostname= nor the lease gives one; renewed leases get it too.
+  let dnsName: { hostname: string; domain?: string } | null = null;
+  const nameFromDns = async (lease: Lease): Promise<void> => {
+    if (cfg.hostname || lease.hostname || lease.dns.length === 0) return;
+    const { reverseName, splitName } = await import("./reverse-dns");
+    const name = await reverseName(lease.address, lease.dns, REVERSE_DNS_MS);
+    if (name) dnsName = splitName(name, lease.domain);
+    withDnsName(lease);
+  };
+  const withDnsName = (lease: Lease): void => {
+    if (!dnsName || lease.hostname) return;
+    lease.hostname = dnsName.hostname;
+    if (dnsName.domain && !lease.domain) lease.domain = dnsName.domain;
+    lease.hostnameFromDns = true;
+  };
   const applyHostname = (lease: Lease, previous?: string): string | undefined => {
     const name = chooseHostname(cfg, lease);
     if (name && setHost && name !== previous) {
       try {
         sethostname(name);
-        info(`hostname ${name}${cfg.hostname ? "" : ` (from ${lease.source === "dhcp" ? "DHCP" : "ip="})`}`);
+        const from = lease.hostnameFromDns ? `reverse DNS of ${lease.address}` : lease.source === "dhcp" ? "DHCP" : "ip=";
+        info(`hostname ${name}${cfg.hostname ? "" : ` (from ${from})`}`);
       } catch (err) {
         warn(`cannot set host name ${name}: ${describeError(err)}`);
       }
@@ -220,6 +239,7 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
       throw new BootError("network", `${chosen.name}: ${describeError(err)}`, { cause: err });
     }
     info(describeLease(lease));
+    await nameFromDns(lease);
     return fixedSession(lease, applyHostname(lease));
   }
 
@@ -232,6 +252,7 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     throw new BootError("network", `${iface.name}: cannot configure ${won.lease.address}/${won.lease.prefix}: ${describeError(err)}`, { cause: err });
   }
   info(describeLease(won.lease));
+  await nameFromDns(won.lease);
   let hostname = applyHostname(won.lease);
 
   const listeners = new Set<(e: LeaseEvent) => void>();
@@ -240,6 +261,7 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     lease: won.lease,
     acquireTimeoutMs: opts.dhcpTimeoutMs,
     apply: (lease, previous) => {
+      withDnsName(lease);
       applyLease(lease, ifaceOf(lease.iface).ifindex, previous);
       applyNames(lease);
       if (!cfg.hostname) hostname = applyHostname(lease, hostname);

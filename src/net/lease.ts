@@ -24,6 +24,8 @@ export interface Lease {
   domain?: string;
   search: string[];
   hostname?: string;
+  /** The host name (and the domain, when the server sent none) came from the address's PTR record. */
+  hostnameFromDns?: boolean;
   ntp: string[];
   /** Option 17, root path: the layers for root=dhcp. */
   rootPath?: string;

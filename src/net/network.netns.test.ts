@@ -233,6 +233,29 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     expect(run.elapsedMs).toBeLessThan(8000);
   });
 
+  it("names the node from reverse DNS when neither DHCP nor the command line does", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    // dnsmasq as the site's DNS too: the reserved address has a name in the zone, not in DHCP.
+    const server = await dnsmasq({
+      ns: pair.server,
+      iface: link.serverIf,
+      range: "10.77.0.100,10.77.0.149,255.255.255.0,2m",
+      options: [`option:router,${SERVER}`, `option:dns-server,${SERVER}`],
+      hosts: [`${link.clientMac},10.77.0.120`],
+      dnsPort: 53,
+      extraArgs: ["--host-record=node77.cluster.test,10.77.0.120"],
+    });
+    const drv = await startDriver(pair.client, { cfg: {}, opts: { netWaitMs: 5000, dhcpTimeoutMs: 15000 } }, { unshareUts: true, timeoutMs: 30_000 });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    const line = run.lines.find((l) => l.kind === "lease");
+    expect(leaseOf(line)).toMatchObject({ address: "10.77.0.120", hostname: "node77", domain: "cluster.test", hostnameFromDns: true });
+    expect(line?.kind === "lease" && line.osHostname).toBe("node77");
+    expect(run.stderr).toContain("hostname node77 (from reverse DNS of 10.77.0.120)");
+    expect(server.log()).toMatch(/query\[PTR\] 120\.0\.77\.10\.in-addr\.arpa/);
+  });
+
   it("applies a static ip= without any DHCP", async () => {
     pair = createNetnsPair(SERVER);
     const link = pair.links[0];

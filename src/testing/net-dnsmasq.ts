@@ -24,6 +24,8 @@ export interface DnsmasqOptions {
   /** `--dhcp-host=` values. */
   hosts?: string[];
   authoritative?: boolean;
+  /** Serve DNS on this port too (queries logged); 0, no DNS, by default. */
+  dnsPort?: number;
   extraArgs?: string[];
 }
 
@@ -32,7 +34,8 @@ export async function startDnsmasq(o: DnsmasqOptions): Promise<Dnsmasq> {
   const args = [
     "--no-daemon",
     "--conf-file=/dev/null",
-    "--port=0",
+    `--port=${o.dnsPort ?? 0}`,
+    ...(o.dnsPort ? ["--log-queries"] : []),
     `--interface=${o.iface}`,
     "--bind-interfaces",
     `--dhcp-range=${o.range}`,

@@ -1,5 +1,6 @@
 // A tiny authoritative DNS server on 127.0.0.1 (UDP, random port) for lookup tests: answers A queries for
-// the names it knows, NODATA for other types of those names, NXDOMAIN for everything else.
+// the names it knows (PTR for those under in-addr.arpa), NODATA for other types of those names,
+// NXDOMAIN for everything else.
 import { createSocket } from "node:dgram";
 
 export interface DnsResponder {
@@ -30,7 +31,9 @@ export async function startDnsResponder(records: Record<string, string>): Promis
     const question = msg.subarray(12, next + 4);
     queries.push(`${name}/${qtype}`);
     const address = records[name.toLowerCase()];
-    const answer = address !== undefined && qtype === 1;
+    // Names under in-addr.arpa map to a host name (PTR); the others to an IPv4 address (A).
+    const ptr = name.toLowerCase().endsWith(".in-addr.arpa");
+    const answer = address !== undefined && qtype === (ptr ? 12 : 1);
     const header = Buffer.alloc(12);
     msg.copy(header, 0, 0, 2); // id
     const rd = msg[2] & 0x01;
@@ -39,7 +42,16 @@ export async function startDnsResponder(records: Record<string, string>): Promis
     header.writeUInt16BE(1, 4);
     header.writeUInt16BE(answer ? 1 : 0, 6);
     const parts = [header, question];
-    if (answer) {
+    if (answer && ptr) {
+      const target = Buffer.concat([...address.split(".").map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, "latin1")])), Buffer.from([0])]);
+      const rr = Buffer.alloc(12);
+      rr.writeUInt16BE(0xc00c, 0);
+      rr.writeUInt16BE(12, 2); // PTR
+      rr.writeUInt16BE(1, 4);
+      rr.writeUInt32BE(60, 6);
+      rr.writeUInt16BE(target.length, 10);
+      parts.push(rr, target);
+    } else if (answer) {
       const rr = Buffer.alloc(16);
       rr.writeUInt16BE(0xc00c, 0); // name: pointer to the question
       rr.writeUInt16BE(1, 2); // A

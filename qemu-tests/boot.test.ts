@@ -105,6 +105,7 @@ describe("boot from HTTP root layers", () => {
     const boot = JSON.parse(r.console.match(/^BOOT-JSON=(.*)$/m)?.[1] ?? "{}");
     // The console's lines, kept for the booted system: one per unpacked layer.
     expect(r.console).toContain("CONSOLE-LOG-UNPACKED=4");
+    expect(r.console).toMatch(/tarboot: root ready [\d.]+s after the kernel started \(tarboot [\d.]+s; network [\d.]+s; layers [\d.]+s, [\d.]+ [KM]iB at [\d.]+ [KM]iB\/s\)/);
     expect(boot.kernelModules).toEqual({ release: art.kernelVersion, kind: "other", releases: ["5.10.0-99-amd64"] });
     expect(boot.layers[4]).toMatchObject({ index: 5, url: `${base}/site-node7.tar.zst`, bytes: 0, absent: true });
     // debug: every stage with its duration (and the mount stage's bytes).

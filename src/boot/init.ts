@@ -117,6 +117,7 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
     if (said) log(said.level, said.text);
   });
 
+  info(timeline.summary());
   await maybeBreak(cfg, "init");
   // The booted system takes the address over (ifupdown reads /run/net-IFACE.conf); ours stops renewing.
   await network.stop();

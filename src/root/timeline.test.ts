@@ -11,6 +11,18 @@ function clocked(): { t: Timeline; at: (ms: number) => void } {
 }
 
 describe("Timeline", () => {
+  it("sums the boot up in one console line: since the kernel started, tarboot's share, network and layers", async () => {
+    const { t, at } = clocked();
+    await t.run("network", async () => at(3100));
+    await t.run("mount", async () => {
+      at(9100);
+      return { bytes: 210 * 1024 * 1024 };
+    });
+    at(9200);
+    expect(t.summary()).toBe("root ready 9.2s after the kernel started (tarboot 8.8s; network 2.1s; layers 6.0s, 210 MiB at 35.0 MiB/s)");
+    expect(new Timeline(() => 1500, 1000).summary()).toBe("root ready 1.5s after the kernel started (tarboot 0.5s)");
+  });
+
   it("records stages, bytes and facts in boot.json's shape", async () => {
     const { t, at } = clocked();
     t.start("top");

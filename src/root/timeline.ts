@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { debug } from "../console/log";
 import { hideCredentials } from "../console/redact";
-import { formatBytes, formatDuration } from "../console/units";
+import { formatBytes, formatDuration, formatRate } from "../console/units";
 
 export interface StageRecord {
   stage: string;
@@ -88,6 +88,25 @@ export class Timeline {
     const bytes = (result as { bytes?: unknown } | null | undefined)?.bytes;
     this.end(stage, typeof bytes === "number" ? { bytes } : {});
     return result;
+  }
+
+  /**
+   * One line for the console before the switch: since the kernel started, tarboot's share, and the
+   * network and root stages, so that a slow node shows where its time went without debug.
+   */
+  summary(): string {
+    const now = this.clock();
+    const took = (stage: string) => this.stages.find((s) => s.stage === stage && s.durationMs !== null);
+    const parts = [`tarboot ${formatDuration(now - this.initStartMs)}`];
+    const net = took("network");
+    if (net) parts.push(`network ${formatDuration(net.durationMs as number)}`);
+    const mount = took("mount");
+    if (mount) {
+      const ms = mount.durationMs as number;
+      const rate = mount.bytes !== undefined && ms > 0 ? `, ${formatBytes(mount.bytes)} at ${formatRate((mount.bytes * 1000) / ms)}` : "";
+      parts.push(`layers ${formatDuration(ms)}${rate}`);
+    }
+    return `root ready ${formatDuration(now)} after the kernel started (${parts.join("; ")})`;
   }
 
   /** Ends every stage still running (the init stage, when the process is about to be replaced). */

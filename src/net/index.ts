@@ -161,7 +161,7 @@ function raceDhcp(cands: NetInterface[], carrierDeadline: number, opts: NetworkO
   });
 }
 
-/** Per try of the reverse lookup; each of the lease's DNS servers gets one. */
+/** The reverse lookup of the host name, in all: a DNS server that does not answer must not hold the boot. */
 const REVERSE_DNS_MS = 1000;
 
 function chooseHostname(cfg: BootConfig, lease: Lease): string | undefined {
@@ -189,17 +189,18 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
   debug(`candidates: ${cands.map((c) => c.name).join(", ")}`);
 
   const setHost = opts.setHostname ?? true;
-  // A name from reverse DNS, when neither hostname= nor the lease gives one; renewed leases get it too.
-  let dnsName: { hostname: string; domain?: string } | null = null;
+  // A name from reverse DNS, when neither hostname= nor the lease gives one; renewals of the same
+  // address keep it (a new address may have another name: it stays unnamed).
+  let dnsName: { hostname: string; domain?: string; address: string } | null = null;
   const nameFromDns = async (lease: Lease): Promise<void> => {
     if (cfg.hostname || lease.hostname || lease.dns.length === 0) return;
     const { reverseName, splitName } = await import("./reverse-dns");
     const name = await reverseName(lease.address, lease.dns, REVERSE_DNS_MS);
-    if (name) dnsName = splitName(name, lease.domain);
+    if (name) dnsName = { ...splitName(name, lease.domain), address: lease.address };
     withDnsName(lease);
   };
   const withDnsName = (lease: Lease): void => {
-    if (!dnsName || lease.hostname) return;
+    if (!dnsName || lease.hostname || lease.address !== dnsName.address) return;
     lease.hostname = dnsName.hostname;
     if (dnsName.domain && !lease.domain) lease.domain = dnsName.domain;
     lease.hostnameFromDns = true;

@@ -19,11 +19,12 @@ import type { Lease } from "../net/lease";
 
 const USAGE = `usage: tarboot check [options] PARAM...
 
-Reads kernel parameters as a node reads its command line (after the image's baked-in ones, given
-with --defaults) and prints the layers it would boot, templates filled in for one node. With
---fetch, asks every source of every layer for its first bytes: there, how big, which format.
-Exit status 0 when the parameters parse (and, with --fetch, every layer that is not #optional has
-a source that answered with a tarball), 1 otherwise.
+Reads kernel parameters as a node reads its command line (after the image's baked-in ones, from
+--image or --defaults), prints the settings and the layers it would boot, templates filled in for
+one node. With --fetch, asks every source of every layer for its first bytes: there, how big,
+which format (names are looked up with this machine's resolver, not the node's lease). Exit
+status 0 when the parameters parse (and, with --fetch, every layer that is not #optional has a
+source that answered with a tarball), 1 otherwise.
 
 options:
   --image FILE      the initramfs the nodes boot (from tarboot mkinitramfs): its baked-in

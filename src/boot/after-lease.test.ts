@@ -29,7 +29,7 @@ function session(): NetworkSession {
     source: "dhcp", iface: "lo", mac: "00:00:00:00:00:00", address: "127.0.0.1", prefix: 8, netmask: "255.0.0.0",
     dns: [dns.server], search: ["lab.example"], ntp: [],
   };
-  return { lease, hostname: "node7", on: () => () => {}, stop: async () => {} };
+  return { lease, hostname: "node7", named: Promise.resolve(), on: () => () => {}, stop: async () => {} };
 }
 
 const config = (host: string): BootConfig => ({ ntp: { mode: "off" }, syslog: { host, port: server.port, transport: "udp" }, rootFromDhcp: false, layers: [] }) as unknown as BootConfig;

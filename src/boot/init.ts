@@ -60,11 +60,18 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
   let network: NetworkSession | null = null;
   // Read at the time of use: a NAK or an expiry during a long download can change the address.
   const lease = (): Lease | null => network?.lease ?? null;
-  const env = (): Record<string, string> => ({ ...leaseEnv(lease(), cfg), TARBOOT_ROOT: NEW_ROOT });
+  // The host name may still be coming from reverse DNS: whatever shows it waits for it.
+  const named = async (): Promise<void> => {
+    await network?.named;
+  };
+  const env = async (): Promise<Record<string, string>> => {
+    await named();
+    return { ...leaseEnv(lease(), cfg), TARBOOT_ROOT: NEW_ROOT };
+  };
 
   await timeline.run("top", async () => {
     await maybeBreak(cfg, "top");
-    await runHooks("top", env());
+    await runHooks("top", env);
   });
 
   network = await timeline.run("network", async () => {
@@ -86,12 +93,13 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
 
   await timeline.run("premount", async () => {
     await maybeBreak(cfg, "premount");
-    await runHooks("premount", env());
+    await runHooks("premount", env);
   });
 
   await timeline.run("mount", async () => {
     await maybeBreak(cfg, "mount");
     mountRoot(NEW_ROOT, cfg);
+    if (cfg.layers.some((l) => l.urls.some((u) => /%\{?(hostname|fqdn)/.test(u)))) await named();
     try {
       const { unpackLayers } = await loadLayers();
       const layers = await unpackLayers(cfg, lease(), NEW_ROOT);
@@ -106,10 +114,11 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
 
   await timeline.run("bottom", async () => {
     await maybeBreak(cfg, "bottom");
+    await named();
     writeIdentity(NEW_ROOT, lease(), cfg, "/run");
     const machineId = writeMachineId(NEW_ROOT, cfg.machineId, lease());
     if (machineId !== null) timeline.addFacts({ machineId: { from: cfg.machineId, id: machineId } });
-    await runHooks("bottom", env());
+    await runHooks("bottom", env);
     // After the hooks: one may have put the modules in.
     const modules = modulesInRoot(NEW_ROOT, release());
     timeline.addFacts({ kernelModules: { release: release(), ...modules } });

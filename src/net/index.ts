@@ -39,6 +39,11 @@ export interface NetworkSession {
   readonly lease: Lease | null;
   /** The host name that was set (command line first, then the lease), if any. */
   readonly hostname: string | undefined;
+  /**
+   * Settles once the host name is final: a name from reverse DNS (when neither hostname= nor the
+   * lease gives one) is looked up in the background, so only the steps that use it wait.
+   */
+  readonly named: Promise<void>;
   /** Subscribes to renewal events; returns the unsubscribe function. */
   on(listener: (e: LeaseEvent) => void): () => void;
   /** Stops lease renewal: clears every timer and closes every socket. */
@@ -192,12 +197,17 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
   // A name from reverse DNS, when neither hostname= nor the lease gives one; renewals of the same
   // address keep it (a new address may have another name: it stays unnamed).
   let dnsName: { hostname: string; domain?: string; address: string } | null = null;
-  const nameFromDns = async (lease: Lease): Promise<void> => {
+  /** Looks the address up; `named` applies the name to the lease in force by then. */
+  const nameFromDns = async (lease: Lease, named: (lease: Lease) => void): Promise<void> => {
     if (cfg.hostname || lease.hostname || lease.dns.length === 0) return;
-    const { reverseName, splitName } = await import("./reverse-dns");
-    const name = await reverseName(lease.address, lease.dns, REVERSE_DNS_MS);
-    if (name) dnsName = { ...splitName(name, lease.domain), address: lease.address };
-    withDnsName(lease);
+    try {
+      const { reverseName, splitName } = await import("./reverse-dns");
+      const name = await reverseName(lease.address, lease.dns, REVERSE_DNS_MS);
+      if (name) dnsName = { ...splitName(name, lease.domain), address: lease.address };
+      named(lease);
+    } catch (err) {
+      warn(`reverse DNS for the host name failed: ${describeError(err)}`);
+    }
   };
   const withDnsName = (lease: Lease): void => {
     if (!dnsName || lease.hostname || lease.address !== dnsName.address) return;
@@ -240,8 +250,12 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
       throw new BootError("network", `${chosen.name}: ${describeError(err)}`, { cause: err });
     }
     info(describeLease(lease));
-    await nameFromDns(lease);
-    return fixedSession(lease, applyHostname(lease));
+    let hostname = applyHostname(lease);
+    const named = nameFromDns(lease, (l) => {
+      withDnsName(l);
+      hostname = applyHostname(l, hostname);
+    });
+    return { lease, get hostname() { return hostname; }, named, on: () => () => undefined, stop: () => Promise.resolve() };
   }
 
   const won = await raceDhcp(cands, deadline, opts, cfg.hostname);
@@ -253,7 +267,6 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     throw new BootError("network", `${iface.name}: cannot configure ${won.lease.address}/${won.lease.prefix}: ${describeError(err)}`, { cause: err });
   }
   info(describeLease(won.lease));
-  await nameFromDns(won.lease);
   let hostname = applyHostname(won.lease);
 
   const listeners = new Set<(e: LeaseEvent) => void>();
@@ -278,6 +291,11 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     },
   });
   keeper.start();
+  const named = nameFromDns(won.lease, () => {
+    // A renewal may have replaced the lease meanwhile: the name goes to the one in force.
+    withDnsName(keeper.lease);
+    if (!cfg.hostname) hostname = applyHostname(keeper.lease, hostname);
+  });
   return {
     get lease() {
       return keeper.lease;
@@ -285,6 +303,7 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     get hostname() {
       return hostname;
     },
+    named,
     on(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -297,6 +316,7 @@ function fixedSession(lease: Lease | null, hostname: string | undefined): Networ
   return {
     lease,
     hostname,
+    named: Promise.resolve(),
     on: () => () => undefined,
     stop: () => Promise.resolve(),
   };

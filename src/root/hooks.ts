@@ -54,9 +54,15 @@ export function listHooks(dir: string): string[] {
 }
 
 /** Runs the stage's hooks one after the other; returns how many ran. */
-export async function runHooks(stage: HookStage, env: Record<string, string>, dir = HOOKS_DIR): Promise<number> {
+/** `env` may be a function: it is then asked only when there are hooks to run (it may wait for the host name). */
+export async function runHooks(
+  stage: HookStage,
+  env: Record<string, string> | (() => Promise<Record<string, string>>),
+  dir = HOOKS_DIR,
+): Promise<number> {
   const hooks = listHooks(join(dir, `tarboot-${stage}`));
-  const childEnv = { ...process.env, ...env, TARBOOT_STAGE: stage };
+  if (hooks.length === 0) return 0;
+  const childEnv = { ...process.env, ...(typeof env === "function" ? await env() : env), TARBOOT_STAGE: stage };
   for (const hook of hooks) {
     info(`hook ${stage}: ${hook}`);
     let code: number;

@@ -57,6 +57,8 @@ async function main(): Promise<void> {
     pending.delete(e.type);
     if (pending.size === 0) done();
   });
+  // As the boot does before it uses the name: a reverse-DNS one may still be on its way.
+  await session.named;
   emit({ kind: "lease", lease: session.lease, hostname: session.hostname, osHostname: osHostname() });
   if (pending.size === 0) done();
   // Nothing else keeps the process alive: it exits by itself once stop() has cleared every timer.

@@ -25,6 +25,7 @@ let server: FileServer;
 let dir: string;
 let keyedInitramfs: string;
 const key = generateKeyPairSync("ed25519");
+const NODE_UUID = "4c4c4544-0035-3010-8030-b4c04f4e3732";
 
 async function sign(file: string): Promise<void> {
   const name = file.slice(file.lastIndexOf("/") + 1);
@@ -64,12 +65,14 @@ afterAll(async () => {
 });
 
 describe("boot from HTTP root layers", () => {
-  it("unpacks base, extra, tools-%kernel and %hostname in order, skips an absent #optional layer, each verified against its signed manifest, stops at break=bottom, and runs the root's init as PID 1", async () => {
+  it("unpacks base, extra, tools-%kernel and %hostname in order, skips an absent #optional site-%uuid layer, each verified against its signed manifest, stops at break=bottom, and runs the root's init as PID 1", async () => {
     const base = `http://10.0.2.2:${server.port}`;
     const r = await bootQemu({
       kernel: art.vmlinux,
       initrd: keyedInitramfs,
-      append: baseAppend(`root=${base}/base.tar.zst,${base}/extra.tar.gz,${base}/tools-%kernel.tar.bz2,${base}/%hostname.tar.xz,${base}/site-%hostname.tar.zst#optional break=bottom debug`),
+      append: baseAppend(`root=${base}/base.tar.zst,${base}/extra.tar.gz,${base}/tools-%kernel.tar.bz2,${base}/%hostname.tar.xz,${base}/site-%uuid.tar.zst#optional break=bottom debug`),
+      // The firmware's system UUID the guest reads from SMBIOS, for %uuid.
+      extraArgs: ["-uuid", NODE_UUID],
       // The rescue shell at break=bottom sees the unpacked root in /root; leaving it goes on with the boot.
       input: [{ after: /break=bottom: rescue shell/, send: "echo SHELL-SAW-$(cat /root/etc/who)-$(cat /root/etc/from-tools); exit\n" }],
       hostname: "node7",
@@ -92,12 +95,12 @@ describe("boot from HTTP root layers", () => {
       `GET /tools-${art.kernelVersion}.tar.bz2.manifest 200`, `GET /tools-${art.kernelVersion}.tar.bz2 200`,
       "GET /node7.tar.xz.manifest 200", "GET /node7.tar.xz 200",
       // Not published for this host, and optional: skipped, the boot goes on.
-      "GET /site-node7.tar.zst.manifest 404",
+      `GET /site-${NODE_UUID}.tar.zst.manifest 404`,
     ]);
     const id = manifestKeyId(key.publicKey);
     expect(r.console).toContain(`every layer needs a manifest signed by a trusted key (${id} in ${TRUSTED_KEYS_DIR})`);
     expect(r.console).toMatch(new RegExp(`layer 4/5 http://\\S+/node7\\.tar\\.xz: \\d+ entries unpacked, manifest of key ${id} verified`));
-    expect(r.console).toContain(`layer 5/5 (optional): no such manifest at ${base}/site-node7.tar.zst.manifest (HTTP 404 Not Found); skipped`);
+    expect(r.console).toContain(`layer 5/5 (optional): no such manifest at ${base}/site-${NODE_UUID}.tar.zst.manifest (HTTP 404 Not Found); skipped`);
     expect(r.console).toContain("eth0: 10.0.2.15/24 via 10.0.2.2");
     expect(r.console).toContain("SHELL-SAW-node7-bz2");
     expect(r.console).toContain(`warn: the new root has kernel modules for 5.10.0-99-amd64 but not for the running kernel ${art.kernelVersion}: `);
@@ -107,7 +110,7 @@ describe("boot from HTTP root layers", () => {
     expect(r.console).toContain("CONSOLE-LOG-UNPACKED=4");
     expect(r.console).toMatch(/tarboot: root ready [\d.]+s after the kernel started \(tarboot [\d.]+s; network [\d.]+s; layers [\d.]+s, [\d.]+ [KM]iB at [\d.]+ [KM]iB\/s\)/);
     expect(boot.kernelModules).toEqual({ release: art.kernelVersion, kind: "other", releases: ["5.10.0-99-amd64"] });
-    expect(boot.layers[4]).toMatchObject({ index: 5, url: `${base}/site-node7.tar.zst`, bytes: 0, absent: true });
+    expect(boot.layers[4]).toMatchObject({ index: 5, url: `${base}/site-${NODE_UUID}.tar.zst`, bytes: 0, absent: true });
     // debug: every stage with its duration (and the mount stage's bytes).
     for (const stage of ["top", "network", "premount", "bottom"]) expect(r.console).toMatch(new RegExp(`debug: \\[ *[\\d.]+\\] stage ${stage}: [\\d.]+m?s`));
     expect(r.console).toMatch(/debug: \[ *[\d.]+\] stage mount: [\d.]+m?s, [\d.]+ [KM]iB/);

@@ -11,8 +11,16 @@ const lease: Lease = {
 
 describe("templateVars", () => {
   it("takes host name, domain, MAC and address from the lease", () => {
-    const v = templateVars({} as BootConfig, lease, "x64", "6.1.0-41-amd64");
-    expect(v).toEqual({ hostname: "node7", fqdn: "node7.cluster.test", mac: "52-54-00-ab-cd-01", ip: "10.0.2.15", arch: "amd64", kernel: "6.1.0-41-amd64" });
+    const v = templateVars({} as BootConfig, lease, "x64", "6.1.0-41-amd64", () => "4c4c4544-0035-3010-8030-b4c04f4e3732");
+    expect(v).toEqual({
+      hostname: "node7",
+      fqdn: "node7.cluster.test",
+      mac: "52-54-00-ab-cd-01",
+      ip: "10.0.2.15",
+      arch: "amd64",
+      kernel: "6.1.0-41-amd64",
+      uuid: "4c4c4544-0035-3010-8030-b4c04f4e3732",
+    });
   });
 
   it("lets hostname= win, and splits an FQDN given there", () => {

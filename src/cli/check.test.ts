@@ -66,8 +66,12 @@ describe("tarboot check", () => {
         `layer 1/2: http://m1/roots/base-${release()}.tar.zst | http://m2/roots/base-${release()}.tar.zst\n` +
         "layer 2/2 #optional: http://m1/roots/node7.tar.gz | http://m2/roots/node7.tar.gz\n",
     );
-    const unknown = await run("root=http://srv/%hostname-%mac.tar");
-    expect(unknown.out).toBe("1 layer(s)\nlayer 1/1: http://srv/%hostname-%mac.tar (%hostname %mac filled in at boot; give --hostname, --mac to check one node's URLs)\n");
+    const unknown = await run("root=http://srv/%hostname-%mac.tar,http://srv/%uuid.tar");
+    expect(unknown.out).toBe(
+      "2 layer(s)\nlayer 1/2: http://srv/%hostname-%mac.tar (%hostname %mac filled in at boot; give --hostname, --mac to check one node's URLs)\n" +
+        "layer 2/2: http://srv/%uuid.tar (%uuid filled in at boot; give --uuid to check one node's URLs)\n",
+    );
+    expect((await run("--uuid", "4C4C4544-0035-3010-8030-B4C04F4E3732", "root=http://srv/%uuid.tar")).out).toContain("layer 1/1: http://srv/4c4c4544-0035-3010-8030-b4c04f4e3732.tar\n");
     expect(unknown.code).toBe(0);
     expect((await run("--fetch", "root=http://srv/%hostname-%mac.tar")).code).toBe(1);
   });

@@ -36,6 +36,7 @@ options:
   --ip ADDR         the node's IPv4 address (%ip)
   --arch ARCH       Debian architecture name for %arch (default: this machine's)
   --kernel RELEASE  kernel release for %kernel (default: this machine's, ${release()})
+  --uuid UUID       the node's firmware system UUID, for %uuid
   --root-path TEXT  what the DHCP server sends as option 17, for root=dhcp
   --fetch           ask the servers (GET of the first 512 bytes, redirects followed)
   --key FILE        an Ed25519 public key the image trusts: each layer's URL.manifest must be
@@ -69,6 +70,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
         ip: { type: "string" },
         arch: { type: "string" },
         kernel: { type: "string" },
+        uuid: { type: "string" },
         "root-path": { type: "string" },
         fetch: { type: "boolean", default: false },
         key: { type: "string", multiple: true, default: [] },
@@ -116,7 +118,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   }
 
   const node: Node = { hostname: v.hostname, domain: v.domain, mac: v.mac, ip: v.ip };
-  const vars = templateVars(cfg, leaseFor(node), process.arch, v.kernel ?? release());
+  const vars = templateVars(cfg, leaseFor(node), process.arch, v.kernel ?? release(), () => v.uuid?.toLowerCase());
   if (v.arch) vars.arch = v.arch;
   for (const line of describeSettings(cfg)) say(line);
   say(`${layers.length} layer(s)${cfg.rootFromDhcp ? ` from root=dhcp's root path ${JSON.stringify(v["root-path"])}` : ""}`);
@@ -144,7 +146,15 @@ export async function checkCommand(argv: string[]): Promise<number> {
   return ok ? 0 : 1;
 }
 
-const OPTION_FOR: Record<TemplateName, string> = { hostname: "--hostname", fqdn: "--hostname and --domain", mac: "--mac", ip: "--ip", arch: "--arch", kernel: "--kernel" };
+const OPTION_FOR: Record<TemplateName, string> = {
+  hostname: "--hostname",
+  fqdn: "--hostname and --domain",
+  mac: "--mac",
+  ip: "--ip",
+  arch: "--arch",
+  kernel: "--kernel",
+  uuid: "--uuid",
+};
 
 /**
  * Asks each source: "found" when one answered with a tarball (and, with keys, the layer has a valid

@@ -134,7 +134,7 @@ describe("parseLayers", () => {
 
   it("rejects unknown templates, in URLs and in relative names", () => {
     expect(problems(() => parseLayers("http://srv/%host.tar.gz", []))).toEqual([
-      'layer 1 "http://srv/%host.tar.gz": unknown template %host (known: %hostname %fqdn %mac %ip %arch %kernel; %XX with two hex digits is a URL escape)',
+      'layer 1 "http://srv/%host.tar.gz": unknown template %host (known: %hostname %fqdn %mac %ip %arch %kernel %uuid; %XX with two hex digits is a URL escape)',
     ]);
     expect(problems(() => parseLayers("%name.tar", ["http://a/"]))[0]).toMatch(/^layer 1 "%name.tar": unknown template %name/);
   });

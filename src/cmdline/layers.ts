@@ -24,6 +24,7 @@ const SAMPLE_VARS: Required<TemplateVars> = {
   ip: "192.0.2.1",
   arch: "amd64",
   kernel: "6.1.0-41-amd64",
+  uuid: "4c4c4544-0035-3010-8030-b4c04f4e3732",
 };
 
 /** Whether `root=` names a URL (any scheme): then it is meant for tarboot, and anything but http(s) is an error. */

@@ -367,7 +367,7 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ],
     [
       "root=http://srv/%host.tar",
-      `root=http://srv/%host.tar: layer 1 "http://srv/%host.tar": unknown template %host (known: %hostname %fqdn %mac %ip %arch %kernel; %XX with two hex digits is a URL escape); accepted: ${ACCEPTED.root}`,
+      `root=http://srv/%host.tar: layer 1 "http://srv/%host.tar": unknown template %host (known: %hostname %fqdn %mac %ip %arch %kernel %uuid; %XX with two hex digits is a URL escape); accepted: ${ACCEPTED.root}`,
     ],
     ['root="http://a/b c.tar"', `root="http://a/b c.tar": layer 1 "http://a/b c.tar": contains a space, quote, backslash or control character; accepted: ${ACCEPTED.root}`],
     ["boot=tmpfs root=/dev/sda1", `root=/dev/sda1: layer 1 "/dev/sda1": a name without http:// or https://, but no tarboot.mirrors= to fetch it from; accepted: ${ACCEPTED.root}`],
@@ -399,7 +399,7 @@ describe("parseBootConfig: error messages name the parameter, show the value and
       "not a whole number",
       'layer 1 "ftp://x": not an http:// or https:// URL',
       "layer 2 is empty (a doubled or trailing comma?)",
-      'layer 3 "http://a/%nope": unknown template %nope (known: %hostname %fqdn %mac %ip %arch %kernel; %XX with two hex digits is a URL escape)',
+      'layer 3 "http://a/%nope": unknown template %nope (known: %hostname %fqdn %mac %ip %arch %kernel %uuid; %XX with two hex digits is a URL escape)',
     ]);
   });
 

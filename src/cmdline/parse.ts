@@ -46,7 +46,7 @@ export const ACCEPTED = {
   root:
     "layers separated by commas, each an http:// or https:// URL (or a name relative to tarboot.mirrors=), " +
     "alternatives separated by |, optional #sha256=<64 hex digits> and #optional at the end of a layer, " +
-    "templates %hostname %fqdn %mac %ip %arch %kernel; or dhcp for the DHCP server's root path (option 17); " +
+    "templates %hostname %fqdn %mac %ip %arch %kernel %uuid; or dhcp for the DHCP server's root path (option 17); " +
     "e.g. root=http://srv/base.tar.xz,http://srv/%hostname.tar.gz",
   boot: "tmpfs, e.g. boot=tmpfs (or leave boot= out)",
   rootsize: "bytes with optional k/m/g suffix (binary) or N% of RAM, e.g. rootsize=4g or rootsize=50%",

@@ -16,8 +16,15 @@ function thrown(f: () => unknown): BootError {
 }
 
 describe("expandTemplate", () => {
-  it("knows exactly hostname, fqdn, mac, ip, arch, kernel", () => {
-    expect([...TEMPLATE_NAMES]).toEqual(["hostname", "fqdn", "mac", "ip", "arch", "kernel"]);
+  it("knows exactly hostname, fqdn, mac, ip, arch, kernel, uuid", () => {
+    expect([...TEMPLATE_NAMES]).toEqual(["hostname", "fqdn", "mac", "ip", "arch", "kernel", "uuid"]);
+  });
+
+  it("fills in the firmware's system UUID, and says when the firmware has none worth the name", () => {
+    expect(expandTemplate("http://srv/nodes/%uuid.tar.zst", { ...vars, uuid: "4c4c4544-0035-3010-8030-b4c04f4e3732" }, "layer 2/2")).toBe(
+      "http://srv/nodes/4c4c4544-0035-3010-8030-b4c04f4e3732.tar.zst",
+    );
+    expect(thrown(() => expandTemplate("http://a/%uuid", { arch: "x" }, "layer 1/1")).message).toContain("needs %uuid, but the firmware gives no system UUID");
   });
 
   it("fills in the kernel release, a self-built kernel's + included", () => {
@@ -84,7 +91,7 @@ describe("templateProblems", () => {
 
   it("names an unknown %word and lists the known ones", () => {
     expect(templateProblems("http://srv/%host.tar.gz")).toEqual([
-      "unknown template %host (known: %hostname %fqdn %mac %ip %arch %kernel; %XX with two hex digits is a URL escape)",
+      "unknown template %host (known: %hostname %fqdn %mac %ip %arch %kernel %uuid; %XX with two hex digits is a URL escape)",
     ]);
     expect(templateProblems("http://srv/%HOSTNAME")[0]).toMatch(/^unknown template %HOSTNAME/);
     expect(templateProblems("http://srv/%{nope}")[0]).toMatch(/^unknown template %\{nope\}/);

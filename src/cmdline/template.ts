@@ -9,7 +9,7 @@
 import { BootError } from "../console/errors";
 import type { TemplateVars } from "./types";
 
-export const TEMPLATE_NAMES = ["hostname", "fqdn", "mac", "ip", "arch", "kernel"] as const;
+export const TEMPLATE_NAMES = ["hostname", "fqdn", "mac", "ip", "arch", "kernel", "uuid"] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 type Piece = { kind: "text"; text: string } | { kind: "var"; name: TemplateName } | { kind: "bad"; problem: string };
@@ -96,6 +96,7 @@ const MISSING: Record<TemplateName, string> = {
   ip: "no IPv4 address is known (ip=off?)",
   arch: "the machine architecture is not known",
   kernel: "the running kernel's release is not known",
+  uuid: "the firmware gives no system UUID a machine can be told by (missing, or a placeholder every board shares)",
 };
 
 /** Characters a value may bring into a URL unescaped (RFC 3986 "unreserved"); `+` too, which kernel releases carry (6.1.0-rc1+). */
@@ -109,7 +110,7 @@ function valueOf(name: TemplateName, vars: TemplateVars): string | undefined {
 }
 
 /**
- * Replaces %hostname %fqdn %mac %ip %arch %kernel in `url` (URL escapes stay as they are). `where` names the
+ * Replaces %hostname %fqdn %mac %ip %arch %kernel %uuid in `url` (URL escapes stay as they are). `where` names the
  * layer in messages, e.g. "layer 2/3". Throws a BootError naming the layer, the URL and the value
  * that is missing or unusable.
  */

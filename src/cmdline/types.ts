@@ -127,4 +127,6 @@ export interface TemplateVars {
   arch: string;
   /** The running kernel's release, as `uname -r` prints it: the /lib/modules directory the root needs. */
   kernel?: string;
+  /** The firmware's system UUID (SMBIOS), lowercase with dashes, when it is not a placeholder. */
+  uuid?: string;
 }

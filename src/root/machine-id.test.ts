@@ -2,7 +2,7 @@ import { chmodSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, wri
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { dhcpLease, tempDir } from "../testing/root-fixtures";
-import { machineIdFromMac, machineIdFromUuid, writeMachineId } from "./machine-id";
+import { machineIdFromMac, machineIdFromUuid, systemUuid, writeMachineId } from "./machine-id";
 
 describe("machine ids", () => {
   it("derives one per MAC, whatever its spelling, in systemd's format", () => {
@@ -20,6 +20,22 @@ describe("machine ids", () => {
     expect(machineIdFromUuid("FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")).toBeNull();
     expect(machineIdFromUuid("03000200-0400-0500-0006-000700080009")).toBeNull();
     expect(machineIdFromUuid("Not Settable")).toBeNull();
+  });
+});
+
+describe("systemUuid (%uuid)", () => {
+  it("reads the firmware's UUID in its dashed lowercase form, and nothing for a placeholder or none", () => {
+    const tmp = tempDir("uuid");
+    try {
+      const f = join(tmp.dir, "product_uuid");
+      writeFileSync(f, "4C4C4544-0035-3010-8030-B4C04F4E3732\n");
+      expect(systemUuid(f)).toBe("4c4c4544-0035-3010-8030-b4c04f4e3732");
+      writeFileSync(f, "03000200-0400-0500-0006-000700080009\n");
+      expect(systemUuid(f)).toBeUndefined();
+      expect(systemUuid(join(tmp.dir, "none"))).toBeUndefined();
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
 

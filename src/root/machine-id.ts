@@ -40,6 +40,18 @@ export function machineIdFromUuid(uuid: string): string | null {
 
 export const PRODUCT_UUID = "/sys/class/dmi/id/product_uuid";
 
+/** The firmware's system UUID in its usual form (lowercase, dashed), or undefined when it cannot tell machines apart. */
+export function systemUuid(path = PRODUCT_UUID): string | undefined {
+  let raw: string;
+  try {
+    raw = readFileSync(path, "latin1");
+  } catch {
+    return undefined;
+  }
+  const hex = machineIdFromUuid(raw);
+  return hex === null ? undefined : `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** Writes /etc/machine-id into `root` as `mode` says; returns what was written (null: nothing). */
 export function writeMachineId(root: string, mode: MachineIdMode, lease: Lease | null, productUuid = PRODUCT_UUID): string | null {
   if (mode === "keep") return null;

@@ -18,7 +18,7 @@ import { ChecksumError, FetchError, ResponseRejected, RestartLayerError, type So
 import { ChunkMismatchError, ChunkVerifier } from "./chunk-verifier";
 import { LayerStream } from "./layer-stream";
 import { loadManifestWith, type Manifest } from "./manifest";
-import { judgeResponse, planRequest, rangeHeaders, type Plan, type Validator, type Verdict } from "./resume";
+import { MAX_REDIRECTS, judgeResponse, planRequest, rangeHeaders, type Plan, type Validator, type Verdict } from "./resume";
 
 export { ChecksumError, FetchError, RestartLayerError, type SourceFailure } from "./errors";
 export { ChunkMismatchError } from "./chunk-verifier";
@@ -108,7 +108,6 @@ export function loadManifest(urls: string[], opts: FetchOptions, keys: KeyObject
   );
 }
 
-const MAX_REDIRECTS = 10;
 const noop = () => {};
 
 type AttemptOutcome = { verdict?: Verdict; error?: unknown };

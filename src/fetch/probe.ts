@@ -9,10 +9,9 @@ import { classifyFailure } from "./classify";
 import { clientOptions } from "./connection";
 import { httpGet } from "./http-client";
 import { type Proxy, proxyFor } from "./proxy";
-import { header, parseContentRange, statusText } from "./resume";
+import { MAX_REDIRECTS, REDIRECT_STATUSES, header, parseContentRange, statusText } from "./resume";
 
 const HEAD_BYTES = 512;
-const MAX_REDIRECTS = 5;
 
 export interface ProbeOptions {
   timeoutMs: number;
@@ -63,7 +62,8 @@ export async function probeSource(url: string, o: ProbeOptions): Promise<Probe> 
         return { ok: false, url, cause: f.cause, ...(status ? { status } : {}) };
       }
     }
-    if ([301, 302, 303, 307, 308].includes(status) && location !== undefined) {
+    // As far as a node's download would follow them.
+    if (REDIRECT_STATUSES.includes(status) && location !== undefined) {
       if (hop >= MAX_REDIRECTS) return { ok: false, url, cause: "too many redirects", status };
       target = new URL(location, target);
       continue;

@@ -151,8 +151,12 @@ function describeChange(old: Validator | undefined, h: ResponseHeaders): string 
   return undefined;
 }
 
+/** Statuses whose Location is followed, and how many of them in a row a download follows. */
+export const REDIRECT_STATUSES: readonly number[] = [301, 302, 303, 307, 308];
+export const MAX_REDIRECTS = 10;
+
 export function judgeResponse(status: number, h: ResponseHeaders, s: JudgeInput): Verdict {
-  if ([301, 302, 303, 307, 308].includes(status)) {
+  if (REDIRECT_STATUSES.includes(status)) {
     const location = header(h, "location");
     if (location) return { kind: "redirect", location };
     return { kind: "reject", error: new ResponseRejected(`${statusText(status)} without Location`, true, false, undefined, status) };

@@ -1,11 +1,12 @@
 // The boot timeline: when each stage started, how long it took, how many bytes it moved, plus
 // facts (layers, RAM given back). The booted system reads it from /run/tarboot/boot.json.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { debug } from "../console/log";
 import { hideCredentials } from "../console/redact";
 import { formatBytes, formatDuration, formatRate } from "../console/units";
+import { replaceFile } from "./write-identity";
 
 export interface StageRecord {
   stage: string;
@@ -148,21 +149,19 @@ export class Timeline {
 /** Writes `${runDir}/tarboot/boot.json` (atomically: a reader never sees half a file); returns its path. */
 /** /run/tarboot/console.log: the boot's console lines (passwords already hidden), for the booted system. */
 export function writeConsoleLog(runDir: string, text: string): string {
-  const dir = join(runDir, "tarboot");
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const path = join(dir, "console.log");
-  writeFileSync(`${path}.tmp`, text, { mode: 0o644 });
-  renameSync(`${path}.tmp`, path);
-  return path;
+  return writeRunFile(runDir, "console.log", text);
 }
 
 export function writeTimeline(timeline: Timeline, runDir: string): string {
+  // World-readable in the booted system: layer URLs go in without their passwords.
+  return writeRunFile(runDir, "boot.json", hideCredentials(JSON.stringify(timeline.toJSON(), null, 2)) + "\n");
+}
+
+/** RUN/tarboot/NAME for the booted system, replaced whole (rename), world-readable. */
+function writeRunFile(runDir: string, name: string, text: string): string {
   const dir = join(runDir, "tarboot");
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const path = join(dir, "boot.json");
-  const tmp = `${path}.tmp`;
-  // World-readable in the booted system: layer URLs go in without their passwords.
-  writeFileSync(tmp, hideCredentials(JSON.stringify(timeline.toJSON(), null, 2)) + "\n", { mode: 0o644 });
-  renameSync(tmp, path);
+  const path = join(dir, name);
+  replaceFile(path, text);
   return path;
 }

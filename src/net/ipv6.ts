@@ -31,23 +31,10 @@ export function usableGlobalAddresses(ifInet6: string): Ipv6Address[] {
   return found;
 }
 
-/** 32 hex digits as an address is written (RFC 5952: the longest run of zero groups as ::). */
+/** 32 hex digits as an address is written (RFC 5952, as the WHATWG URL parser serializes hosts). */
 function compress(hex: string): string {
-  const groups = Array.from({ length: 8 }, (_, i) => parseInt(hex.slice(i * 4, i * 4 + 4), 16).toString(16));
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== "0") {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === "0") j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j;
-  }
-  if (best < 0) return groups.join(":");
-  return `${groups.slice(0, best).join(":")}::${groups.slice(best + bestLen).join(":")}`;
+  const groups = Array.from({ length: 8 }, (_, i) => hex.slice(i * 4, i * 4 + 4));
+  return new URL(`http://[${groups.join(":")}]/`).hostname.slice(1, -1);
 }
 
 /** Whether a layer URL names its server by an IPv6 address (http://[2001:db8::1]/...). */

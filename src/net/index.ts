@@ -184,7 +184,7 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
   }
   if (cfg.ip.mode === "off") {
     info("ip=off: leaving the network unconfigured");
-    return fixedSession(null, undefined);
+    return fixedSession(null, () => undefined);
   }
 
   const waitStart = Date.now();
@@ -255,7 +255,7 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
       withDnsName(l);
       hostname = applyHostname(l, hostname);
     });
-    return { lease, get hostname() { return hostname; }, named, on: () => () => undefined, stop: () => Promise.resolve() };
+    return fixedSession(lease, () => hostname, named);
   }
 
   const won = await raceDhcp(cands, deadline, opts, cfg.hostname);
@@ -312,11 +312,14 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
   };
 }
 
-function fixedSession(lease: Lease | null, hostname: string | undefined): NetworkSession {
+/** A session without renewals (static ip=, ip=off); the host name may still come from reverse DNS. */
+function fixedSession(lease: Lease | null, hostname: () => string | undefined, named: Promise<void> = Promise.resolve()): NetworkSession {
   return {
     lease,
-    hostname,
-    named: Promise.resolve(),
+    get hostname() {
+      return hostname();
+    },
+    named,
     on: () => () => undefined,
     stop: () => Promise.resolve(),
   };

@@ -174,6 +174,34 @@ describe("parseBootConfig: every parameter", () => {
     expect(oneError("BOOTIF").message).toBe(`BOOTIF: needs a value; accepted: ${ACCEPTED.BOOTIF}`);
   });
 
+  it("vlan=: the ID from the name, as dracut reads it", () => {
+    expect(parse("vlan=eth0.100:eth0").vlan).toEqual({ name: "eth0.100", id: 100, parent: "eth0" });
+    expect(parse("vlan=vlan0042:enp1s0").vlan).toEqual({ name: "vlan0042", id: 42, parent: "enp1s0" });
+    expect(parse("vlan=boot.7:eth1 ip=:::::boot.7:dhcp").vlan).toEqual({ name: "boot.7", id: 7, parent: "eth1" });
+    expect("vlan" in parse("vlan=", { defaults: "vlan=eth0.5:eth0" })).toBe(false);
+  });
+
+  it("vlan=: bad values name what is wrong", () => {
+    const msg = (c: string) => oneError(c).message.replace(`; accepted: ${ACCEPTED.vlan}`, "");
+    expect(msg("vlan=eth0.100")).toBe("vlan=eth0.100: needs <name>:<parent>");
+    expect(msg("vlan=eth0.100:")).toBe("vlan=eth0.100:: an empty interface name");
+    expect(msg("vlan=storage:eth0")).toBe('vlan=storage:eth0: the name "storage" gives no VLAN ID: write <parent>.<id> or vlan<id>');
+    expect(msg("vlan=eth0.4095:eth0")).toBe("vlan=eth0.4095:eth0: VLAN ID 4095 is outside 1-4094");
+    expect(msg("vlan=vlan0:eth0")).toBe("vlan=vlan0:eth0: VLAN ID 0 is outside 1-4094");
+    expect(msg("vlan=eth0.5:eth0.5")).toBe('vlan=eth0.5:eth0.5: the VLAN and its parent are both "eth0.5"');
+    expect(msg("vlan=averylongname.55:eth0")).toBe('vlan=averylongname.55:eth0: device "averylongname.55" is longer than 15 characters');
+  });
+
+  it("vlan=: ip= must leave the device out or name the VLAN", () => {
+    const msg = (c: string) => oneError(c).message.replace(`; accepted: ${ACCEPTED.vlan}`, "");
+    expect(msg("vlan=eth0.100:eth0 ip=:::::eth0:dhcp")).toBe(
+      "vlan=eth0.100:eth0: ip= names eth0 (the VLAN's parent), but the lease is sought on one interface: name eth0.100 in ip= or leave its device out",
+    );
+    expect(msg("vlan=eth0.100:eth0 ip=10.0.0.5:::255.255.255.0::eth1:off")).toMatch(/ip= names eth1 \(another interface\)/);
+    expect(msg("vlan=eth0.100:eth0 ip=off")).toBe("vlan=eth0.100:eth0: the VLAN would carry the boot network, but ip= says off");
+    expect(parse("vlan=eth0.100:eth0 ip=10.0.0.5:::255.255.255.0::eth0.100:off").ip).toMatchObject({ mode: "static", device: "eth0.100" });
+  });
+
   it("init=", () => {
     expect(parse("init=/lib/systemd/systemd").init).toBe("/lib/systemd/systemd");
   });
@@ -293,6 +321,7 @@ describe("parseBootConfig: every parameter", () => {
         "rootsize",
         "rootmode",
         "ip",
+        "vlan",
         "BOOTIF",
         "hostname",
         "init",

@@ -17,6 +17,7 @@ import {
   parseNoProxy,
   parseNtp,
   parseSyslog,
+  parseVlan,
   parseProxy,
   parseRootSize,
   parseStages,
@@ -54,6 +55,7 @@ export const ACCEPTED = {
   ip:
     "dhcp, on, any, both, off, none, or <client-ip>:<server-ip>:<gw-ip>:<netmask>:<hostname>:<device>:<autoconf>:<dns0-ip>:<dns1-ip>:<ntp0-ip> " +
     "with autoconf off/none/dhcp, e.g. ip=dhcp, ip=:::::eth0:dhcp or ip=10.0.0.5::10.0.0.1:255.255.255.0:node5:eth0:off",
+  vlan: "<name>:<parent>, the name giving the VLAN ID as <parent>.<id> or vlan<id> (1-4094), e.g. vlan=eth0.100:eth0",
   BOOTIF: "01-aa-bb-cc-dd-ee-ff (ARP type 01, then the MAC, as PXELINUX passes it) or a bare MAC, e.g. BOOTIF=01-52-54-00-12-34-56",
   hostname: "letters, digits and inner hyphens (RFC 1123), labels of up to 63 separated by dots, e.g. hostname=node17",
   init: "an absolute path, e.g. init=/sbin/init",
@@ -190,6 +192,8 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
     <T>(parse: (v: string) => T) =>
     (v: string | undefined): T | undefined =>
       requireValue(v) === "" ? undefined : parse(v!);
+  take("vlan", optional(parseVlan), (v) => v !== undefined && (config.vlan = v));
+  checkVlan(entries, config, fail);
   take("BOOTIF", optional(parseBootif), (v) => v !== undefined && (config.bootif = v));
   take("hostname", optional(parseHostname), (v) => v !== undefined && (config.hostname = v));
   if (config.hostname === undefined && ipHostname !== undefined) config.hostname = ipHostname;
@@ -217,6 +221,18 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
 
   if (errors.length) throw new CmdlineErrors(errors);
   return config;
+}
+
+/** The VLAN is the boot interface: ip= must leave the device out or name the VLAN, and not be off. */
+function checkVlan(entries: Map<ParamName, Entry>, config: BootConfig, fail: (e: Entry, problem: string, accepted: string) => void): void {
+  const vlan = config.vlan;
+  if (!vlan) return;
+  const e = entries.get("vlan")!;
+  if (config.ip.mode === "off") fail(e, `the VLAN would carry the boot network, but ip= says off`, ACCEPTED.vlan);
+  else if (config.ip.device !== undefined && config.ip.device !== vlan.name) {
+    const which = config.ip.device === vlan.parent ? "the VLAN's parent" : "another interface";
+    fail(e, `ip= names ${config.ip.device} (${which}), but the lease is sought on one interface: name ${vlan.name} in ip= or leave its device out`, ACCEPTED.vlan);
+  }
 }
 
 /**

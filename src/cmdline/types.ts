@@ -60,6 +60,16 @@ export type MachineIdMode = "keep" | "mac" | "dmi" | "empty";
 /** `tarboot.ntp=`: where the clock is set from before the root is fetched. */
 export type NtpConfig = { mode: "lease" } | { mode: "off" } | { mode: "servers"; servers: NtpServer[] };
 
+/**
+ * `vlan=<name>:<parent>` (dracut's and initramfs-tools' syntax): an 802.1Q interface on the NIC
+ * `parent`, whose name gives the VLAN ID (`eth0.100`, `vlan100`); the lease is sought on it.
+ */
+export interface VlanConfig {
+  name: string;
+  id: number;
+  parent: string;
+}
+
 export type IpConfig = { mode: "dhcp"; device?: string } | { mode: "off" } | StaticIp;
 
 export interface BootConfig {
@@ -75,6 +85,8 @@ export interface BootConfig {
   rootMode: number;
   /** `ip=`, default dhcp on every Ethernet-like interface. */
   ip: IpConfig;
+  /** `vlan=`: the boot network is a tagged VLAN on a NIC; DHCP or ip= goes to the VLAN's interface. */
+  vlan?: VlanConfig;
   /** `BOOTIF=01-aa-bb-...` as PXELINUX/iPXE pass it, normalised to aa:bb:cc:dd:ee:ff. */
   bootif?: string;
   /** `hostname=`: wins over the lease's host name. */

@@ -2,7 +2,7 @@
 // with the problem in a few words; the caller adds the parameter name and what is accepted.
 import { type Proxy, parseProxyUrl } from "../fetch/proxy";
 import { Invalid } from "./errors";
-import { type HostPort, type MachineIdMode, type NtpConfig, STAGES, type RootSize, type Stage, type SyslogServer } from "./types";
+import { type HostPort, type MachineIdMode, type NtpConfig, STAGES, type RootSize, type Stage, type SyslogServer, type VlanConfig } from "./types";
 
 export function requireValue(value: string | undefined): string {
   if (value === undefined) throw new Invalid("needs a value");
@@ -143,6 +143,7 @@ export function classfulNetmask(ip: string): string {
 
 /** A network interface name as the kernel allows it (dev_valid_name): 1-15 bytes, no '/', ':' or whitespace. */
 export function parseInterfaceName(text: string): string {
+  if (text === "") throw new Invalid("an empty interface name");
   if (text.length > 15) throw new Invalid(`device "${text}" is longer than 15 characters`);
   if (text === "." || text === ".." || /[/:\s]/.test(text)) throw new Invalid(`device "${text}" is not an interface name`);
   return text;
@@ -163,6 +164,24 @@ export function parseBootif(value: string | undefined): string {
   // A NIC's own address is unicast; a multicast one here is most likely `01-` with an octet missing.
   if (parseInt(octets[0], 16) & 1) throw new Invalid(`${octets.join(":")} is a multicast address, not a NIC's (an octet missing?)`);
   return octets.join(":");
+}
+
+/**
+ * `vlan=<name>:<parent>`: the name carries the VLAN ID as dracut reads it, `<anything>.<id>` or
+ * `vlan<id>` (leading zeros allowed: `eth0.0100`, `vlan0100`).
+ */
+export function parseVlan(value: string | undefined): VlanConfig {
+  const v = requireValue(value);
+  const colon = v.indexOf(":");
+  if (colon < 0) throw new Invalid("needs <name>:<parent>");
+  const name = parseInterfaceName(v.slice(0, colon));
+  const parent = parseInterfaceName(v.slice(colon + 1));
+  if (name === parent) throw new Invalid(`the VLAN and its parent are both "${name}"`);
+  const digits = /^vlan(\d+)$/.exec(name)?.[1] ?? /\.(\d+)$/.exec(name)?.[1];
+  if (digits === undefined) throw new Invalid(`the name "${name}" gives no VLAN ID: write <parent>.<id> or vlan<id>`);
+  const id = Number(digits);
+  if (id < 1 || id > 4094) throw new Invalid(`VLAN ID ${id} is outside 1-4094`);
+  return { name, id, parent };
 }
 
 /** `break=`: a comma list of stages; returned deduplicated in boot order. */

@@ -3,6 +3,7 @@
 import type { BootConfig, Stage } from "../cmdline/types";
 import { BootError } from "../console/errors";
 import { configureLog, debug, info, log, transcriptText, warn } from "../console/log";
+import { loadModuleByName } from "../modules/by-name";
 import { loadNetworkDrivers } from "../modules/coldplug";
 import { type NetworkSession, bringUpNetwork } from "../net";
 import type { Lease } from "../net/lease";
@@ -77,8 +78,10 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
   network = await timeline.run("network", async () => {
     setTimeout(loadLayers, 0);
     if (cfg.ip.mode !== "off") {
-      const loaded = await loadNetworkDrivers({ modulesDir: `/lib/modules/${release()}` });
+      const modulesDir = `/lib/modules/${release()}`;
+      const loaded = await loadNetworkDrivers({ modulesDir });
       if (loaded.length === 0) debug("no network driver modules loaded (built in, or none needed)");
+      if (cfg.vlan) await loadModuleByName("8021q", `vlan=${cfg.vlan.name}:${cfg.vlan.parent}`, { modulesDir });
     }
     const session = await bringUpNetwork(cfg, {
       netWaitMs: cfg.netWait * 1000,

@@ -152,6 +152,10 @@ describe("tarboot check", () => {
     expect(r.all).not.toContain("s3cret");
     const dhcp = await run("root=http://srv/a.tar", "BOOTIF=01-52-54-00-12-34-56", "tarboot.ntp=off", "rootsize=25%");
     expect(dhcp.all).toContain("network: DHCP on the interface with MAC 52:54:00:12:34:56\n");
+    const vlan = await run("root=http://srv/a.tar", "vlan=vlan0100:eno1");
+    expect(vlan.all).toContain("network: DHCP on vlan0100 (VLAN 100 on eno1, tarboot loads 8021q)\n");
+    const badVlan = await run("root=http://srv/a.tar", "vlan=eno1.100:eno1", "ip=:::::eno1:dhcp");
+    expect(badVlan.all).toContain("vlan=eno1.100:eno1: ip= names eno1 (the VLAN's parent)");
     expect(dhcp.all).toContain("root: tmpfs of 25% of RAM, mode 0755; then /sbin/init\n");
     expect(dhcp.all).toContain("clock: off; syslog: none; machine-id: keep; on failure: reboot after 30s (unless a rescue shell is in the image)\n");
   });

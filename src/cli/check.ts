@@ -225,13 +225,14 @@ export function describeSettings(cfg: BootConfig): string[] {
     ip.mode === "off"
       ? "ip=off (no network)"
       : ip.mode === "dhcp"
-        ? `DHCP on ${ip.device ?? (cfg.bootif ? `the interface with MAC ${cfg.bootif}` : "every Ethernet interface, first lease wins")}`
-        : `static ${ip.client} netmask ${ip.netmask}${ip.gateway ? ` via ${ip.gateway}` : ""}${ip.device ? ` on ${ip.device}` : ""}${ip.dns.length ? `, dns ${ip.dns.join(" ")}` : ""}`;
+        ? `DHCP on ${ip.device ?? cfg.vlan?.name ?? (cfg.bootif ? `the interface with MAC ${cfg.bootif}` : "every Ethernet interface, first lease wins")}`
+        : `static ${ip.client} netmask ${ip.netmask}${ip.gateway ? ` via ${ip.gateway}` : ""}${(ip.device ?? cfg.vlan?.name) ? ` on ${ip.device ?? cfg.vlan?.name}` : ""}${ip.dns.length ? `, dns ${ip.dns.join(" ")}` : ""}`;
+  const vlan = cfg.vlan ? ` (VLAN ${cfg.vlan.id} on ${cfg.vlan.parent}, tarboot loads 8021q)` : "";
   const size = cfg.rootSize.kind === "percent" ? `${cfg.rootSize.percent}% of RAM` : formatBytes(cfg.rootSize.bytes);
   const ntp = cfg.ntp.mode === "off" ? "off" : cfg.ntp.mode === "lease" ? "the lease's servers (DHCP option 42)" : cfg.ntp.servers.map((s) => `${s.host}:${s.port}`).join(", ");
   const syslog = cfg.syslog ? `${cfg.syslog.transport === "tcp" ? "tcp://" : ""}${cfg.syslog.host}:${cfg.syslog.port}` : "none";
   return [
-    `network: ${net}${cfg.hostname ? `, hostname ${cfg.hostname}` : ""}${cfg.arpCheck ? `, ARP check ${cfg.arpCheck} ms` : ""}`,
+    `network: ${net}${vlan}${cfg.hostname ? `, hostname ${cfg.hostname}` : ""}${cfg.arpCheck ? `, ARP check ${cfg.arpCheck} ms` : ""}`,
     `root: tmpfs of ${size}, mode ${cfg.rootMode.toString(8).padStart(4, "0")}; then ${cfg.init}${cfg.breakAt.length ? `; break at ${cfg.breakAt.join(", ")}` : ""}`,
     `downloads: ${cfg.retries} attempt(s) per URL, ${cfg.timeout}s without progress${cfg.proxy ? `, proxy ${hideCredentials(cfg.proxy.url)}` : ""}${cfg.ca ? `, CA bundle ${cfg.ca}` : ""}`,
     `clock: ${ntp}; syslog: ${syslog}; machine-id: ${cfg.machineId}; on failure: ${cfg.panic === 0 ? "wait forever" : cfg.panic < 0 ? "reboot at once" : `reboot after ${cfg.panic}s`} (unless a rescue shell is in the image)`,

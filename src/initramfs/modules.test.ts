@@ -4,13 +4,13 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type DebianKernel, ensureDebianKernel } from "./debian-kernel";
 import { moduleNameFromPath as moduleName } from "../modules/deps";
-import { DEFAULT_NET_DRIVERS, type ModuleTree, loadModuleTree, moduleIndexFiles, moduleTreeFrom, parseNetDrivers, selectModules } from "./modules";
+import { DEFAULT_LINK_MODULES, DEFAULT_NET_DRIVERS, type ModuleTree, loadModuleTree, moduleIndexFiles, moduleTreeFrom, parseNetDrivers, selectModules } from "./modules";
 
 const KERNEL_CACHE = fileURLToPath(new URL("../../build/cache/kernel", import.meta.url));
 
 describe("module selection (pure)", () => {
   it("--net-drivers", () => {
-    expect(parseNetDrivers(undefined)).toEqual({ strict: [], lenient: [...DEFAULT_NET_DRIVERS], dirs: [] });
+    expect(parseNetDrivers(undefined)).toEqual({ strict: [], lenient: [...DEFAULT_NET_DRIVERS, ...DEFAULT_LINK_MODULES], dirs: [] });
     expect(parseNetDrivers("virtio_net,e1000")).toEqual({ strict: ["virtio_net", "e1000"], lenient: [], dirs: [] });
     expect(parseNetDrivers("default,cxgb4").strict).toEqual(["cxgb4"]);
     expect(parseNetDrivers("all").dirs).toContain("kernel/drivers/net/ethernet/");
@@ -95,6 +95,8 @@ describe("a real Debian kernel's module tree", () => {
     const sel = selectModules(tree, parseNetDrivers(undefined));
     const names = new Set(sel.modules.map(moduleName));
     for (const d of DEFAULT_NET_DRIVERS) expect(names.has(d.replace(/-/g, "_"))).toBe(true);
+    // vlan= needs 8021q and its 802 protocol helpers.
+    for (const m of ["8021q", "garp", "mrp", "stp", "llc"]) expect(names.has(m)).toBe(true);
     const selected = sel.modules.map(moduleName);
     for (const n of selected) for (const d of tree.modules.get(n)!.deps) expect(selected).toContain(d);
     const bytes = sel.modules.reduce((sum, p) => sum + statSync(join(kernel.modulesDir, p)).size, 0);

@@ -37,6 +37,12 @@ export const DEFAULT_NET_DRIVERS: readonly string[] = [
   "mlx4_en", "mlx5_core", "sfc", "be2net", "qede", "atlantic",
 ];
 
+/**
+ * Not drivers, but what the network parameters may need: 8021q for vlan= (with its dependencies
+ * ~100 KiB compressed). Part of `default` and `all`.
+ */
+export const DEFAULT_LINK_MODULES: readonly string[] = ["8021q"];
+
 /** Directories whose modules `all` means: every wired Ethernet driver, USB adapters, PHYs. */
 export const ALL_NET_DRIVER_DIRS: readonly string[] = [
   "kernel/drivers/net/ethernet/", "kernel/drivers/net/usb/", "kernel/drivers/net/phy/",
@@ -112,10 +118,10 @@ export function parseNetDrivers(spec: string | undefined): NetDriverRequest {
   const words = (spec ?? "default").split(",").map((w) => w.trim()).filter((w) => w !== "");
   if (words.length === 0) throw new Error(`--net-drivers '${spec}': empty; give module names, 'default', 'all' or 'host'`);
   for (const w of words) {
-    if (w === "default") req.lenient.push(...DEFAULT_NET_DRIVERS);
+    if (w === "default") req.lenient.push(...DEFAULT_NET_DRIVERS, ...DEFAULT_LINK_MODULES);
     else if (w === "host") req.host = true;
     else if (w === "all") {
-      req.lenient.push(...DEFAULT_NET_DRIVERS);
+      req.lenient.push(...DEFAULT_NET_DRIVERS, ...DEFAULT_LINK_MODULES);
       req.dirs.push(...ALL_NET_DRIVER_DIRS);
     } else if (/^[A-Za-z0-9_-]+$/.test(w)) req.strict.push(w);
     else throw new Error(`--net-drivers: '${w}' is not a module name`);

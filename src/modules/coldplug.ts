@@ -47,7 +47,8 @@ export function countInterfaces(sysRoot: string): number {
   }
 }
 
-function readOptional(path: string): string {
+/** A file's text, or "" when it cannot be read (index files the image may not carry). */
+export function readOptional(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch {
@@ -55,7 +56,8 @@ function readOptional(path: string): string {
   }
 }
 
-function loadedModules(procModules: string): Set<string> {
+/** Normalized names of the modules in the kernel now. */
+export function loadedModules(procModules: string): Set<string> {
   const names = readOptional(procModules)
     .split("\n")
     .map((l) => l.split(" ")[0])

@@ -16,6 +16,7 @@ import { hasCarrier, listInterfaces, type NetInterface, readInterface } from "./
 import { useNameservers, writeResolvConf } from "./resolv";
 import { describePresent, describeWanted, pickCandidates, wantedInterface } from "./select";
 import { staticLease } from "./static";
+import { makeVlan } from "./vlan";
 
 export type { LeaseEvent } from "./dhcp/keeper";
 
@@ -67,8 +68,8 @@ function linkUp(i: NetInterface): void {
   }
 }
 
-async function waitForInterfaces(cfg: BootConfig, device: string | undefined, deadline: number, waitMs: number): Promise<NetInterface[]> {
-  const wanted = wantedInterface({ bootif: cfg.bootif, device });
+async function waitForInterfaces(cfg: BootConfig, deadline: number, waitMs: number): Promise<NetInterface[]> {
+  const wanted = wantedInterface({ bootif: cfg.bootif, device: cfg.ip.mode === "off" ? undefined : cfg.ip.device, vlan: cfg.vlan?.name });
   for (;;) {
     const present = listInterfaces();
     const found = pickCandidates(wanted, present);
@@ -189,7 +190,8 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
 
   const waitStart = Date.now();
   const deadline = waitStart + opts.netWaitMs;
-  const cands = await waitForInterfaces(cfg, cfg.ip.device, deadline, opts.netWaitMs);
+  if (cfg.vlan) await makeVlan(cfg.vlan, { deadline, waitMs: opts.netWaitMs, bootif: cfg.bootif });
+  const cands = await waitForInterfaces(cfg, deadline, opts.netWaitMs);
   for (const c of cands) linkUp(c);
   debug(`candidates: ${cands.map((c) => c.name).join(", ")}`);
 

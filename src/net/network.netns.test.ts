@@ -233,6 +233,32 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     expect(run.elapsedMs).toBeLessThan(8000);
   });
 
+  it("vlan=: names a parent that never appears, and makes the VLAN on one that does (or says the kernel cannot)", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    const missing = await startDriver(pair.client, { cfg: { vlan: { name: "nosuch.7", id: 7, parent: "nosuch" } }, opts: { netWaitMs: 1000, dhcpTimeoutMs: 2000 } }, { timeoutMs: 20_000 });
+    const m = await missing.done;
+    expect(m.code).toBe(2);
+    expect(m.lines.find((l) => l.kind === "error")).toMatchObject({
+      stage: "network",
+      message: `vlan=nosuch.7:nosuch: the parent interface nosuch did not appear within 1s; present: lo (00:00:00:00:00:00, type 772), ${link.clientIf} (${link.clientMac}, type 1) (is its NIC driver in the initramfs? see tarboot.netwait=)`,
+    });
+
+    // The host kernel may lack 802.1Q (this one does: no 8021q module); then the refusal is named.
+    const vlanIf = `${link.clientIf}.7`.slice(-15);
+    const drv = await startDriver(pair.client, { cfg: { vlan: { name: vlanIf, id: 7, parent: link.clientIf } }, opts: { netWaitMs: 1000, dhcpTimeoutMs: 2000 } }, { timeoutMs: 20_000 });
+    const run = await drv.done;
+    expect(run.code).toBe(2);
+    const err = run.lines.find((l) => l.kind === "error");
+    const made = ip(["-d", "link", "show"], pair.client);
+    if (made.includes(`${vlanIf}@${link.clientIf}`)) {
+      expect(made).toMatch(/vlan protocol 802\.1Q id 7 /);
+      expect(err?.kind === "error" && err.message).toMatch(new RegExp(`^no DHCP offer on ${vlanIf.replace(/\./g, "\\.")} after 2s`));
+    } else {
+      expect(err?.kind === "error" && err.message).toBe(`vlan=${vlanIf}:${link.clientIf}: cannot make VLAN 7 on ${link.clientIf}: the kernel has no 802.1Q support (8021q is not loaded)`);
+    }
+  });
+
   it("names the node from reverse DNS when neither DHCP nor the command line does", async () => {
     pair = createNetnsPair(SERVER);
     const link = pair.links[0];

@@ -28,6 +28,14 @@ describe("interface selection", () => {
     expect(pickCandidates(wantedInterface({ bootif: "52:54:00:00:00:02", device: "ib0" }), present).map((i) => i.name)).toEqual(["ib0"]);
   });
 
+  it("takes the VLAN of vlan= over BOOTIF (the parent shares its MAC), and ip='s device over both", () => {
+    const withVlan = [...present, nic("eth1.100", "52:54:00:00:00:02")];
+    const wanted = wantedInterface({ bootif: "52:54:00:00:00:02", vlan: "eth1.100" });
+    expect(wanted).toEqual({ kind: "name", name: "eth1.100", why: "vlan=" });
+    expect(pickCandidates(wanted, withVlan).map((i) => i.name)).toEqual(["eth1.100"]);
+    expect(wantedInterface({ device: "eth1.100", vlan: "eth1.100" })).toEqual({ kind: "name", name: "eth1.100", why: "ip=" });
+  });
+
   it("describes what it saw for the error message", () => {
     expect(describePresent(present.slice(0, 2))).toBe("lo (00:00:00:00:00:00, type 772), eth0 (52:54:00:00:00:01, type 1)");
     expect(describePresent([])).toBe("no network interfaces at all");

@@ -63,6 +63,17 @@ describe("runHooks", () => {
     });
   });
 
+  it("names the VLAN and its parent when vlan= made the boot interface", () => {
+    const vlan = { name: "eth0.100", id: 100, parent: "eth0" };
+    expect(leaseEnv({ ...dhcpLease(), iface: "eth0.100" }, bootConfig({ vlan }))).toMatchObject({
+      TARBOOT_IFACE: "eth0.100",
+      TARBOOT_VLAN_ID: "100",
+      TARBOOT_VLAN_PARENT: "eth0",
+      DEVICE: "eth0.100",
+    });
+    expect(leaseEnv(dhcpLease(), bootConfig({}))).not.toHaveProperty("TARBOOT_VLAN_ID");
+  });
+
   it("skips what is not an executable file", async () => {
     hook("top", "10-run", `echo run >> ${log}`);
     hook("top", "20-plain", `echo plain >> ${log}`, 0o644);

@@ -11,7 +11,7 @@ const IPCONFIG_NAMES = new Set([
 ]);
 
 /** Variables absent from the lease are left unset, never set empty. `cfg` lets hostname= win. */
-export function leaseEnv(lease: Lease | null, cfg: Pick<BootConfig, "hostname" | "ip"> = { ip: { mode: "dhcp" } }): Record<string, string> {
+export function leaseEnv(lease: Lease | null, cfg: Pick<BootConfig, "hostname" | "ip" | "vlan"> = { ip: { mode: "dhcp" } }): Record<string, string> {
   if (!lease) return {};
   const env: Record<string, string> = {};
   const set = (name: string, value: string | number | undefined): void => {
@@ -21,6 +21,9 @@ export function leaseEnv(lease: Lease | null, cfg: Pick<BootConfig, "hostname" |
   set("TARBOOT_LEASE", lease.source);
   set("TARBOOT_IFACE", lease.iface);
   set("TARBOOT_MAC", lease.mac);
+  // The booted system's own network configuration has to make the same VLAN.
+  set("TARBOOT_VLAN_ID", cfg.vlan?.id);
+  set("TARBOOT_VLAN_PARENT", cfg.vlan?.parent);
   set("TARBOOT_IP", lease.address);
   set("TARBOOT_PREFIX", lease.prefix);
   set("TARBOOT_NETMASK", lease.netmask);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addressAttrs, encodeMessage, ifaddrmsg, parseAck, routeAttrs, RTPROT_DHCP } from "./netdev";
+import { addressAttrs, encodeMessage, ifaddrmsg, ifinfomsg, parseAck, routeAttrs, RTPROT_DHCP, vlanLinkAttrs } from "./netdev";
 
 describe("rtnetlink messages", () => {
   it("encodes RTM_NEWADDR with header, ifaddrmsg and 4-byte aligned attributes", () => {
@@ -12,6 +12,20 @@ describe("rtnetlink messages", () => {
         "0800", "0100", "0a00020f", // IFA_ADDRESS
         "0800", "0400", "0a0002ff", // IFA_BROADCAST
       ].join(""),
+    );
+  });
+
+  it("asks for a VLAN the way iproute2 does (bytes of `ip link add link vt0 name vt0.100 type vlan id 100`, from strace)", () => {
+    const msg = encodeMessage(16, 0x605, 0x6b0e71c2, ifinfomsg(0, 0, 0), vlanLinkAttrs(15, "vt0.100", 100));
+    expect(msg.toString("hex")).toBe(
+      [
+        "4c000000 10000506 c2710e6b 00000000", // nlmsghdr: RTM_NEWLINK, REQUEST|ACK|EXCL|CREATE
+        "00000000 00000000 00000000 00000000", // ifinfomsg: AF_UNSPEC, index 0
+        "08000500 0f000000", // IFLA_LINK 15
+        "0c000300 7674302e 31303000", // IFLA_IFNAME "vt0.100\0"
+        "18001200 08000100 766c616e", // IFLA_LINKINFO { IFLA_INFO_KIND "vlan"
+        "0c000200 06000100 64000000", //   IFLA_INFO_DATA { IFLA_VLAN_ID 100 } }
+      ].join("").replace(/ /g, ""),
     );
   });
 

@@ -21,7 +21,13 @@ const RTM_DELROUTE = 25;
 const AF_UNSPEC = 0;
 const AF_INET = 2;
 const IFF_UP = 0x1;
+const IFLA_IFNAME = 3;
 const IFLA_MTU = 4;
+const IFLA_LINK = 5;
+const IFLA_LINKINFO = 18;
+const IFLA_INFO_KIND = 1;
+const IFLA_INFO_DATA = 2;
+const IFLA_VLAN_ID = 1;
 const IFA_ADDRESS = 1;
 const IFA_LOCAL = 2;
 const IFA_BROADCAST = 4;
@@ -155,6 +161,26 @@ export function setLinkUp(ifindex: number, name: string): void {
 
 export function setMtu(ifindex: number, name: string, mtu: number): void {
   request(RTM_NEWLINK, 0, ifinfomsg(ifindex, 0, 0), [{ type: IFLA_MTU, data: u32(mtu) }], `${name} mtu ${mtu}`, "RTM_NEWLINK mtu");
+}
+
+/** RTM_NEWLINK's body for `ip link add link PARENT name NAME type vlan id ID`, as iproute2 nests it. */
+export function vlanLinkAttrs(parentIndex: number, name: string, id: number): Attr[] {
+  const vid = Buffer.alloc(2);
+  vid.writeUInt16LE(id, 0);
+  const info = encodeAttrs([
+    { type: IFLA_INFO_KIND, data: Buffer.from("vlan") },
+    { type: IFLA_INFO_DATA, data: encodeAttrs([{ type: IFLA_VLAN_ID, data: vid }]) },
+  ]);
+  return [
+    { type: IFLA_LINK, data: u32(parentIndex) },
+    { type: IFLA_IFNAME, data: Buffer.from(`${name}\0`) },
+    { type: IFLA_LINKINFO, data: info },
+  ];
+}
+
+/** Creates an 802.1Q interface (the 8021q module must be loaded: the kernel cannot ask for it here). */
+export function addVlan(parentIndex: number, name: string, id: number): void {
+  request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ifinfomsg(0, 0, 0), vlanLinkAttrs(parentIndex, name, id), `${name} (VLAN ${id})`, "RTM_NEWLINK vlan");
 }
 
 export interface AddressSpec {

@@ -20,6 +20,8 @@ export interface BootOptions {
   netdevExtra?: string;
   /** Instead of QEMU's user network: a tap interface in a network namespace, QEMU run inside it. */
   tap?: { netns: string; ifname: string };
+  /** Instead of both: the guest's NIC and network given whole (e.g. a VlanRelay's qemuArgs). */
+  network?: string[];
   extraArgs?: string[];
   /** Keep going after `until` matched, until QEMU exits (poweroff) or the timeout. */
   waitForExit?: boolean;
@@ -71,8 +73,7 @@ export function qemuArgs(o: BootOptions): string[] {
     "-display", "none",
     "-serial", "stdio",
     "-no-reboot",
-    "-netdev", netdev.join(","),
-    "-device", "virtio-net-pci,netdev=n0",
+    ...(o.network ?? ["-netdev", netdev.join(","), "-device", "virtio-net-pci,netdev=n0"]),
     ...(o.kernel ? ["-kernel", o.kernel] : []),
     ...(o.initrd ? ["-initrd", o.initrd] : []),
     ...(o.append !== undefined ? ["-append", o.append] : []),

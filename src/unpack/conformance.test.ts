@@ -1,11 +1,12 @@
 // Conformance: archives made by GNU tar and bsdtar in every format, extracted by GNU tar (the
 // reference) and by extract(), must give identical trees. Needs root.
 import { execFileSync } from "node:child_process";
-import { createReadStream, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareDirs } from "../testing/tartree";
 import { TmpfsScratch, compressFile, createArchive, gnuExtract, makeFixtureTree, type TarFormat, type TarTool } from "../testing/tar-fixtures";
+import { makeTar } from "../testing/tar-write";
 import { extract } from "./index";
 
 let scratch: TmpfsScratch;
@@ -83,6 +84,73 @@ describe("extract() matches GNU tar", () => {
     } finally {
       process.umask(old);
     }
+  });
+
+  it("tar --acls --selinux: ACLs by number and by name (the root's own users, known only later in the archive), default ACLs, labels", async () => {
+    const src = scratch.sub("src-acl");
+    execFileSync(
+      "bash",
+      [
+        "-euo", "pipefail", "-c",
+        `cd "$D"
+mkdir shared etc
+printf 'n\\n' > shared/by-number && setfacl -m u:4242:r--,g:4343:rw- shared/by-number
+printf 'd\\n' > shared/by-name && setfacl -m u:daemon:rwx,g:daemon:r-- shared/by-name
+mkfifo shared/fifo && setfacl -m u:4242:rw- shared/fifo
+chmod 2770 shared && setfacl -m u:4242:rwx shared && setfacl -d -m u:daemon:rwx,g:4343:r-x shared
+printf 'l\\n' > labelled && setfattr -n security.selinux -v system_u:object_r:bin_t:s0 labelled
+printf 'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\\n' > etc/passwd && printf 'daemon:x:1:\\n' > etc/group
+touch -d @1700000000 shared/* labelled etc/* etc shared .`,
+      ],
+      { env: { ...process.env, D: src } },
+    );
+    // The ACL'd members before etc/passwd: their names can only be resolved at the end.
+    const archive = join(scratch.dir, "acl.tar");
+    const members = [".", "./shared", "./shared/by-name", "./shared/by-number", "./shared/fifo", "./labelled", "./etc", "./etc/passwd", "./etc/group"];
+    execFileSync("tar", ["--acls", "--selinux", "--numeric-owner", "--format=posix", "--no-recursion", "-cf", archive, "-C", src, ...members]);
+    const records = readFileSync(archive, "latin1");
+    expect(records).toContain("SCHILY.acl.access=user::rw-\nuser:daemon:rwx\n");
+    expect(records).toContain("SCHILY.acl.default=");
+    expect(records).toContain("RHT.security.selinux=system_u:object_r:bin_t:s0");
+    expect(records).not.toContain("SCHILY.xattr.system.posix_acl");
+
+    const a = scratch.sub("acl-A");
+    const b = scratch.sub("acl-B");
+    gnuExtract(archive, a, ["--acls", "--selinux"]);
+    const stats = await extract(createReadStream(archive), b, { label: "test acl" });
+    expect(stats.warnings).toEqual([]);
+    expect(compareDirs(a, b)).toEqual([]);
+    // Not vacuous: the reference has the ACLs and the label.
+    const getfacl = (f: string) => execFileSync("getfacl", ["-n", "--omit-header", f], { encoding: "utf8" });
+    expect(getfacl(join(b, "shared/by-name"))).toContain("user:1:rwx\ngroup::r--\ngroup:1:r--\nmask::rwx\n");
+    expect(getfacl(join(b, "shared"))).toContain("default:user:1:rwx\ndefault:group::rwx\ndefault:group:4343:r-x\n");
+    expect(getfacl(join(b, "shared/fifo"))).toContain("user:4242:rw-\n");
+    expect(execFileSync("getfattr", ["-n", "security.selinux", "-e", "text", join(b, "labelled")], { encoding: "utf8" })).toContain('security.selinux="system_u:object_r:bin_t:s0"');
+  });
+
+  it("an ACL naming a user the root never gets is a warning naming the file and the user, the rest of the file as usual", async () => {
+    const pax = (records: Record<string, string>) =>
+      Object.entries(records)
+        .map(([k, v]) => {
+          const body = ` ${k}=${v}\n`;
+          let n = Buffer.byteLength(body) + 1;
+          while (String(n).length + Buffer.byteLength(body) !== n) n = String(n).length + Buffer.byteLength(body);
+          return `${n}${body}`;
+        })
+        .join("");
+    const archive = join(scratch.dir, "acl-unknown.tar");
+    writeFileSync(
+      archive,
+      makeTar([
+        { name: "PaxHeaders/f", type: "x", data: pax({ "SCHILY.acl.access": "user::rw-\nuser:nobody-here:r--\ngroup::r--\nmask::r--\nother::---\n" }) },
+        { name: "f", data: "x\n", mode: 0o640 },
+      ]),
+    );
+    const b = scratch.sub("acl-unknown");
+    const stats = await extract(createReadStream(archive), b, { label: "test" });
+    expect(stats.warnings).toEqual(["f: cannot set its access ACL: unknown user nobody-here (not in the root's /etc/passwd or /etc/group)"]);
+    expect(readFileSync(join(b, "f"), "utf8")).toBe("x\n");
+    expect(statSync(join(b, "f")).mode & 0o7777).toBe(0o640);
   });
 
   for (const kind of ["gzip", "zstd", "xz", "bzip2"] as const) {

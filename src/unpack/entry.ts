@@ -26,8 +26,10 @@ export interface Entry {
   linkname: string;
   devmajor: number;
   devminor: number;
-  /** Every SCHILY.xattr.* record, in archive order. */
+  /** Every SCHILY.xattr.* record, in archive order (and RHT.security.selinux as security.selinux). */
   xattrs: [string, Buffer][];
+  /** SCHILY.acl.access and SCHILY.acl.default (`tar --acls`): libacl's text form. */
+  acl?: { access?: string; default?: string };
   sparse?: SparseMap;
 }
 

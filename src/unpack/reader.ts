@@ -323,6 +323,16 @@ export class TarReader {
       // GNU tar can store a long sparse file's name in the 'L' record; the 'S' header's size is the stored size.
       type = "file";
     }
+    // `tar --selinux` keeps the label apart from the xattrs; GNU tar sets it as libselinux does:
+    // the string with its NUL.
+    const label = attrs?.values.get("RHT.security.selinux");
+    if (label) {
+      const i = xattrs.findIndex(([n]) => n === "security.selinux");
+      if (i >= 0) xattrs.splice(i, 1);
+      xattrs.push(["security.selinux", Buffer.concat([label, Buffer.alloc(1)])]);
+    }
+    const access = attrs?.values.get("SCHILY.acl.access")?.toString("utf8");
+    const dflt = attrs?.values.get("SCHILY.acl.default")?.toString("utf8");
     const entry: Entry = {
       name,
       type,
@@ -337,6 +347,7 @@ export class TarReader {
       xattrs,
       sparse,
     };
+    if (access !== undefined || dflt !== undefined) entry.acl = { ...(access !== undefined && { access }), ...(dflt !== undefined && { default: dflt }) };
     this.longName = null;
     this.longLink = null;
     this.pax = null;

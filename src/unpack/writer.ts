@@ -1,5 +1,5 @@
 // Writes tar members into a root the way GNU tar does as root with
-// `--xattrs --xattrs-include='*' --numeric-owner -p`: synchronous calls, few per entry
+// `--xattrs --xattrs-include='*' --acls --selinux --numeric-owner -p`: synchronous calls, few per entry
 // (open, write, fchown, fchmod, fsetxattr, futimens, close for a file), whatever is in the way
 // removed first (never written into), directory metadata delayed until the archive leaves the
 // directory or ends (GNU tar's delayed_set_stat), so children never disturb it.
@@ -14,6 +14,7 @@ import {
   constants,
   fchmodSync,
   fchownSync,
+  fstatSync,
   ftruncateSync,
   lchownSync,
   chmodSync,
@@ -28,6 +29,7 @@ import {
   writeSync,
 } from "node:fs";
 import { S_IFBLK, S_IFCHR, S_IFIFO, futimens, fsetxattr, lsetxattr, mknod, setTimes, type Timespec } from "../sys/fs";
+import { AclError, AclNames, aclXattrName, aclXattrValue, type AclKind } from "./acl";
 import type { Entry, EntrySink, SparseMap } from "./entry";
 import { display, fsPath, normalizedMember, UnsafeNameError } from "./names";
 import { ContainmentError, RootDir } from "./root";
@@ -57,8 +59,17 @@ interface DirMeta {
   mode: number;
   mtime: Timespec;
   xattrs: [string, Buffer][];
+  acl: Entry["acl"];
   /** Who owns the directory until its metadata is applied, when known. */
   owner: Owner | null;
+}
+
+/** An ACL naming a user or group the root did not have yet: tried again at the end of the layer. */
+interface PendingAcl {
+  path: string | Buffer;
+  name: string;
+  kind: AclKind;
+  text: string;
 }
 
 interface Owner {
@@ -92,17 +103,22 @@ export class TreeWriter implements EntrySink {
   private segment = 0;
   private segmentDone = 0;
   private chownFile = true;
+  /** Where the file being written is, for an ACL that has to wait. */
+  private fileRel = "";
   private chmodFile = true;
   private readonly uid = process.geteuid?.() ?? -1;
   private readonly gid = process.getegid?.() ?? -1;
   private readonly umask = processUmask();
   private rootOwner: Owner;
+  private readonly aclNames: AclNames;
+  private readonly pendingAcls: PendingAcl[] = [];
 
   /** `root` must be an existing directory, given as an absolute path without symlinks. */
   constructor(root: string) {
     this.dir = new RootDir(Buffer.from(root, "utf8").toString("latin1"));
     const st = lstatSync(root);
     this.rootOwner = { uid: st.uid, gid: st.gid };
+    this.aclNames = new AclNames((rel) => this.readRootFile(rel));
   }
 
   begin(entry: Entry): void {
@@ -152,6 +168,7 @@ export class TreeWriter implements EntrySink {
           this.xattrWarning(entry, name, e);
         }
       }
+      if (entry.acl) this.setAcls(entry.name, entry.acl, false, this.dir.abs(this.fileRel), (n, v) => fsetxattr(fd, n, v, display(entry.name)));
       // The failure is reported with the entry by wrap(): no display() of the name on every file.
       futimens(fd, entry.mtime, null);
       this.fd = -1;
@@ -165,6 +182,14 @@ export class TreeWriter implements EntrySink {
   /** Applies the directory metadata still waiting, innermost first, as tar does at the end. */
   finish(): void {
     this.applyNonAncestors(null);
+    for (const p of this.pendingAcls.splice(0)) {
+      try {
+        lsetxattr(p.path, aclXattrName(p.kind), aclXattrValue(p.text, this.aclNames));
+      } catch (e) {
+        const why = e instanceof AclError && e.unknownName ? `${e.message} (not in the root's /etc/passwd or /etc/group)` : (e as Error).message;
+        this.aclWarning(p.name, p.kind, why, e);
+      }
+    }
   }
 
   /** Pops and applies waiting directories until one is an ancestor of `member` (all when null). */
@@ -195,6 +220,7 @@ export class TreeWriter implements EntrySink {
           this.stats.warnings.push(`${display(name)}: cannot set xattr ${xname}: ${(e as Error).message}`);
         }
       }
+      if (meta.acl) this.setAcls(name, meta.acl, true, p, (n, v) => lsetxattr(p, n, v));
       setTimes(p, meta.mtime, null, true);
     } catch (e) {
       throw this.wrap(e, { name } as Entry);
@@ -204,6 +230,7 @@ export class TreeWriter implements EntrySink {
   /** Stops after a failure: closes the file being written, drops the deferred directory metadata. */
   abort(): void {
     this.closeFd();
+    this.pendingAcls.length = 0;
     this.delayed.length = 0;
     this.delayedByRel.clear();
   }
@@ -227,6 +254,7 @@ export class TreeWriter implements EntrySink {
         this.chownFile = !this.createsAsIs(entry, parent);
         const mode = this.chmodFile ? 0o600 : entry.mode;
         this.fd = this.retry(rel, path, () => openSync(path, OPEN_FLAGS, mode));
+        this.fileRel = rel;
         this.sparse = entry.sparse;
         this.segment = 0;
         this.segmentDone = 0;
@@ -283,6 +311,7 @@ export class TreeWriter implements EntrySink {
         lchownSync(path, entry.uid, entry.gid);
         chmodSync(path, entry.mode);
         this.setXattrsByPath(path, entry);
+        if (entry.acl) this.setAcls(entry.name, entry.acl, false, path, (n, v) => lsetxattr(path, n, v));
         setTimes(path, entry.mtime, null, true);
         this.stats.special++;
         return;
@@ -376,7 +405,7 @@ export class TreeWriter implements EntrySink {
   private defer(rel: string, name: string, entry: Entry, owner: Owner | null): void {
     const old = this.delayedByRel.get(rel);
     // Named again: the directory's ownership has not changed since it was first met.
-    const meta: DirMeta = { rel, name, uid: entry.uid, gid: entry.gid, mode: entry.mode, mtime: entry.mtime, xattrs: entry.xattrs, owner: old ? old.owner : owner };
+    const meta: DirMeta = { rel, name, uid: entry.uid, gid: entry.gid, mode: entry.mode, mtime: entry.mtime, xattrs: entry.xattrs, acl: entry.acl, owner: old ? old.owner : owner };
     if (old) {
       Object.assign(old, meta);
       return;
@@ -392,6 +421,46 @@ export class TreeWriter implements EntrySink {
       } catch (e) {
         this.xattrWarning(entry, name, e);
       }
+    }
+  }
+
+  /**
+   * After the mode, as GNU tar does (an access ACL's mask is the group bits then); a default ACL
+   * only on a directory. A name the root does not know yet waits for the end of the layer.
+   */
+  private setAcls(member: string, acl: NonNullable<Entry["acl"]>, isDir: boolean, path: string | Buffer, set: (name: string, value: Buffer) => void): void {
+    for (const kind of ["access", "default"] as const) {
+      const text = acl[kind];
+      if (text === undefined || (kind === "default" && !isDir)) continue;
+      try {
+        set(aclXattrName(kind), aclXattrValue(text, this.aclNames));
+      } catch (e) {
+        if (e instanceof AclError && e.unknownName) this.pendingAcls.push({ path, name: member, kind, text });
+        else this.aclWarning(member, kind, (e as Error).message, e);
+      }
+    }
+  }
+
+  private aclWarning(member: string, kind: AclKind, why: string, e: unknown): void {
+    const code = (e as { code?: string }).code;
+    if (code === "ENOSPC" || code === "EDQUOT") throw e;
+    this.stats.warnings.push(`${display(member)}: cannot set its ${kind} ACL: ${why}`);
+  }
+
+  /** A regular file of the root, read without following a symlink at its last component. */
+  private readRootFile(rel: string): { key: string; text: string } | null {
+    const slash = rel.lastIndexOf("/");
+    let fd = -1;
+    try {
+      const parent = this.dir.parentOf(rel, slash, rel, false);
+      fd = openSync(this.dir.abs(joinRel(parent, rel.slice(slash + 1))), constants.O_RDONLY | constants.O_NOFOLLOW);
+      const st = fstatSync(fd);
+      if (!st.isFile()) return null;
+      return { key: `${st.ino}:${st.size}:${st.mtimeMs}`, text: readFileSync(fd, "utf8") };
+    } catch {
+      return null;
+    } finally {
+      if (fd >= 0) closeSync(fd);
     }
   }
 

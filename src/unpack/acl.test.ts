@@ -21,6 +21,12 @@ describe("ACL text to the kernel's xattr", () => {
     expect(a.readUInt32LE(4 + 16 + 4)).toBe(2001);
   });
 
+  it("reads bsdtar's form (the id after the name), the root's own name winning over that id", () => {
+    const text = "user::rw-,group::r--,other::r--,user:cloudsdk:r--:1000,group:staff:rwx:7,user:alice:r--:9,mask::rwx";
+    expect(aclXattrValue(text, ids)).toEqual(aclXattrValue("user::rw-\nuser:1000:r--\nuser:2001:r--\ngroup::r--\ngroup:50:rwx\nmask::rwx\nother::r--", ids));
+    expect(() => aclXattrValue("user::rw-,user:x:r--:notanumber,group::r--,mask::r--,other::---", ids)).toThrow('bad ACL entry "user:x:r--:notanumber"');
+  });
+
   it("refuses what the kernel would, naming the problem", () => {
     const bad = (t: string) => () => aclXattrValue(t, ids);
     expect(bad("user::rw-\nuser:4242:r--\ngroup::r--\nother::---")).toThrow("the ACL names users or groups but has no mask:: entry");

@@ -5,7 +5,8 @@
 //
 // GNU tar resolves the names through the extracting host's user database; a node's initramfs has
 // none, and the names belong to the image anyway, so they are looked up in the new root's own
-// /etc/passwd and /etc/group (see AclNames).
+// /etc/passwd and /etc/group (see AclNames); the id bsdtar and star write after a name is the
+// fallback when the root has no such name.
 
 const VERSION = 2;
 const USER_OBJ = 0x01;
@@ -60,7 +61,9 @@ export function aclXattrValue(text: string, ids: IdLookup): Buffer {
     const line = raw.replace(/#.*/, "").trim();
     if (line === "") continue;
     const parts = line.split(":").map((p) => p.trim());
-    if (parts.length !== 3 || !Object.hasOwn(TAGS, parts[0])) throw new AclError(`bad ACL entry "${line}"`);
+    // star's and bsdtar's form adds the id after a name: user:alice:r--:1001.
+    const starId = parts.length === 4 && /^[0-9]+$/.test(parts[3]) && parts[1] !== "" ? Number(parts[3]) : undefined;
+    if ((parts.length !== 3 && starId === undefined) || !Object.hasOwn(TAGS, parts[0])) throw new AclError(`bad ACL entry "${line}"`);
     const [kind, qualifier, permText] = parts;
     let tag = TAGS[kind];
     let id = UNDEFINED_ID;
@@ -68,7 +71,7 @@ export function aclXattrValue(text: string, ids: IdLookup): Buffer {
       if (tag === USER_OBJ) tag = USER;
       else if (tag === GROUP_OBJ) tag = GROUP;
       else throw new AclError(`ACL entry "${line}" cannot name a user or group`);
-      const found = /^[0-9]+$/.test(qualifier) ? Number(qualifier) : tag === USER ? ids.user(qualifier) : ids.group(qualifier);
+      const found = /^[0-9]+$/.test(qualifier) ? Number(qualifier) : ((tag === USER ? ids.user(qualifier) : ids.group(qualifier)) ?? starId);
       if (found === undefined || found >= UNDEFINED_ID) {
         unknown.push(`${tag === USER ? "user" : "group"} ${qualifier}`);
         continue;

@@ -126,6 +126,17 @@ touch -d @1700000000 shared/* labelled etc/* etc shared .`,
     expect(getfacl(join(b, "shared"))).toContain("default:user:1:rwx\ndefault:group::rwx\ndefault:group:4343:r-x\n");
     expect(getfacl(join(b, "shared/fifo"))).toContain("user:4242:rw-\n");
     expect(execFileSync("getfattr", ["-n", "security.selinux", "-e", "text", join(b, "labelled")], { encoding: "utf8" })).toContain('security.selinux="system_u:object_r:bin_t:s0"');
+
+    // bsdtar writes the same ACLs in star's form (user:daemon:rwx:1, comma-separated).
+    const bsd = join(scratch.dir, "acl-bsd.tar");
+    execFileSync("bsdtar", ["--acls", "--format=pax", "-n", "-cf", bsd, "-C", src, ...members]);
+    expect(readFileSync(bsd, "latin1")).toMatch(/SCHILY\.acl\.access=[^\n]*user:daemon:rwx:1/);
+    const c = scratch.sub("acl-C");
+    const d = scratch.sub("acl-D");
+    gnuExtract(bsd, c, ["--acls"]);
+    expect((await extract(createReadStream(bsd), d, { label: "test bsdtar acl" })).warnings).toEqual([]);
+    expect(compareDirs(c, d)).toEqual([]);
+    expect(getfacl(join(d, "shared/by-name"))).toContain("user:1:rwx\n");
   });
 
   it("an ACL naming a user the root never gets is a warning naming the file and the user, the rest of the file as usual", async () => {

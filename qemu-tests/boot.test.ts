@@ -37,7 +37,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(QEMU_OUT, "boot-"));
   makeRootTarball(join(dir, "base.tar.zst"), {
     busybox: true,
-    // Modules for another kernel only: the console must say so before init runs.
+    // Modules for another kernel only, and an fstab that wants a disk for /: the console must say
+    // so before init runs.
     files: {
       "sbin/init": markerInit(
         "TARBOOT-BOOTED",
@@ -46,6 +47,8 @@ beforeAll(async () => {
       "etc/who": "base\n",
       "etc/from-base": "kept\n",
       "lib/modules/5.10.0-99-amd64/modules.dep": "",
+      // Left over from the machine the root was tarred on: / from a disk.
+      "etc/fstab": "UUID=0a1b-2c3d / ext4 errors=remount-ro 0 1\ntmpfs /tmp tmpfs defaults 0 0\n",
     },
   });
   // gzip, bzip2 and xz on purpose: the format is found from the bytes, per layer, and the image
@@ -110,6 +113,9 @@ describe("boot from HTTP root layers", () => {
     expect(r.console).toContain("CONSOLE-LOG-UNPACKED=4");
     expect(r.console).toMatch(/tarboot: root ready [\d.]+s after the kernel started \(tarboot [\d.]+s; network [\d.]+s; layers [\d.]+s, [\d.]+ [KM]iB at [\d.]+ [KM]iB\/s\)/);
     expect(boot.kernelModules).toEqual({ release: art.kernelVersion, kind: "other", releases: ["5.10.0-99-amd64"] });
+    expect(r.console).toContain("warn: the new root's /etc/fstab line 1: / is tarboot's tmpfs, not UUID=0a1b-2c3d: systemd-remount-fs will fail remounting it as ext4");
+    // (The marker init reads boot.json with its spaces taken out.)
+    expect(boot.fstab).toEqual([{ line: 1, entry: "UUID=0a1b-2c3d/ext4errors=remount-ro", problem: expect.stringMatching(/^\/istarboot'stmpfs/) }]);
     expect(boot.layers[4]).toMatchObject({ index: 5, url: `${base}/site-${NODE_UUID}.tar.zst`, bytes: 0, absent: true });
     // debug: every stage with its duration (and the mount stage's bytes).
     for (const stage of ["top", "network", "premount", "bottom"]) expect(r.console).toMatch(new RegExp(`debug: \\[ *[\\d.]+\\] stage ${stage}: [\\d.]+m?s`));

@@ -8,6 +8,7 @@ import { loadNetworkDrivers } from "../modules/coldplug";
 import { type NetworkSession, bringUpNetwork } from "../net";
 import type { Lease } from "../net/lease";
 import { leaseEnv, runHooks } from "../root/hooks";
+import { fstabInRoot } from "../root/fstab-check";
 import { modulesInRoot, modulesMessage } from "../root/kernel-modules";
 import { writeMachineId } from "../root/machine-id";
 import { mountRoot, wipeRoot } from "../root/tmpfs";
@@ -25,6 +26,8 @@ export const NEW_ROOT = "/root";
 
 // The fetch and unpack modules cost time to evaluate under emulation. They are loaded while the network stage waits for links and DHCP, not at start-up.
 let layersModule: Promise<typeof import("./layers")> | undefined;
+/** Console lines for fstab problems; the rest go to boot.json only. */
+const MAX_FSTAB_LINES = 4;
 const loadLayers = () => (layersModule ??= import("./layers"));
 
 /** Options the failure path needs even when the command line could not be parsed. */
@@ -127,6 +130,12 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
     timeline.addFacts({ kernelModules: { release: release(), ...modules } });
     const said = modulesMessage(modules, release());
     if (said) log(said.level, said.text);
+    const fstab = fstabInRoot(NEW_ROOT);
+    if (fstab.length > 0) {
+      timeline.addFacts({ fstab });
+      for (const p of fstab.slice(0, MAX_FSTAB_LINES)) warn(`the new root's /etc/fstab line ${p.line}: ${p.problem}`);
+      if (fstab.length > MAX_FSTAB_LINES) warn(`the new root's /etc/fstab: ${fstab.length - MAX_FSTAB_LINES} more such line(s), listed in /run/tarboot/boot.json`);
+    }
   });
 
   info(timeline.summary());

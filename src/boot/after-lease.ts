@@ -53,6 +53,10 @@ async function useSyslog(server: SyslogServer, session: NetworkSession): Promise
     warn(`tarboot.syslog=${host}:${port}: ${(err as Error).message}; console lines are not sent`);
     return;
   }
+  if (address.includes(":")) {
+    warn(`tarboot.syslog=${host}:${port}: ${address} is an IPv6 address, and remote syslog speaks IPv4 only; console lines are not sent`);
+    return;
+  }
   const where = `${server.transport === "tcp" ? "tcp://" : ""}${host}:${port}${address === host ? "" : ` (${address})`}`;
   const failed = startSyslog({ ...server, host: address }, iface, () => session.hostname ?? session.lease?.address);
   if (failed === null) info(`console lines also go to syslog at ${where}`);

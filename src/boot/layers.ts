@@ -49,6 +49,7 @@ export async function unpackLayers(cfg: BootConfig, lease: Lease | null, root: s
       dnsServers: lease?.dns.length ? lease.dns : undefined,
       // As the booted system's resolv.conf will have it.
       dnsSearch: lease ? searchDomains(lease) : undefined,
+      ...(lease?.source === "dhcp6" && { dnsFamily: 6 as const }),
       proxy: cfg.proxy,
       noProxy: cfg.noProxy,
     };

@@ -32,9 +32,18 @@ describe("parseIp: one-word forms", () => {
     expect(problems("rarp")).toEqual(["rarp is not supported (only DHCP)"]);
   });
 
+  it("reads dhcp6 (dracut's word) as DHCPv6, alone or as the autoconf field with a device", () => {
+    expect(parseIp("dhcp6")).toEqual({ ip: { mode: "dhcp6" } });
+    expect(parseIp(":::::eth0:dhcp6")).toEqual({ ip: { mode: "dhcp6", device: "eth0" } });
+    expect(problems("10.0.0.5:::::eth0:dhcp6")).toEqual([
+      "a client address (10.0.0.5) with autoconf dhcp6: give either the address with autoconf off, or no address with dhcp",
+    ]);
+  });
+
   it("names an unknown word", () => {
-    expect(problems("dhcp6")).toEqual(['"dhcp6" is neither one of dhcp, on, any, both, off, none nor an IPv4 address']);
-    expect(problems("auto")).toEqual(['"auto" is neither one of dhcp, on, any, both, off, none nor an IPv4 address']);
+    expect(problems("auto6")).toEqual(['"auto6" is neither one of dhcp, dhcp6, on, any, both, off, none nor an IPv4 address']);
+    expect(problems("auto")).toEqual(['"auto" is neither one of dhcp, dhcp6, on, any, both, off, none nor an IPv4 address']);
+    expect(problems(":::::eth0:slaac")).toEqual(['autoconf "slaac" is not one of dhcp, dhcp6, on, any, both, off, none']);
   });
 });
 
@@ -104,7 +113,7 @@ describe("parseIp: the colon form", () => {
   });
 
   it("rejects an unknown autoconf word and too many fields", () => {
-    expect(problems(":::::eth0:static")).toEqual(['autoconf "static" is not one of dhcp, on, any, both, off, none']);
+    expect(problems(":::::eth0:static")).toEqual(['autoconf "static" is not one of dhcp, dhcp6, on, any, both, off, none']);
     expect(problems("1.2.3.4::::::::::extra")).toEqual(["11 fields, at most 10"]);
   });
 

@@ -70,7 +70,8 @@ export interface VlanConfig {
   parent: string;
 }
 
-export type IpConfig = { mode: "dhcp"; device?: string } | { mode: "off" } | StaticIp;
+/** `dhcp6`: an IPv6-only network, the address from DHCPv6 and the routes from router advertisements. */
+export type IpConfig = { mode: "dhcp" | "dhcp6"; device?: string } | { mode: "off" } | StaticIp;
 
 export interface BootConfig {
   /** `root=` split into layers; empty when no http(s) root was given (then tarboot has nothing to boot), or with root=dhcp. */

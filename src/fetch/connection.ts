@@ -10,6 +10,8 @@ export interface ConnectionSettings {
   dnsServers?: string[];
   /** Search domains for names without a dot (the lease's). */
   dnsSearch?: string[];
+  /** Only this address family from DNS (6 on an IPv6-only network); both, A first, by default. */
+  dnsFamily?: 4 | 6;
 }
 
 /** Node's default trust store (bundled Mozilla roots plus NODE_EXTRA_CA_CERTS) and the given bundle. */
@@ -29,6 +31,6 @@ export function clientOptions(o: ConnectionSettings): ClientOptions {
   return {
     timeoutMs: o.timeoutMs,
     ...(o.caFile ? { ca: trustStore(o.caFile) } : {}),
-    ...(o.dnsServers?.length ? { lookup: leaseLookup(o.dnsServers, o.timeoutMs, o.dnsSearch) } : {}),
+    ...(o.dnsServers?.length ? { lookup: leaseLookup(o.dnsServers, o.timeoutMs, o.dnsSearch, o.dnsFamily) } : {}),
   };
 }

@@ -73,14 +73,14 @@ export async function resolveSearched(resolver: dns.Resolver, servers: string[],
  * A `lookup` for net/tls.connect that asks `servers` (the lease's) instead of the system resolver,
  * with the lease's search domains for names without a dot.
  */
-export function leaseLookup(servers: string[], timeoutMs: number, search: string[] = []): LookupFunction {
+export function leaseLookup(servers: string[], timeoutMs: number, search: string[] = [], family?: 4 | 6): LookupFunction {
   // The connect timeout (timeoutMs) already covers the lookup; per-try timeouts well below it
   // let c-ares ask again, or ask the lease's next server, before the attempt as a whole is given up.
   const perTry = Math.max(300, Math.min(5_000, Math.floor(timeoutMs / 3)));
   const resolver = new dns.Resolver({ timeout: perTry, tries: 2 });
   resolver.setServers(servers);
   return (hostname, options, callback) => {
-    resolveSearched(resolver, servers, hostname, familyOf(options.family), search).then(
+    resolveSearched(resolver, servers, hostname, familyOf(options.family) || family || 0, search).then(
       (addrs) => {
         if (options.all) callback(null, addrs);
         else callback(null, addrs[0].address, addrs[0].family);

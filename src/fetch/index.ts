@@ -39,6 +39,8 @@ export interface FetchOptions {
   dnsServers?: string[];
   /** With dnsServers: domains a name without a dot is tried in first (the lease's search list or domain). */
   dnsSearch?: string[];
+  /** With dnsServers: 6 on an IPv6-only network (a DHCPv6 lease), where an A record leads nowhere. */
+  dnsFamily?: 4 | 6;
   /** Console progress (default true). */
   progress?: boolean;
   signal?: AbortSignal;
@@ -154,7 +156,7 @@ class LayerDownload<T> {
       if (!ok) throw new FetchError(label, [], `${label}: not an http(s) URL: ${url}`);
     }
     try {
-      this.client = clientOptions({ timeoutMs: opts.timeoutMs, caFile: opts.caFile, dnsServers: opts.dnsServers, dnsSearch: opts.dnsSearch });
+      this.client = clientOptions({ timeoutMs: opts.timeoutMs, caFile: opts.caFile, dnsServers: opts.dnsServers, dnsSearch: opts.dnsSearch, dnsFamily: opts.dnsFamily });
     } catch (err) {
       throw new FetchError(label, [], `${label}: CA bundle (tarboot.ca=) ${opts.caFile}: ${(err as Error).message}`, { cause: err });
     }

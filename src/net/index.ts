@@ -1,6 +1,7 @@
-// Brings the network up for the boot: wait for the NIC, bring links up, wait for carrier, get a
-// lease (DHCP on every candidate at once, first ACK wins) or apply ip=, configure the kernel,
-// host name and resolver, then keep the lease alive in the background.
+// Brings the network up for the boot: wait for the NIC (making the VLAN of vlan= on it), bring
+// links up, wait for carrier, get a lease (DHCP, or DHCPv6 with ip=dhcp6, on every candidate at
+// once, first lease wins) or apply ip=, configure the kernel, host name and resolver, then keep
+// the lease alive in the background.
 import type { BootConfig } from "../cmdline/types";
 import type { Lease } from "./lease";
 import { BootError, describeError } from "../console/errors";
@@ -10,7 +11,9 @@ import { setLinkUp } from "../sys/netdev";
 import { findAddressUser } from "./address-in-use";
 import { applyLease, describeLease } from "./apply";
 import { DhcpAbortedError, DhcpClient, DhcpTimeoutError } from "./dhcp/client";
-import { LeaseKeeper, type LeaseEvent } from "./dhcp/keeper";
+import { LeaseKeeper, type LeaseClient, type LeaseEvent } from "./dhcp/keeper";
+import { Dhcp6Client, Dhcp6TimeoutError } from "./dhcp6/client";
+import { addressState, hasDefaultRoute6, pollIfInet6, pollRoutes6 } from "./ipv6";
 import { defaultClientId, parseMac } from "./dhcp/messages";
 import { hasCarrier, listInterfaces, type NetInterface, readInterface } from "./links";
 import { useNameservers, writeResolvConf } from "./resolv";
@@ -97,15 +100,18 @@ async function firstWithCarrier(cands: NetInterface[], deadline: number): Promis
 
 interface Won {
   lease: Lease;
-  client: DhcpClient;
+  client: LeaseClient;
   iface: NetInterface;
 }
+
+/** A DHCP client for one candidate, DHCPv4's or DHCPv6's. */
+type ClientFor = (iface: NetInterface) => LeaseClient;
 
 /**
  * DHCP on every candidate, each starting as soon as its link has carrier (or at the carrier
  * deadline without it); the first ACK wins and the others are stopped or released.
  */
-function raceDhcp(cands: NetInterface[], carrierDeadline: number, opts: NetworkOptions, hostname: string | undefined): Promise<Won> {
+function raceDhcp(cands: NetInterface[], carrierDeadline: number, opts: NetworkOptions, clientFor: ClientFor, what: string): Promise<Won> {
   return new Promise((resolve, reject) => {
     const ac = new AbortController();
     const failures = new Map<string, string>();
@@ -116,14 +122,8 @@ function raceDhcp(cands: NetInterface[], carrierDeadline: number, opts: NetworkO
 
     const start = (iface: NetInterface) => {
       started.add(iface.name);
-      const mac = parseMac(iface.mac);
-      const client = new DhcpClient({
-        iface: iface.name,
-        identity: { mac, clientId: defaultClientId(mac), hostname, vendorClass: opts.vendorClass ?? "tarboot", maxMessageSize: iface.mtu },
-        arpCheckMs: opts.arpCheckMs,
-        ifindex: iface.ifindex,
-      });
-      info(`${iface.name}: asking for a DHCP lease (MAC ${iface.mac})`);
+      const client = clientFor(iface);
+      info(`${iface.name}: asking for a ${what} lease (MAC ${iface.mac})`);
       client.acquire({ timeoutMs: opts.dhcpTimeoutMs, signal: ac.signal }).then(
         (lease) => {
           if (won) {
@@ -137,7 +137,7 @@ function raceDhcp(cands: NetInterface[], carrierDeadline: number, opts: NetworkO
         },
         (err) => {
           if (err instanceof DhcpAbortedError) return;
-          let msg = err instanceof DhcpTimeoutError ? err.message : `${iface.name}: ${describeError(err)}`;
+          let msg = err instanceof DhcpTimeoutError || err instanceof Dhcp6TimeoutError ? err.message : `${iface.name}: ${describeError(err)}`;
           if (noCarrier.has(iface.name) && !hasCarrier(iface.name)) msg += "; the link never had carrier (cable? switch port?)";
           failures.set(iface.name, msg);
           if (failures.size === cands.length && !won) {
@@ -165,6 +165,43 @@ function raceDhcp(cands: NetInterface[], carrierDeadline: number, opts: NetworkO
     watch = setInterval(check, POLL_MS);
     check();
   });
+}
+
+function dhcpClientFor(opts: NetworkOptions, hostname: string | undefined): ClientFor {
+  return (iface) => {
+    const mac = parseMac(iface.mac);
+    return new DhcpClient({
+      iface: iface.name,
+      identity: { mac, clientId: defaultClientId(mac), hostname, vendorClass: opts.vendorClass ?? "tarboot", maxMessageSize: iface.mtu },
+      arpCheckMs: opts.arpCheckMs,
+      ifindex: iface.ifindex,
+    });
+  };
+}
+
+function dhcp6ClientFor(hostname: string | undefined): ClientFor {
+  return (iface) => new Dhcp6Client({ iface: iface.name, mac: parseMac(iface.mac), hostname });
+}
+
+/** Duplicate address detection takes ~1 s (one probe, RetransTimer); a few seconds bound it. */
+const DAD_WAIT_MS = 5000;
+
+/**
+ * A DHCPv6 address is usable once the kernel's duplicate address detection has passed it, and
+ * reaches anything only with the routes a router advertisement brings (DHCPv6 has no router
+ * option): waits for both, failing on a duplicate, warning without a default route.
+ */
+async function settleIpv6(lease: Lease, deadline: number): Promise<void> {
+  const state = await pollIfInet6((t) => {
+    const s = addressState(t, lease.iface, lease.address);
+    return s === "usable" || s === "dadfailed" ? s : null;
+  }, Date.now() + DAD_WAIT_MS);
+  if (state === "dadfailed") {
+    throw new BootError("network", `${lease.iface}: ${lease.address} from DHCPv6 server ${lease.serverId ?? "?"} is already in use by another host (duplicate address detection failed)`);
+  }
+  if (state === null) warn(`${lease.iface}: ${lease.address} is still tentative after ${DAD_WAIT_MS / 1000}s (duplicate address detection): connections may fail until it is done`);
+  const routed = await pollRoutes6((t) => (hasDefaultRoute6(t, lease.iface) ? true : null), Math.max(deadline, Date.now() + 1000));
+  if (!routed) warn(`${lease.iface}: no IPv6 default route (no router advertisement on the link): DHCPv6 gives no routes, so servers off the link cannot be reached`);
 }
 
 /** The reverse lookup of the host name, in all: a DNS server that does not answer must not hold the boot. */
@@ -222,7 +259,7 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     if (name && setHost && name !== previous) {
       try {
         sethostname(name);
-        const from = lease.hostnameFromDns ? `reverse DNS of ${lease.address}` : lease.source === "dhcp" ? "DHCP" : "ip=";
+        const from = lease.hostnameFromDns ? `reverse DNS of ${lease.address}` : lease.source === "dhcp" ? "DHCP" : lease.source === "dhcp6" ? "DHCPv6" : "ip=";
         info(`hostname ${name}${cfg.hostname ? "" : ` (from ${from})`}`);
       } catch (err) {
         warn(`cannot set host name ${name}: ${describeError(err)}`);
@@ -260,7 +297,8 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     return fixedSession(lease, () => hostname, named);
   }
 
-  const won = await raceDhcp(cands, deadline, opts, cfg.hostname);
+  const v6 = cfg.ip.mode === "dhcp6";
+  const won = await raceDhcp(cands, deadline, opts, v6 ? dhcp6ClientFor(cfg.hostname) : dhcpClientFor(opts, cfg.hostname), v6 ? "DHCPv6" : "DHCP");
   const { client, iface } = won;
   try {
     applyLease(won.lease, iface.ifindex);
@@ -269,6 +307,7 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     throw new BootError("network", `${iface.name}: cannot configure ${won.lease.address}/${won.lease.prefix}: ${describeError(err)}`, { cause: err });
   }
   info(describeLease(won.lease));
+  if (v6) await settleIpv6(won.lease, deadline);
   let hostname = applyHostname(won.lease);
 
   const listeners = new Set<(e: LeaseEvent) => void>();

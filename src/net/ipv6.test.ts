@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { urlHasIpv6Host, usableGlobalAddresses, waitForIpv6 } from "./ipv6";
+import { addressState, hasDefaultRoute6, ipv6Text, urlHasIpv6Host, usableGlobalAddresses, usableLinkLocal, waitForIpv6 } from "./ipv6";
 
 // As the kernel lists them: loopback, a link-local, a global one still in DAD, one that failed
 // DAD, and the SLAAC address QEMU's network gives.
@@ -39,5 +39,30 @@ describe("IPv6 addresses from /proc/net/if_inet6", () => {
     expect(urlHasIpv6Host("https://user:pw@[2001:db8::1]/x")).toBe(true);
     expect(urlHasIpv6Host("http://srv/[x].tar")).toBe(false);
     expect(urlHasIpv6Host("http://10.0.0.1/a")).toBe(false);
+  });
+});
+
+describe("what DHCPv6 waits for", () => {
+  it("the link-local address once DAD has passed it, and the verdict on an address", () => {
+    expect(usableLinkLocal(IF_INET6, "eth0")).toBe("fe80::5054:ff:fe12:3456");
+    expect(usableLinkLocal(IF_INET6.replace("02 40 20 80     eth0", "02 40 20 c0     eth0"), "eth0")).toBeNull();
+    expect(usableLinkLocal(IF_INET6, "eth1")).toBeNull();
+    expect(addressState(IF_INET6, "eth0", "2001:db8::5")).toBe("tentative");
+    expect(addressState(IF_INET6, "eth0", "2001:db8::6")).toBe("dadfailed");
+    expect(addressState(IF_INET6, "eth0", "fec0::5054:ff:fe12:3456")).toBe("usable");
+    expect(addressState(IF_INET6, "eth1", "2001:db8::5")).toBe("missing");
+    expect(ipv6Text(Buffer.from("fd770000000000000000000000000142", "hex"))).toBe("fd77::142");
+  });
+
+  it("a default route through the interface, from /proc/net/ipv6_route", () => {
+    // As this kernel lists them: on-link prefixes, then the router's default route.
+    const routes = [
+      "fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0",
+      "fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000002 00000000 00000001     eth0",
+      "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000002 00000000 00450003     eth0",
+    ].join("\n");
+    expect(hasDefaultRoute6(routes, "eth0")).toBe(true);
+    expect(hasDefaultRoute6(routes, "eth1")).toBe(false);
+    expect(hasDefaultRoute6(routes.split("\n").slice(0, 2).join("\n"), "eth0")).toBe(false);
   });
 });

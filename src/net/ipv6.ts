@@ -1,8 +1,9 @@
-// IPv6 comes from the kernel itself: once a link is up it sends a router solicitation and, from the
-// router's advertisement, configures an address and a default route (SLAAC). tarboot configures no
-// IPv6 of its own; it only waits for that address when a layer is to be fetched from an IPv6
-// address, since the first request would otherwise meet "network unreachable" while SLAAC and its
-// duplicate address detection run.
+// IPv6 comes mostly from the kernel itself: once a link is up it sends a router solicitation and,
+// from the router's advertisement, configures routes and (SLAAC) an address. tarboot waits for
+// that address when a layer is to be fetched from an IPv6 address, since the first request would
+// otherwise meet "network unreachable" while SLAAC and its duplicate address detection run. With
+// ip=dhcp6 the address is DHCPv6's (src/net/dhcp6), and what it waits for is read here too: the
+// link-local address to send from, duplicate address detection's verdict, the default route.
 import { readFileSync } from "node:fs";
 
 export interface Ipv6Address {
@@ -31,6 +32,45 @@ export function usableGlobalAddresses(ifInet6: string): Ipv6Address[] {
   return found;
 }
 
+/** 16 bytes as an address is written. */
+export function ipv6Text(bytes: Buffer): string {
+  return compress(bytes.toString("hex"));
+}
+
+const SCOPE_LINK = 0x20;
+
+export type AddressState = "usable" | "tentative" | "dadfailed" | "missing";
+
+/** The state of `address` on `iface` in /proc/net/if_inet6 (duplicate address detection's verdict). */
+export function addressState(ifInet6: string, iface: string, address: string): AddressState {
+  for (const line of ifInet6.split("\n")) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6 || f[5] !== iface || compress(f[0].toLowerCase()) !== address) continue;
+    const flags = parseInt(f[4], 16);
+    return flags & IFA_F_DADFAILED ? "dadfailed" : flags & IFA_F_TENTATIVE ? "tentative" : "usable";
+  }
+  return "missing";
+}
+
+/** The interface's link-local address once duplicate address detection has passed it, else null. */
+export function usableLinkLocal(ifInet6: string, iface: string): string | null {
+  for (const line of ifInet6.split("\n")) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6 || f[5] !== iface || parseInt(f[3], 16) !== SCOPE_LINK) continue;
+    if (parseInt(f[4], 16) & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) continue;
+    return compress(f[0].toLowerCase());
+  }
+  return null;
+}
+
+/** Whether /proc/net/ipv6_route has a default route through `iface` (from a router advertisement). */
+export function hasDefaultRoute6(ipv6Route: string, iface: string): boolean {
+  return ipv6Route.split("\n").some((line) => {
+    const f = line.trim().split(/\s+/);
+    return f.length >= 10 && f[9] === iface && /^0{32}$/.test(f[0]) && f[1] === "00" && !/^0{32}$/.test(f[4]);
+  });
+}
+
 /** 32 hex digits as an address is written (RFC 5952, as the WHATWG URL parser serializes hosts). */
 function compress(hex: string): string {
   const groups = Array.from({ length: 8 }, (_, i) => hex.slice(i * 4, i * 4 + 4));
@@ -44,19 +84,31 @@ export function urlHasIpv6Host(url: string): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `iface` has a usable global IPv6 address; null after `timeoutMs`. */
-export async function waitForIpv6(iface: string, timeoutMs: number, read = () => readFileSync("/proc/net/if_inet6", "latin1")): Promise<Ipv6Address | null> {
-  const deadline = Date.now() + timeoutMs;
+const readIfInet6 = () => readFileSync("/proc/net/if_inet6", "latin1");
+const readIpv6Route = () => readFileSync("/proc/net/ipv6_route", "latin1");
+
+/** Polls `probe` over /proc/net/ipv6_route until it gives a value; null at the deadline or without IPv6. */
+export function pollRoutes6<T>(probe: (text: string) => T | null, deadline: number): Promise<T | null> {
+  return pollIfInet6(probe, deadline, readIpv6Route);
+}
+
+/** Polls `probe` over /proc/net/if_inet6 until it gives a value; null at the deadline or without IPv6. */
+export async function pollIfInet6<T>(probe: (text: string) => T | null, deadline: number, read = readIfInet6): Promise<T | null> {
   for (;;) {
-    let text = "";
+    let text: string;
     try {
       text = read();
     } catch {
-      return null; // no IPv6 in this kernel
+      return null;
     }
-    const found = usableGlobalAddresses(text).find((a) => a.iface === iface);
-    if (found) return found;
+    const found = probe(text);
+    if (found !== null) return found;
     if (Date.now() >= deadline) return null;
-    await sleep(100);
+    await sleep(50);
   }
+}
+
+/** Polls until `iface` has a usable global IPv6 address; null after `timeoutMs`. */
+export function waitForIpv6(iface: string, timeoutMs: number, read = readIfInet6): Promise<Ipv6Address | null> {
+  return pollIfInet6((text) => usableGlobalAddresses(text).find((a) => a.iface === iface) ?? null, Date.now() + timeoutMs, read);
 }

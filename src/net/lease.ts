@@ -8,7 +8,8 @@ export interface Route {
 }
 
 export interface Lease {
-  source: "dhcp" | "static";
+  /** dhcp6: an IPv6 address (prefix 128, no netmask, broadcast or gateway: routes come from router advertisements). */
+  source: "dhcp" | "static" | "dhcp6";
   iface: string;
   /** aa:bb:cc:dd:ee:ff */
   mac: string;
@@ -30,8 +31,10 @@ export interface Lease {
   /** Option 17, root path: the layers for root=dhcp. */
   rootPath?: string;
   mtu?: number;
-  /** DHCP server identifier (option 54). */
+  /** DHCP server identifier (option 54); for DHCPv6 the address the server answered from. */
   serverId?: string;
+  /** DHCPv6: the server's DUID, hex, for RENEW. */
+  serverDuid?: string;
   /** Seconds, as the server gave them. */
   leaseTime?: number;
   renewalTime?: number;

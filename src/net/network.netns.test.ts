@@ -8,12 +8,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Lease } from "./lease";
 import { type Dnsmasq, startDnsmasq } from "../testing/net-dnsmasq";
 import type { DriverLine } from "../testing/net-driver";
-import { driverBundle, removeBundles, type ScriptedServer, startDriver, startScriptedServer } from "../testing/net-run";
+import { driverBundle, removeBundles, type ScriptedServer, startDriver, startScriptedServer, startScriptedServer6 } from "../testing/net-run";
 import { createNetnsPair, ip, type NetnsPair } from "../testing/netns";
 
 let pair: NetnsPair | undefined;
 const servers: Dnsmasq[] = [];
-const scripted: ScriptedServer[] = [];
+const scripted: Pick<ScriptedServer, "stop">[] = [];
 const tmp = mkdtempSync(join(tmpdir(), "tarboot-net-"));
 
 beforeAll(async () => {
@@ -256,6 +256,89 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
       expect(err?.kind === "error" && err.message).toMatch(new RegExp(`^no DHCP offer on ${vlanIf.replace(/\./g, "\\.")} after 2s`));
     } else {
       expect(err?.kind === "error" && err.message).toBe(`vlan=${vlanIf}:${link.clientIf}: cannot make VLAN 7 on ${link.clientIf}: the kernel has no 802.1Q support (8021q is not loaded)`);
+    }
+  });
+
+  it("ip=dhcp6: an address from DHCPv6 with DNS, search list, NTP and the host name, routes from dnsmasq's router advertisement", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    ip(["addr", "add", "fd77::1/64", "dev", link.serverIf], pair.server);
+    await dnsmasq({
+      ns: pair.server,
+      iface: link.serverIf,
+      range: "fd77::100,fd77::1ff,64,1h",
+      options: ["option6:dns-server,[fd77::53]", "option6:domain-search,cluster.test,lab.cluster.test", "option6:ntp-server,[fd77::123]"],
+      // By the client's DUID (DUID-LL: type 3, Ethernet, the MAC): dnsmasq finds a DHCPv6 client's MAC only sometimes.
+      hosts: [`id:00:03:00:01:${link.clientMac},[fd77::142],node61`],
+      extraArgs: ["--enable-ra"],
+    });
+    const resolv = join(tmp, "resolv-6.conf");
+    const drv = await startDriver(pair.client, { cfg: { ip: { mode: "dhcp6" } }, opts: { netWaitMs: 10000, dhcpTimeoutMs: 15000, resolvConf: resolv } }, { unshareUts: true, timeoutMs: 40_000 });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    const first = run.lines.find((l) => l.kind === "lease")!;
+    const lease = leaseOf(first)!;
+    expect(lease).toMatchObject({
+      source: "dhcp6",
+      iface: link.clientIf,
+      mac: link.clientMac,
+      address: "fd77::142",
+      prefix: 128,
+      dns: ["fd77::53"],
+      search: ["cluster.test", "lab.cluster.test"],
+      hostname: "node61",
+      ntp: ["fd77::123"],
+      leaseTime: 3600,
+    });
+    // The server's address on the link: dnsmasq answers from its link-local or its fd77::1.
+    expect(lease.serverId).toMatch(/^(fe80::[0-9a-f:]+|fd77::1)$/);
+    expect(lease.serverDuid).toMatch(/^[0-9a-f]+$/);
+    expect(first.kind === "lease" && first.osHostname).toBe("node61");
+    expect(run.stderr).toContain(`${link.clientIf}: asking for a DHCPv6 lease (MAC ${link.clientMac})`);
+    expect(run.stderr).toContain(`${link.clientIf}: fd77::142/128, dns fd77::53, lease 3600s from ${lease.serverId} (DHCPv6)`);
+    expect(run.stderr).not.toContain("no IPv6 default route");
+    // The kernel's state: our address (DAD passed), the router's routes.
+    const addrs = JSON.parse(ip(["-j", "-6", "addr", "show", "dev", link.clientIf], pair.client))[0].addr_info as { local: string; prefixlen: number; tentative?: boolean }[];
+    expect(addrs.find((a) => a.local === "fd77::142")).toMatchObject({ prefixlen: 128 });
+    expect(addrs.find((a) => a.local === "fd77::142")?.tentative).toBeUndefined();
+    expect(ip(["-6", "route", "show", "default"], pair.client)).toContain(`dev ${link.clientIf} proto ra`);
+    expect(ip(["-6", "route", "get", "fd77::1"], pair.client)).toContain("src fd77::142");
+    expect(readFileSync(resolv, "utf8")).toBe(
+      `# written by tarboot from the DHCPv6 lease on ${link.clientIf}\nsearch cluster.test lab.cluster.test\nnameserver fd77::53\n`,
+    );
+    expect(servers[0].log()).toMatch(/DHCPREPLY\(\S+\) fd77::142 \S+ node61/);
+  });
+
+  it("ip=dhcp6: RENEWs at T1 with the server's DUID, and REBINDs with any server at T2 when the renewal goes unanswered", async () => {
+    for (const ignoreRenew of [false, true]) {
+      pair = createNetnsPair(SERVER);
+      const link = pair.links[0];
+      ip(["addr", "add", "fd78::1/64", "dev", link.serverIf], pair.server);
+      const server = await startScriptedServer6(pair.server, { iface: link.serverIf, address: "fd78::9", t1: 2, t2: 4, valid: 60, ignoreRenew });
+      scripted.push(server);
+      const drv = await startDriver(pair.client, { cfg: { ip: { mode: "dhcp6" } }, opts: { netWaitMs: 3000, dhcpTimeoutMs: 15000 }, waitFor: ["renewed"] }, { timeoutMs: 40_000 });
+      const run = await drv.done;
+      expect(run.code, run.stderr).toBe(0);
+      // No router here: the address is configured, and the console says what is missing.
+      expect(run.stderr).toContain(`${link.clientIf}: no IPv6 default route (no router advertisement on the link)`);
+      const renewed = events(run.lines).find((e) => e.type === "renewed")!;
+      expect(renewed).toMatchObject({ lease: { address: "fd78::9", renewalTime: 2, rebindTime: 4, leaseTime: 60 } });
+      const types = server.saw.map((m) => [m.type, m.serverId]);
+      // SOLICIT without a server, REQUEST with it; then RENEW with it, REBIND without.
+      expect(types[0]).toEqual([1, false]);
+      // (A SOLICIT may be sent again while the client's link-local address is being resolved.)
+      expect(types.filter(([t]) => t !== 1).slice(0, 2)).toEqual([[3, true], [5, true]]);
+      // Answered RENEW: no REBIND; ignored: REBIND at T2, answered.
+      if (ignoreRenew) expect(server.saw.find((m) => m.type === 6)).toMatchObject({ serverId: false, answered: true });
+      else expect(types.some(([t]) => t === 6)).toBe(false);
+      const bound = server.saw.find((m) => m.type === 3)!.at;
+      const ext = server.saw.find((m) => m.type === 5)!.at;
+      expect(ext - bound).toBeGreaterThanOrEqual(1500);
+      expect(ext - bound).toBeLessThan(4000);
+      pair.destroy();
+      pair = undefined;
+      await server.stop();
+      scripted.splice(scripted.indexOf(server), 1);
     }
   });
 

@@ -3,7 +3,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bootConfig, dhcpLease, tempDir } from "../testing/root-fixtures";
-import { broadcastOf, hostNames, identityFiles, ipconfigQuote, netIfaceConf } from "./identity";
+import { broadcastOf, hostNames, identityFiles, ipconfigQuote, leaseConf, netIfaceConf } from "./identity";
+import { leaseEnv } from "./lease-env";
 
 const byPath = (files: { path: string; content: string }[]) => Object.fromEntries(files.map((f) => [f.path, f.content]));
 
@@ -153,5 +154,41 @@ describe("/run/net-IFACE.conf", () => {
       const args = shell.endsWith("busybox") ? ["sh", "-c", `. ${file}; printf %s "$HOSTNAME"`] : ["-c", `. ${file}; printf %s "$HOSTNAME"`];
       expect(execFileSync(shell, args, { encoding: "utf8" })).toBe(nasty);
     }
+  });
+});
+
+describe("a DHCPv6 lease", () => {
+  const lease6 = dhcpLease({
+    source: "dhcp6",
+    address: "fd77::142",
+    prefix: 128,
+    netmask: "",
+    broadcast: undefined,
+    gateway: undefined,
+    dns: ["fd77::53"],
+    domain: undefined,
+    search: ["cluster.test"],
+    hostname: "node61",
+    ntp: [],
+    mtu: undefined,
+    serverId: "fe80::1",
+    serverDuid: "0001000132a133fa7e65f2953f72",
+    leaseTime: 3600,
+  });
+
+  it("is described in /run/net6-IFACE.conf with initramfs-tools' DHCPv6 names, and resolv.conf names its origin", () => {
+    expect(leaseConf(lease6, bootConfig(), 0).name).toBe("net6-eth0.conf");
+    expect(netIfaceConf(lease6, bootConfig(), 0)).toBe(
+      "DEVICE6='eth0'\nIPV6PROTO='dhcp6'\nIPV6ADDR='fd77::142'\nIPV6NETMASK='128'\nIPV6DNS0='fd77::53'\nIPV6DNS1=''\nIPV6DOMAINSEARCH='cluster.test'\nHOSTNAME='node61'\nDNSDOMAIN=''\nDHCPLEASETIME='3600'\n",
+    );
+    const files = byPath(identityFiles(lease6, bootConfig()));
+    expect(files["/etc/resolv.conf"]).toBe("# Written by tarboot from the DHCPv6 lease on eth0; boot with tarboot.keep-etc to keep the root's own.\nsearch cluster.test\nnameserver fd77::53\n");
+  });
+
+  it("gives hooks TARBOOT_* and the initramfs-tools DHCPv6 names, no IPv4 ones", () => {
+    const env = leaseEnv(lease6, bootConfig());
+    expect(env).toMatchObject({ TARBOOT_LEASE: "dhcp6", TARBOOT_IP: "fd77::142", TARBOOT_PREFIX: "128", DEVICE6: "eth0", IPV6ADDR: "fd77::142", IPV6DNS0: "fd77::53" });
+    expect(env).not.toHaveProperty("IPV4ADDR");
+    expect(env).not.toHaveProperty("TARBOOT_NETMASK");
   });
 });

@@ -46,7 +46,7 @@ export function hostNames(lease: Lease | null, cfg: NameConfig): HostNames | nul
 }
 
 function origin(lease: Lease): string {
-  return lease.source === "dhcp" ? `the DHCP lease on ${lease.iface}` : `ip= on ${lease.iface}`;
+  return lease.source === "static" ? `ip= on ${lease.iface}` : `the ${lease.source === "dhcp6" ? "DHCPv6" : "DHCP"} lease on ${lease.iface}`;
 }
 
 /** resolv.conf in the order Debian's dhclient writes it: domain, search (domain first), nameservers. */
@@ -138,14 +138,41 @@ export function netConfFields(lease: Lease, cfg: NameConfig, uptimeSeconds: numb
   ];
 }
 
+/**
+ * /run/net6-IFACE.conf for a DHCPv6 lease, with the names initramfs-tools' DHCPv6 configuration
+ * writes (DEVICE6, IPV6ADDR, IPV6NETMASK as a prefix length, IPV6DNS0/1, IPV6DOMAINSEARCH).
+ */
+export function net6ConfFields(lease: Lease, cfg: NameConfig): [string, string][] {
+  const dns6 = lease.dns.filter((a) => isIP(a) === 6);
+  return [
+    ["DEVICE6", lease.iface],
+    ["IPV6PROTO", "dhcp6"],
+    ["IPV6ADDR", lease.address],
+    ["IPV6NETMASK", String(lease.prefix)],
+    ["IPV6DNS0", dns6[0] ?? ""],
+    ["IPV6DNS1", dns6[1] ?? ""],
+    ["IPV6DOMAINSEARCH", lease.search.join(" ")],
+    ["HOSTNAME", configuredHostname(lease, cfg) ?? ""],
+    ["DNSDOMAIN", lease.domain ?? ""],
+    ["DHCPLEASETIME", String(lease.leaseTime ?? 0)],
+  ];
+}
+
+/** The run file a lease is described in, and its fields: net-IFACE.conf, or net6-IFACE.conf for DHCPv6. */
+export function leaseConf(lease: Lease, cfg: NameConfig, uptimeSeconds: number): { name: string; fields: [string, string][] } {
+  return lease.source === "dhcp6"
+    ? { name: `net6-${lease.iface}.conf`, fields: net6ConfFields(lease, cfg) }
+    : { name: `net-${lease.iface}.conf`, fields: netConfFields(lease, cfg, uptimeSeconds) };
+}
+
 /** ipconfig's quoting: single quotes, with ' and ! stepped out of them ('\'' and '\!'). */
 export function ipconfigQuote(value: string): string {
   return `'${value.replace(/['!]/g, (c) => `'\\${c}'`)}'`;
 }
 
-/** /run/net-IFACE.conf as klibc's ipconfig writes it: NAME='value' lines, sourced by shell scripts. */
+/** /run/net-IFACE.conf (or net6-) as klibc's ipconfig writes it: NAME='value' lines, sourced by shell scripts. */
 export function netIfaceConf(lease: Lease, cfg: NameConfig, uptimeSeconds: number): string {
-  return netConfFields(lease, cfg, uptimeSeconds)
-    .map(([k, v]) => `${k}=${ipconfigQuote(v)}\n`)
+  return leaseConf(lease, cfg, uptimeSeconds)
+    .fields.map(([k, v]) => `${k}=${ipconfigQuote(v)}\n`)
     .join("");
 }

@@ -2,12 +2,13 @@
 // initramfs-tools scripts already read (DEVICE, IPV4ADDR, ... from /run/net-IFACE.conf).
 import type { BootConfig } from "../cmdline/types";
 import type { Lease } from "../net/lease";
-import { hostNames, netConfFields } from "./identity";
+import { hostNames, leaseConf } from "./identity";
 
 // initramfs-tools names worth passing on; UPTIME and the always-empty ones are left out.
 const IPCONFIG_NAMES = new Set([
   "DEVICE", "PROTO", "IPV4ADDR", "IPV4BROADCAST", "IPV4NETMASK", "IPV4GATEWAY", "IPV4DNS0", "IPV4DNS1",
   "HOSTNAME", "DNSDOMAIN", "ROOTSERVER", "DHCPLEASETIME", "DOMAINSEARCH",
+  "DEVICE6", "IPV6PROTO", "IPV6ADDR", "IPV6NETMASK", "IPV6DNS0", "IPV6DNS1", "IPV6DOMAINSEARCH",
 ]);
 
 /** Variables absent from the lease are left unset, never set empty. `cfg` lets hostname= win. */
@@ -38,6 +39,6 @@ export function leaseEnv(lease: Lease | null, cfg: Pick<BootConfig, "hostname" |
   set("TARBOOT_MTU", lease.mtu);
   set("TARBOOT_SERVER", lease.serverId);
   set("TARBOOT_LEASE_TIME", lease.leaseTime);
-  for (const [name, value] of netConfFields(lease, cfg, 0)) if (IPCONFIG_NAMES.has(name)) env[name] = value;
+  for (const [name, value] of leaseConf(lease, cfg, 0).fields) if (IPCONFIG_NAMES.has(name)) env[name] = value;
   return env;
 }

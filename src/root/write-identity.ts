@@ -10,7 +10,7 @@ import type { BootConfig } from "../cmdline/types";
 import { hideCredentials } from "../console/redact";
 import { debug, info, warn } from "../console/log";
 import type { Lease } from "../net/lease";
-import { identityFiles, netIfaceConf } from "./identity";
+import { identityFiles, leaseConf, netIfaceConf } from "./identity";
 
 export interface IdentityResult {
   /** Paths inside the root (and in runDir) that were written. */
@@ -77,7 +77,7 @@ export function writeIdentity(root: string, lease: Lease | null, cfg: BootConfig
 
   if (lease) {
     mkdirSync(runDir, { recursive: true, mode: 0o755 });
-    const conf = join(runDir, `net-${lease.iface}.conf`);
+    const conf = join(runDir, leaseConf(lease, cfg, 0).name);
     replaceFile(conf, netIfaceConf(lease, cfg, uptimeAtBind(lease)));
     result.written.push(conf);
     const json = join(runDir, "tarboot", "lease.json");

@@ -15,6 +15,14 @@ describe("rtnetlink messages", () => {
     );
   });
 
+  it("encodes an IPv6 address as iproute2 does (`ip -6 addr add fd77::100/128 dev vt0`, from strace)", () => {
+    const msg = encodeMessage(20, 0x605, 0x6b0e7561, ifaddrmsg(17, 128, 0, 6), addressAttrs({ ifindex: 17, name: "vt0", address: "fd77::100", prefix: 128 }));
+    // iproute2 sends IFA_LOCAL then IFA_ADDRESS; the kernel reads both the same for a non-peer address.
+    const bytes = msg.toString("hex");
+    expect(bytes.slice(0, 64)).toBe("40000000" + "14000506" + "61750e6b" + "00000000" + "0a800000" + "11000000" + "14000200" + "fd770000");
+    expect(bytes.slice(64)).toBe("0000000000000000000001001400" + "0100" + "fd770000000000000000000000000100");
+  });
+
   it("asks for a VLAN the way iproute2 does (bytes of `ip link add link vt0 name vt0.100 type vlan id 100`, from strace)", () => {
     const msg = encodeMessage(16, 0x605, 0x6b0e71c2, ifinfomsg(0, 0, 0), vlanLinkAttrs(15, "vt0.100", 100));
     expect(msg.toString("hex")).toBe(

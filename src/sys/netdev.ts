@@ -2,7 +2,7 @@
 // layouts are fixed-size little structs (no pointers), so they are built here as plain bytes and
 // the kernel's answer is checked for every request.
 import { SysError } from "./libc";
-import { ipv4Bytes, NetlinkSocket } from "./socket";
+import { ipBytes, ipv4Bytes, NetlinkSocket } from "./socket";
 
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
@@ -20,6 +20,7 @@ const RTM_DELROUTE = 25;
 
 const AF_UNSPEC = 0;
 const AF_INET = 2;
+const AF_INET6 = 10;
 const IFF_UP = 0x1;
 const IFLA_IFNAME = 3;
 const IFLA_MTU = 4;
@@ -93,10 +94,10 @@ export function ifinfomsg(index: number, flags: number, change: number): Buffer 
   return b;
 }
 
-/** struct ifaddrmsg */
-export function ifaddrmsg(index: number, prefix: number, scope = RT_SCOPE_UNIVERSE): Buffer {
+/** struct ifaddrmsg; `family` 6 for an IPv6 address. */
+export function ifaddrmsg(index: number, prefix: number, scope = RT_SCOPE_UNIVERSE, family: 4 | 6 = 4): Buffer {
   const b = Buffer.alloc(8);
-  b.writeUInt8(AF_INET, 0);
+  b.writeUInt8(family === 6 ? AF_INET6 : AF_INET, 0);
   b.writeUInt8(prefix, 1);
   b.writeUInt8(0, 2);
   b.writeUInt8(scope, 3);
@@ -194,10 +195,12 @@ export interface AddressSpec {
   preferredLifetime?: number;
 }
 
+const familyOf = (address: string): 4 | 6 => (address.includes(":") ? 6 : 4);
+
 export function addressAttrs(spec: AddressSpec): Attr[] {
   const attrs: Attr[] = [
-    { type: IFA_LOCAL, data: ipv4Bytes(spec.address) },
-    { type: IFA_ADDRESS, data: ipv4Bytes(spec.address) },
+    { type: IFA_LOCAL, data: ipBytes(spec.address) },
+    { type: IFA_ADDRESS, data: ipBytes(spec.address) },
   ];
   if (spec.broadcast) attrs.push({ type: IFA_BROADCAST, data: ipv4Bytes(spec.broadcast) });
   if (spec.validLifetime !== undefined) {
@@ -212,13 +215,13 @@ export function addressAttrs(spec: AddressSpec): Attr[] {
 /** Adds the address, or refreshes it (broadcast, lifetimes) when it is already there. */
 export function addAddress(spec: AddressSpec): void {
   const what = `${spec.name} ${spec.address}/${spec.prefix}`;
-  request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifaddrmsg(spec.ifindex, spec.prefix), addressAttrs(spec), what, "RTM_NEWADDR");
+  request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifaddrmsg(spec.ifindex, spec.prefix, RT_SCOPE_UNIVERSE, familyOf(spec.address)), addressAttrs(spec), what, "RTM_NEWADDR");
 }
 
 export function deleteAddress(spec: AddressSpec): void {
   const what = `${spec.name} ${spec.address}/${spec.prefix}`;
-  const attrs: Attr[] = [{ type: IFA_LOCAL, data: ipv4Bytes(spec.address) }];
-  request(RTM_DELADDR, 0, ifaddrmsg(spec.ifindex, spec.prefix), attrs, what, "RTM_DELADDR");
+  const attrs: Attr[] = [{ type: IFA_LOCAL, data: ipBytes(spec.address) }];
+  request(RTM_DELADDR, 0, ifaddrmsg(spec.ifindex, spec.prefix, RT_SCOPE_UNIVERSE, familyOf(spec.address)), attrs, what, "RTM_DELADDR");
 }
 
 export interface RouteSpec {

@@ -1,7 +1,8 @@
-// BlockingTcp against real sockets on loopback: the connection the remote syslog keeps.
+// BlockingTcp against real sockets on loopback: the connection the remote syslog keeps. And the
+// address text the netlink messages carry.
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BlockingTcp } from "./socket";
+import { BlockingTcp, ipBytes, ipv6Bytes } from "./socket";
 
 let server: Server;
 let port: number;
@@ -39,5 +40,18 @@ describe("BlockingTcp", () => {
     const t0 = Date.now();
     expect(() => BlockingTcp.connect("127.0.0.1", 1, 1000)).toThrow(/connect.*127\.0\.0\.1:1/);
     expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe("ipv6Bytes", () => {
+  it("reads every text form, and refuses what is not one", () => {
+    expect(ipv6Bytes("fd77::100").toString("hex")).toBe("fd770000000000000000000000000100");
+    expect(ipv6Bytes("::").toString("hex")).toBe("0".repeat(32));
+    expect(ipv6Bytes("::1").toString("hex")).toBe("0".repeat(30) + "01");
+    expect(ipv6Bytes("fe80::5054:ff:fe12:3456").toString("hex")).toBe("fe80000000000000505400fffe123456");
+    expect(ipv6Bytes("2001:db8:0:0:1:0:0:1").toString("hex")).toBe("20010db8000000000001000000000001");
+    expect(ipv6Bytes("::ffff:10.0.2.15").toString("hex")).toBe("00000000000000000000ffff0a00020f");
+    expect(ipBytes("10.0.2.15").toString("hex")).toBe("0a00020f");
+    for (const bad of ["1::2::3", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "12345::", "g::1", "1:2:3:4:5:6:7::8"]) expect(() => ipv6Bytes(bad)).toThrow(`not an IPv6 address: ${bad}`);
   });
 });

@@ -51,6 +51,38 @@ export function ipv4Bytes(address: string): Buffer {
   return Buffer.from(bytes);
 }
 
+/** An IPv6 address in any RFC 4291 text form (`::` once, an IPv4 tail) as its 16 bytes. */
+export function ipv6Bytes(address: string): Buffer {
+  const fail = () => new Error(`not an IPv6 address: ${address}`);
+  let text = address;
+  const tail: number[] = [];
+  const v4 = /(?:^|:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    tail.push(...ipv4Bytes(v4[1]));
+    text = text.slice(0, text.length - v4[1].length) + "0:0";
+  }
+  const halves = text.split("::");
+  if (halves.length > 2) throw fail();
+  const groups = (h: string) => (h === "" ? [] : h.split(":"));
+  const head = groups(halves[0]);
+  const rest = halves.length === 2 ? groups(halves[1]) : [];
+  const missing = 8 - head.length - rest.length;
+  if ((halves.length === 1 && missing !== 0) || (halves.length === 2 && missing < 1)) throw fail();
+  const all = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...rest];
+  const out = Buffer.alloc(16);
+  all.forEach((g, i) => {
+    if (!/^[0-9a-f]{1,4}$/i.test(g)) throw fail();
+    out.writeUInt16BE(parseInt(g, 16), i * 2);
+  });
+  if (tail.length) Buffer.from(tail).copy(out, 12);
+  return out;
+}
+
+/** An IPv4 address as 4 bytes, an IPv6 one (anything with a colon) as 16. */
+export function ipBytes(address: string): Buffer {
+  return address.includes(":") ? ipv6Bytes(address) : ipv4Bytes(address);
+}
+
 function sockaddrIn(address: string, port: number): Buffer {
   const sa = Buffer.alloc(16);
   sa.writeUInt16LE(AF_INET, 0); // sa_family is host order; little-endian on every Linux tarboot targets

@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { REPO, bundleDriver, node24, removeBundles } from "./bundle";
 import type { DriverLine, DriverRequest } from "./net-driver";
 import type { ScriptedServerConfig, ServerSaw } from "./net-dhcp-server";
+import type { Saw6, Scripted6Config } from "./net-dhcp6-server";
 import { spawnInNetns, stopProcess } from "./netns";
 
 export { node24, removeBundles };
 
-function bundle(entry: "net-driver" | "net-dhcp-server"): Promise<string> {
+function bundle(entry: "net-driver" | "net-dhcp-server" | "net-dhcp6-server"): Promise<string> {
   return bundleDriver(join(REPO, "src", "testing", `${entry}.ts`));
 }
 
@@ -101,10 +102,19 @@ export interface ScriptedServer {
 }
 
 /** Starts the scripted DHCP server in namespace `ns` and waits until it listens. */
-export async function startScriptedServer(ns: string, cfg: ScriptedServerConfig): Promise<ScriptedServer> {
-  const file = await bundle("net-dhcp-server");
+export function startScriptedServer(ns: string, cfg: ScriptedServerConfig): Promise<ScriptedServer> {
+  return startScripted<ServerSaw>("net-dhcp-server", ns, cfg);
+}
+
+/** The same for DHCPv6. */
+export function startScriptedServer6(ns: string, cfg: Scripted6Config): Promise<{ saw: Saw6[]; stop(): Promise<void> }> {
+  return startScripted<Saw6>("net-dhcp6-server", ns, cfg);
+}
+
+async function startScripted<S>(entry: "net-dhcp-server" | "net-dhcp6-server", ns: string, cfg: object): Promise<{ saw: S[]; stop(): Promise<void> }> {
+  const file = await bundle(entry);
   const child = spawnInNetns(ns, node24(), [file, JSON.stringify(cfg)]);
-  const saw: ServerSaw[] = [];
+  const saw: S[] = [];
   let partial = "";
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
@@ -117,9 +127,9 @@ export async function startScriptedServer(ns: string, cfg: ScriptedServerConfig)
       partial += d.toString();
       let nl: number;
       while ((nl = partial.indexOf("\n")) >= 0) {
-        const line = JSON.parse(partial.slice(0, nl)) as ServerSaw | { ready: true };
+        const line = JSON.parse(partial.slice(0, nl)) as S | { ready: true };
         partial = partial.slice(nl + 1);
-        if ("ready" in line) {
+        if (typeof line === "object" && line !== null && "ready" in line) {
           clearTimeout(timer);
           resolve();
         } else saw.push(line);

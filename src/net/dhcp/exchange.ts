@@ -1,5 +1,5 @@
-// One request/reply exchange on a DHCP socket: send, retransmit on a schedule, and hand back the
-// first reply the caller accepts, or report how many sends went unanswered.
+// One request/reply exchange on a DHCP socket (v4, or v6's): send, retransmit on a schedule, and
+// hand back the first reply the caller accepts, or report how many sends went unanswered.
 import { DeviceUdpSocket } from "../../sys/socket";
 import { debug } from "../../console/log";
 import { BOOTREPLY, CLIENT_PORT, decodePacket, encodePacket, type DhcpPacket, SERVER_PORT } from "./packet";
@@ -48,13 +48,20 @@ export class DhcpSocket {
   }
 }
 
-export interface ExchangeOptions<T> {
-  socket: DhcpSocket;
+/** What an exchange needs of a socket: DhcpSocket, and DHCPv6's. */
+export interface ExchangeSocket<P, R> {
+  readonly iface: string;
+  send(p: P, to: string): void;
+  setListener(fn: ((r: R) => void) | null): void;
+}
+
+export interface ExchangeOptions<T, P = DhcpPacket, R = Received> {
+  socket: ExchangeSocket<P, R>;
   /** Builds the packet for each (re)transmission; `secs` is the time since `startedAt`. */
-  build: (secs: number) => DhcpPacket;
+  build: (secs: number) => P;
   to: string;
   /** Returns a value for a reply that answers this exchange, undefined to keep waiting. */
-  accept: (r: Received) => T | undefined;
+  accept: (r: R) => T | undefined;
   startedAt: number;
   /** Absolute time (ms) after which the exchange gives up. */
   deadline: number;
@@ -71,7 +78,7 @@ export type ExchangeResult<T> =
   | { ok: true; value: T; sends: number; lastSentAt: number }
   | { ok: false; reason: "timeout" | "aborted"; sends: number; sendError?: Error };
 
-export function exchange<T>(o: ExchangeOptions<T>): Promise<ExchangeResult<T>> {
+export function exchange<T, P = DhcpPacket, R = Received>(o: ExchangeOptions<T, P, R>): Promise<ExchangeResult<T>> {
   const now = o.now ?? Date.now;
   return new Promise((resolve) => {
     let attempts = 0;

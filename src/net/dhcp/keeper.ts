@@ -4,7 +4,7 @@
 import type { Lease } from "../lease";
 import { error, info, warn } from "../../console/log";
 import { describeError } from "../../console/errors";
-import { DhcpAbortedError, type DhcpClient } from "./client";
+import { DhcpAbortedError, type ExtendResult } from "./client";
 import { INFINITE_LEASE } from "./ack";
 
 export type LeaseEvent =
@@ -21,8 +21,15 @@ export type LeaseEvent =
   /** Applying a lease failed or discovery keeps failing; the keeper goes on trying. */
   | { type: "error"; error: Error };
 
+/** What the keeper needs of a client: DhcpClient, Dhcp6Client. */
+export interface LeaseClient {
+  acquire(o: { timeoutMs: number; signal?: AbortSignal; requestedIp?: string }): Promise<Lease>;
+  extend(lease: Lease, mode: "renew" | "rebind", deadline: number, signal?: AbortSignal): Promise<ExtendResult>;
+  release(lease: Lease): void;
+}
+
 export interface KeeperOptions {
-  client: DhcpClient;
+  client: LeaseClient;
   lease: Lease;
   /** Configures the interface for a lease; `previous` is the lease being replaced. */
   apply: (lease: Lease, previous: Lease) => void;

@@ -18,7 +18,7 @@ export function formatServer(s: NtpServer): string {
 /** Resolves with the server's view of our clock; rejects with the reason it gave none in `timeoutMs`. */
 export function queryServer(server: NtpServer, timeoutMs: number): Promise<NtpAnswer> {
   return new Promise((resolve, reject) => {
-    const sock = createSocket("udp4");
+    const sock = createSocket(server.host.includes(":") ? "udp6" : "udp4");
     // Wall-clock send times (what the protocol compares) and monotonic ones (for the arrival time,
     // which must not move if something else sets the clock meanwhile).
     const sent: { request: Buffer; wallMs: number; monoMs: number }[] = [];

@@ -13,7 +13,7 @@ import { applyLease, describeLease } from "./apply";
 import { DhcpAbortedError, DhcpClient, DhcpTimeoutError } from "./dhcp/client";
 import { LeaseKeeper, type LeaseClient, type LeaseEvent } from "./dhcp/keeper";
 import { Dhcp6Client, Dhcp6TimeoutError } from "./dhcp6/client";
-import { addressState, hasDefaultRoute6, pollIfInet6, pollRoutes6 } from "./ipv6";
+import { addressState, hasDefaultRoute6, optimisticDad, pollIfInet6, pollRoutes6 } from "./ipv6";
 import { defaultClientId, parseMac } from "./dhcp/messages";
 import { hasCarrier, listInterfaces, type NetInterface, readInterface } from "./links";
 import { useNameservers, writeResolvConf } from "./resolv";
@@ -229,6 +229,7 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
   const deadline = waitStart + opts.netWaitMs;
   if (cfg.vlan) await makeVlan(cfg.vlan, { deadline, waitMs: opts.netWaitMs, bootif: cfg.bootif });
   const cands = await waitForInterfaces(cfg, deadline, opts.netWaitMs);
+  const restoreDad = cfg.ip.mode === "dhcp6" ? cands.map((c) => optimisticDad(c.name)) : [];
   for (const c of cands) linkUp(c);
   debug(`candidates: ${cands.map((c) => c.name).join(", ")}`);
 
@@ -298,7 +299,9 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
   }
 
   const v6 = cfg.ip.mode === "dhcp6";
-  const won = await raceDhcp(cands, deadline, opts, v6 ? dhcp6ClientFor(cfg.hostname) : dhcpClientFor(opts, cfg.hostname), v6 ? "DHCPv6" : "DHCP");
+  const won = await raceDhcp(cands, deadline, opts, v6 ? dhcp6ClientFor(cfg.hostname) : dhcpClientFor(opts, cfg.hostname), v6 ? "DHCPv6" : "DHCP").finally(() => {
+    for (const restore of restoreDad) restore();
+  });
   const { client, iface } = won;
   try {
     applyLease(won.lease, iface.ifindex);

@@ -46,6 +46,9 @@ describe("what DHCPv6 waits for", () => {
   it("the link-local address once DAD has passed it, and the verdict on an address", () => {
     expect(usableLinkLocal(IF_INET6, "eth0")).toBe("fe80::5054:ff:fe12:3456");
     expect(usableLinkLocal(IF_INET6.replace("02 40 20 80     eth0", "02 40 20 c0     eth0"), "eth0")).toBeNull();
+    // Optimistic (RFC 4429): tentative, but it may send.
+    expect(usableLinkLocal(IF_INET6.replace("02 40 20 80     eth0", "02 40 20 c4     eth0"), "eth0")).toBe("fe80::5054:ff:fe12:3456");
+    expect(usableLinkLocal(IF_INET6.replace("02 40 20 80     eth0", "02 40 20 cc     eth0"), "eth0")).toBeNull();
     expect(usableLinkLocal(IF_INET6, "eth1")).toBeNull();
     expect(addressState(IF_INET6, "eth0", "2001:db8::5")).toBe("tentative");
     expect(addressState(IF_INET6, "eth0", "2001:db8::6")).toBe("dadfailed");

@@ -4,7 +4,7 @@
 // otherwise meet "network unreachable" while SLAAC and its duplicate address detection run. With
 // ip=dhcp6 the address is DHCPv6's (src/net/dhcp6), and what it waits for is read here too: the
 // link-local address to send from, duplicate address detection's verdict, the default route.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 
 export interface Ipv6Address {
   address: string;
@@ -15,6 +15,7 @@ export interface Ipv6Address {
 const SCOPE_GLOBAL = 0x00;
 // Site-local (fec0::/10) is deprecated, but QEMU's user network still hands it out.
 const SCOPE_SITE = 0x40;
+const IFA_F_OPTIMISTIC = 0x04;
 const IFA_F_DADFAILED = 0x08;
 const IFA_F_TENTATIVE = 0x40;
 
@@ -52,15 +53,42 @@ export function addressState(ifInet6: string, iface: string, address: string): A
   return "missing";
 }
 
-/** The interface's link-local address once duplicate address detection has passed it, else null. */
+/**
+ * The interface's link-local address once it may send: duplicate address detection passed, or
+ * still running on an optimistic address (RFC 4429); else null.
+ */
 export function usableLinkLocal(ifInet6: string, iface: string): string | null {
   for (const line of ifInet6.split("\n")) {
     const f = line.trim().split(/\s+/);
     if (f.length < 6 || f[5] !== iface || parseInt(f[3], 16) !== SCOPE_LINK) continue;
-    if (parseInt(f[4], 16) & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) continue;
+    const flags = parseInt(f[4], 16);
+    if (flags & IFA_F_DADFAILED || (flags & IFA_F_TENTATIVE && !(flags & IFA_F_OPTIMISTIC))) continue;
     return compress(f[0].toLowerCase());
   }
   return null;
+}
+
+/**
+ * Lets the link-local address the DHCPv6 client sends from be used while duplicate address
+ * detection runs (optimistic DAD, RFC 4429), which saves up to a second before the first SOLICIT.
+ * Set before the link comes up; returns what puts the setting back, for the booted system.
+ */
+export function optimisticDad(iface: string): () => void {
+  const knob = `/proc/sys/net/ipv6/conf/${iface}/optimistic_dad`;
+  let before: string;
+  try {
+    before = readFileSync(knob, "latin1").trim();
+    writeFileSync(knob, "1");
+  } catch {
+    return () => undefined; // a kernel without CONFIG_IPV6_OPTIMISTIC_DAD: the usual wait
+  }
+  return () => {
+    try {
+      writeFileSync(knob, before);
+    } catch {
+      // The interface is gone; nothing to put back.
+    }
+  };
 }
 
 /** Whether /proc/net/ipv6_route has a default route through `iface` (from a router advertisement). */

@@ -1,6 +1,7 @@
 // bringUpNetwork for real: the client runs in its own network namespace as a separate Node 24
 // process (the bundled driver calls the same modules PID 1 does), dnsmasq serves DHCP from
 // another namespace across a veth pair. Needs root, iproute2, dnsmasq-base and util-linux.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -307,6 +308,8 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
       `# written by tarboot from the DHCPv6 lease on ${link.clientIf}\nsearch cluster.test lab.cluster.test\nnameserver fd77::53\n`,
     );
     expect(servers[0].log()).toMatch(/DHCPREPLY\(\S+\) fd77::142 \S+ node61/);
+    // Optimistic DAD was for our SOLICIT only: the booted system finds the kernel's default.
+    expect(execFileSync("ip", ["netns", "exec", pair.client, "cat", `/proc/sys/net/ipv6/conf/${link.clientIf}/optimistic_dad`], { encoding: "utf8" }).trim()).toBe("0");
   });
 
   it("ip=dhcp6: RENEWs at T1 with the server's DUID, and REBINDs with any server at T2 when the renewal goes unanswered", async () => {

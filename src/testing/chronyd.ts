@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unpackedPackage } from "./debian-package";
+import { spawnInNetns } from "./netns";
 
 /** The chronyd binary, downloaded and unpacked on first use. */
 export async function chronydBinary(): Promise<string> {
@@ -17,8 +18,8 @@ export interface Chronyd {
   stop(): Promise<void>;
 }
 
-/** chronyd answering NTP on `address`:`port`; resolves once it has logged that it started. */
-export async function startChronyd(o: { address: string; port: number }): Promise<Chronyd> {
+/** chronyd answering NTP on `address`:`port` (inside network namespace `ns`); resolves once it has logged that it started. */
+export async function startChronyd(o: { address: string; port: number; ns?: string }): Promise<Chronyd> {
   const bin = await chronydBinary();
   const dir = mkdtempSync(join(tmpdir(), "tarboot-chronyd-"));
   const conf = join(dir, "chrony.conf");
@@ -27,7 +28,8 @@ export async function startChronyd(o: { address: string; port: number }): Promis
     [`port ${o.port}`, `bindaddress ${o.address}`, "local stratum 8", "allow all", "cmdport 0", "bindcmdaddress /", `pidfile ${join(dir, "pid")}`, ""].join("\n"),
   );
   // -d: foreground, log to stderr; -x: never adjust this machine's clock; -u root: no _chrony user here.
-  const child: ChildProcess = spawn(bin, ["-f", conf, "-d", "-x", "-u", "root"], { stdio: ["ignore", "ignore", "pipe"] });
+  const args = ["-f", conf, "-d", "-x", "-u", "root"];
+  const child: ChildProcess = o.ns ? spawnInNetns(o.ns, bin, args) : spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`chronyd did not start in 10 s: ${log}`)), 10_000);

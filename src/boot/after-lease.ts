@@ -4,6 +4,7 @@
 // root=dhcp takes the layers from the lease, and when a layer is on an IPv6 address waits for the
 // kernel's SLAAC address.
 import type { BootConfig, SyslogServer } from "../cmdline/types";
+import { formatHostPort } from "../cmdline/values";
 import { info, warn } from "../console/log";
 import { TCP_RETRY_MS, startSyslog } from "../console/syslog";
 import type { NetworkSession } from "../net";
@@ -43,21 +44,17 @@ async function useSyslog(server: SyslogServer, session: NetworkSession): Promise
   const { host, port } = server;
   const iface = session.lease?.iface;
   if (!iface) {
-    warn(`tarboot.syslog=${host}:${port}: no network (ip=off), nothing is sent`);
+    warn(`tarboot.syslog=${formatHostPort(host, port)}: no network (ip=off), nothing is sent`);
     return;
   }
   let address: string;
   try {
     address = await leaseAddressOf(session.lease, SYSLOG_LOOKUP_MS)(host);
   } catch (err) {
-    warn(`tarboot.syslog=${host}:${port}: ${(err as Error).message}; console lines are not sent`);
+    warn(`tarboot.syslog=${formatHostPort(host, port)}: ${(err as Error).message}; console lines are not sent`);
     return;
   }
-  if (address.includes(":")) {
-    warn(`tarboot.syslog=${host}:${port}: ${address} is an IPv6 address, and remote syslog speaks IPv4 only; console lines are not sent`);
-    return;
-  }
-  const where = `${server.transport === "tcp" ? "tcp://" : ""}${host}:${port}${address === host ? "" : ` (${address})`}`;
+  const where = `${server.transport === "tcp" ? "tcp://" : ""}${formatHostPort(host, port)}${address === host ? "" : ` (${address})`}`;
   const failed = startSyslog({ ...server, host: address }, iface, () => session.hostname ?? session.lease?.address);
   if (failed === null) info(`console lines also go to syslog at ${where}`);
   else warn(`syslog at ${where}: ${failed}; lines are kept and sent when it answers (asked again every ${TCP_RETRY_MS / 1000}s)`);

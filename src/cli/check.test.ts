@@ -152,6 +152,9 @@ describe("tarboot check", () => {
     expect(r.all).not.toContain("s3cret");
     const dhcp = await run("root=http://srv/a.tar", "BOOTIF=01-52-54-00-12-34-56", "tarboot.ntp=off", "rootsize=25%");
     expect(dhcp.all).toContain("network: DHCP on the interface with MAC 52:54:00:12:34:56\n");
+    const v6 = await run("root=http://srv/a.tar", "ip=dhcp6", "tarboot.syslog=tcp://[fd00::514]:601", "tarboot.ntp=[fd00::123]");
+    expect(v6.all).toContain("network: DHCPv6 (IPv6 only) on every Ethernet interface, first lease wins\n");
+    expect(v6.all).toContain("clock: [fd00::123]:123; syslog: tcp://[fd00::514]:601;");
     const vlan = await run("root=http://srv/a.tar", "vlan=vlan0100:eno1");
     expect(vlan.all).toContain("network: DHCP on vlan0100 (VLAN 100 on eno1, tarboot loads 8021q)\n");
     const badVlan = await run("root=http://srv/a.tar", "vlan=eno1.100:eno1", "ip=:::::eno1:dhcp");

@@ -10,6 +10,7 @@ import { DEFAULTS_PATH } from "../boot/config";
 import { type TemplateName, templateNamesIn } from "../cmdline/template";
 import { parseBootConfig } from "../cmdline/parse";
 import type { BootConfig, Layer } from "../cmdline/types";
+import { formatHostPort } from "../cmdline/values";
 import { layersFromLease } from "../boot/dhcp-root";
 import { templateVars } from "../boot/template-vars";
 import { describeError } from "../console/errors";
@@ -229,8 +230,8 @@ export function describeSettings(cfg: BootConfig): string[] {
         : `${ip.mode === "dhcp6" ? "DHCPv6 (IPv6 only)" : "DHCP"} on ${ip.device ?? cfg.vlan?.name ?? (cfg.bootif ? `the interface with MAC ${cfg.bootif}` : "every Ethernet interface, first lease wins")}`;
   const vlan = cfg.vlan ? ` (VLAN ${cfg.vlan.id} on ${cfg.vlan.parent}, tarboot loads 8021q)` : "";
   const size = cfg.rootSize.kind === "percent" ? `${cfg.rootSize.percent}% of RAM` : formatBytes(cfg.rootSize.bytes);
-  const ntp = cfg.ntp.mode === "off" ? "off" : cfg.ntp.mode === "lease" ? "the lease's servers (DHCP option 42)" : cfg.ntp.servers.map((s) => `${s.host}:${s.port}`).join(", ");
-  const syslog = cfg.syslog ? `${cfg.syslog.transport === "tcp" ? "tcp://" : ""}${cfg.syslog.host}:${cfg.syslog.port}` : "none";
+  const ntp = cfg.ntp.mode === "off" ? "off" : cfg.ntp.mode === "lease" ? "the lease's servers (DHCP option 42)" : cfg.ntp.servers.map((s) => formatHostPort(s.host, s.port)).join(", ");
+  const syslog = cfg.syslog ? `${cfg.syslog.transport === "tcp" ? "tcp://" : ""}${formatHostPort(cfg.syslog.host, cfg.syslog.port)}` : "none";
   return [
     `network: ${net}${vlan}${cfg.hostname ? `, hostname ${cfg.hostname}` : ""}${cfg.arpCheck ? `, ARP check ${cfg.arpCheck} ms` : ""}`,
     `root: tmpfs of ${size}, mode ${cfg.rootMode.toString(8).padStart(4, "0")}; then ${cfg.init}${cfg.breakAt.length ? `; break at ${cfg.breakAt.join(", ")}` : ""}`,

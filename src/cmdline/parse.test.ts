@@ -275,6 +275,9 @@ describe("parseBootConfig: every parameter", () => {
     expect(parse("tarboot.syslog=loghost").syslog).toEqual({ host: "loghost", port: 514, transport: "udp" });
     expect(parse("tarboot.syslog=log-1.site.example.:1514").syslog).toEqual({ host: "log-1.site.example.", port: 1514, transport: "udp" });
     expect(parse("tarboot.syslog=tcp://loghost:601").syslog).toEqual({ host: "loghost", port: 601, transport: "tcp" });
+    expect(parse("tarboot.syslog=tcp://[fd00::514]:601").syslog).toEqual({ host: "fd00::514", port: 601, transport: "tcp" });
+    expect(parse("tarboot.syslog=[::1]").syslog).toEqual({ host: "::1", port: 514, transport: "udp" });
+    expect(parse("tarboot.ntp=[fd77::123],10.0.0.1:1123").ntp).toEqual({ mode: "servers", servers: [{ host: "fd77::123", port: 123 }, { host: "10.0.0.1", port: 1123 }] });
     expect(parse("tarboot.syslog=UDP://10.0.0.1").syslog).toEqual({ host: "10.0.0.1", port: 514, transport: "udp" });
     expect("syslog" in parse("")).toBe(false);
     expect("syslog" in parse("tarboot.syslog=", { defaults: "tarboot.syslog=10.0.0.1" })).toBe(false);
@@ -381,13 +384,14 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ["tarboot.arp-check=20000", `tarboot.arp-check=20000: out of range (0 to 10000); accepted: ${ACCEPTED["tarboot.arp_check"]}`],
     ["tarboot.arp-check=0.3", `tarboot.arp-check=0.3: not a whole number; accepted: ${ACCEPTED["tarboot.arp_check"]}`],
     ["tarboot.ntp=", `tarboot.ntp=: empty (off turns the clock setting off); accepted: ${ACCEPTED["tarboot.ntp"]}`],
-    ["tarboot.ntp=pool_ntp", `tarboot.ntp=pool_ntp: server 1 "pool_ntp" is not an IPv4 address or host name with an optional :port; accepted: ${ACCEPTED["tarboot.ntp"]}`],
-    ["tarboot.ntp=10.0.0.1,10.0.0.256", `tarboot.ntp=10.0.0.1,10.0.0.256: server 2 "10.0.0.256" is not an IPv4 address or host name with an optional :port; accepted: ${ACCEPTED["tarboot.ntp"]}`],
-    ["tarboot.ntp=ntp..example", `tarboot.ntp=ntp..example: server 1 "ntp..example" is not an IPv4 address or host name with an optional :port; accepted: ${ACCEPTED["tarboot.ntp"]}`],
+    ["tarboot.ntp=pool_ntp", `tarboot.ntp=pool_ntp: server 1 "pool_ntp" is not an IPv4 address, [IPv6 address] or host name with an optional :port; accepted: ${ACCEPTED["tarboot.ntp"]}`],
+    ["tarboot.ntp=10.0.0.1,10.0.0.256", `tarboot.ntp=10.0.0.1,10.0.0.256: server 2 "10.0.0.256" is not an IPv4 address, [IPv6 address] or host name with an optional :port; accepted: ${ACCEPTED["tarboot.ntp"]}`],
+    ["tarboot.ntp=ntp..example", `tarboot.ntp=ntp..example: server 1 "ntp..example" is not an IPv4 address, [IPv6 address] or host name with an optional :port; accepted: ${ACCEPTED["tarboot.ntp"]}`],
     ["tarboot.ntp=10.0.0.1:0", `tarboot.ntp=10.0.0.1:0: server 1 "10.0.0.1:0": port 0 is out of range (1 to 65535); accepted: ${ACCEPTED["tarboot.ntp"]}`],
-    ["tarboot.syslog=log_host", `tarboot.syslog=log_host: "log_host" is not an IPv4 address or host name with an optional :port; accepted: ${ACCEPTED["tarboot.syslog"]}`],
+    ["tarboot.syslog=log_host", `tarboot.syslog=log_host: "log_host" is not an IPv4 address, [IPv6 address] or host name with an optional :port; accepted: ${ACCEPTED["tarboot.syslog"]}`],
     ["tarboot.syslog=tls://loghost:6514", `tarboot.syslog=tls://loghost:6514: "tls://loghost:6514": the transport is udp:// (the default) or tcp://; accepted: ${ACCEPTED["tarboot.syslog"]}`],
-    ["tarboot.syslog=[::1]:514", `tarboot.syslog=[::1]:514: "[::1]:514" is not an IPv4 address or host name with an optional :port; accepted: ${ACCEPTED["tarboot.syslog"]}`],
+    ["tarboot.syslog=[::1:514", `tarboot.syslog=[::1:514: "[::1:514" is not an IPv4 address, [IPv6 address] or host name with an optional :port; accepted: ${ACCEPTED["tarboot.syslog"]}`],
+    ["tarboot.syslog=[fe80::zz]", `tarboot.syslog=[fe80::zz]: "[fe80::zz]" is not an IPv4 address, [IPv6 address] or host name with an optional :port; accepted: ${ACCEPTED["tarboot.syslog"]}`],
     ["tarboot.ca=ca.pem", `tarboot.ca=ca.pem: not an absolute path; accepted: ${ACCEPTED["tarboot.ca"]}`],
     ["tarboot.proxy=https://p:3128", `tarboot.proxy=https://p:3128: the proxy is spoken to in plain HTTP (http://host:port), not https:; accepted: ${ACCEPTED["tarboot.proxy"]}`],
     ["tarboot.proxy=proxy:3128", `tarboot.proxy=proxy:3128: the proxy is spoken to in plain HTTP (http://host:port), not proxy:; accepted: ${ACCEPTED["tarboot.proxy"]}`],

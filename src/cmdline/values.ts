@@ -1,5 +1,6 @@
 // Parsers for the scalar values of boot parameters. Each returns the typed value or throws Invalid
 // with the problem in a few words; the caller adds the parameter name and what is accepted.
+import { isIPv6 } from "node:net";
 import { type Proxy, parseProxyUrl } from "../fetch/proxy";
 import { Invalid } from "./errors";
 import { type HostPort, type MachineIdMode, type NtpConfig, STAGES, type RootSize, type Stage, type SyslogServer, type VlanConfig } from "./types";
@@ -227,7 +228,7 @@ export function parseNtp(value: string | undefined): NtpConfig {
   return { mode: "servers", servers: v.split(",").map((entry, k) => parseHostPort(entry, 123, `server ${k + 1} `)) };
 }
 
-/** `tarboot.syslog=`: `[udp://|tcp://]` an IPv4 address or host name with an optional `:port` (514 by default). */
+/** `tarboot.syslog=`: `[udp://|tcp://]` an IPv4 address, [IPv6 address] or host name with an optional `:port` (514 by default). */
 export function parseSyslog(value: string | undefined): SyslogServer {
   const v = requireValue(value);
   const m = /^(udp|tcp):\/\/(.*)$/i.exec(v);
@@ -235,15 +236,22 @@ export function parseSyslog(value: string | undefined): SyslogServer {
   return { ...parseHostPort(m ? m[2] : v, 514, ""), transport: m ? (m[1].toLowerCase() as SyslogServer["transport"]) : "udp" };
 }
 
+/** host:port as written in a parameter: an IPv6 address in brackets. */
+export function formatHostPort(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 /**
- * `a.b.c.d[:port]` or `name[:port]`, the name looked up through the lease's DNS servers when it is
- * used; `what` starts the message ("server 2 ").
+ * `a.b.c.d[:port]`, `[v6 address][:port]` or `name[:port]`, the name looked up through the lease's
+ * DNS servers when it is used; `what` starts the message ("server 2 ").
  */
 function parseHostPort(entry: string, defaultPort: number, what: string): HostPort {
-  const m = /^([^:]*)(?::(\d{1,5}))?$/.exec(entry);
-  const host = m?.[1] ?? entry;
-  if (!m || !(isIpv4(host) || isHostName(host))) throw new Invalid(`${what}"${entry}" is not an IPv4 address or host name with an optional :port`);
-  const port = m[2] === undefined ? defaultPort : Number(m[2]);
+  const m = /^(?:\[([0-9a-f:.]+)\]|([^:]*))(?::(\d{1,5}))?$/i.exec(entry);
+  const host = m?.[1] ?? m?.[2] ?? entry;
+  if (!m || !(m[1] !== undefined ? isIPv6(host) : isIpv4(host) || isHostName(host))) {
+    throw new Invalid(`${what}"${entry}" is not an IPv4 address, [IPv6 address] or host name with an optional :port`);
+  }
+  const port = m[3] === undefined ? defaultPort : Number(m[3]);
   if (port < 1 || port > 65535) throw new Invalid(`${what}"${entry}": port ${port} is out of range (1 to 65535)`);
   return { host, port };
 }

@@ -6,6 +6,7 @@
 // connection: a server that refuses or stalls costs at most a second a line and is asked again
 // every ten seconds meanwhile, with the lines since kept (the last 500) and sent once it answers.
 import type { SyslogServer } from "../cmdline/types";
+import { formatHostPort } from "../cmdline/values";
 import { BlockingTcp, DeviceUdpSocket } from "../sys/socket";
 import { addLogSink, logLocal } from "./log";
 import { formatSyslog } from "./syslog-message";
@@ -22,7 +23,7 @@ export function startSyslog(server: SyslogServer, iface: string, hostname: () =>
   const format = (level: Parameters<typeof formatSyslog>[0]["level"], message: string, timeMs: number) =>
     formatSyslog({ level, message, timeMs, hostname: hostname(), pid: process.pid });
   if (server.transport === "udp") {
-    const sock = DeviceUdpSocket.open(iface, 0, null);
+    const sock = DeviceUdpSocket.open(iface, 0, null, server.host.includes(":") ? "::" : "0.0.0.0");
     addLogSink((level, message, timeMs) => sock.send(format(level, message, timeMs), server.host, server.port));
     return null;
   }
@@ -78,7 +79,7 @@ class TcpSender {
       this.conn?.close();
       this.conn = null;
       // On the console only: a line about the sink would come back to the sink.
-      if (!this.said) logLocal("warn", `tarboot.syslog=tcp://${this.server.host}:${this.server.port}: ${(err as Error).message}; lines kept and sent when it answers again`);
+      if (!this.said) logLocal("warn", `tarboot.syslog=tcp://${formatHostPort(this.server.host, this.server.port)}: ${(err as Error).message}; lines kept and sent when it answers again`);
       this.said = true;
     }
   }

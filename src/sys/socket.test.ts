@@ -2,7 +2,8 @@
 // address text the netlink messages carry.
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BlockingTcp, ipBytes, ipv6Bytes } from "./socket";
+import { createSocket } from "node:dgram";
+import { BlockingTcp, DeviceUdpSocket, ipBytes, ipv6Bytes } from "./socket";
 
 let server: Server;
 let port: number;
@@ -53,5 +54,34 @@ describe("ipv6Bytes", () => {
     expect(ipv6Bytes("::ffff:10.0.2.15").toString("hex")).toBe("00000000000000000000ffff0a00020f");
     expect(ipBytes("10.0.2.15").toString("hex")).toBe("0a00020f");
     for (const bad of ["1::2::3", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "12345::", "g::1", "1:2:3:4:5:6:7::8"]) expect(() => ipv6Bytes(bad)).toThrow(`not an IPv6 address: ${bad}`);
+  });
+});
+
+describe("IPv6 for the remote syslog", () => {
+  it("connects and sends over TCP to an IPv6 address", async () => {
+    const got: Buffer[] = [];
+    const v6 = createServer((s) => s.on("data", (d) => got.push(d)));
+    await new Promise<void>((r) => v6.listen(0, "::1", r));
+    const p = (v6.address() as { port: number }).port;
+    const c = BlockingTcp.connect("::1", p, 1000);
+    c.send(Buffer.from("<30>1 over IPv6\n"));
+    expect(c.waitAcknowledged(2000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(Buffer.concat(got).toString()).toBe("<30>1 over IPv6\n");
+    c.close();
+    await new Promise<void>((r) => v6.close(() => r()));
+    expect(() => BlockingTcp.connect("::1", p, 1000)).toThrow(`[::1]:${p}`);
+  });
+
+  it("sends UDP datagrams to an IPv6 address from a socket tied to the device", async () => {
+    const sock = createSocket("udp6");
+    const got = new Promise<Buffer>((r) => sock.once("message", r));
+    await new Promise<void>((r) => sock.bind(0, "::1", r));
+    const u = DeviceUdpSocket.open("lo", 0, null, "::");
+    u.send(Buffer.from("<30>1 datagram"), "::1", sock.address().port);
+    expect((await got).toString()).toBe("<30>1 datagram");
+    u.close();
+    sock.close();
+    expect(() => DeviceUdpSocket.open("lo", 0, () => undefined, "::")).toThrow("IPv6 sockets only send");
   });
 });

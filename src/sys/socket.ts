@@ -83,13 +83,20 @@ export function ipBytes(address: string): Buffer {
   return address.includes(":") ? ipv6Bytes(address) : ipv4Bytes(address);
 }
 
-function sockaddrIn(address: string, port: number): Buffer {
-  const sa = Buffer.alloc(16);
-  sa.writeUInt16LE(AF_INET, 0); // sa_family is host order; little-endian on every Linux tarboot targets
+export const AF_INET6 = 10;
+
+/** struct sockaddr_in, or sockaddr_in6 for an IPv6 address (scope 0: global addresses only). */
+function sockaddrOf(address: string, port: number): Buffer {
+  const v6 = address.includes(":");
+  const sa = Buffer.alloc(v6 ? 28 : 16);
+  sa.writeUInt16LE(v6 ? AF_INET6 : AF_INET, 0); // sa_family is host order; little-endian on every Linux tarboot targets
   sa.writeUInt16BE(port, 2);
-  ipv4Bytes(address).copy(sa, 4);
+  if (v6) ipv6Bytes(address).copy(sa, 8);
+  else ipv4Bytes(address).copy(sa, 4);
   return sa;
 }
+
+const familyOf = (address: string) => (address.includes(":") ? AF_INET6 : AF_INET);
 
 function setIntOption(fd: number, level: number, name: number, value: number, what: string, target: string): void {
   const v = Buffer.alloc(4);
@@ -195,16 +202,18 @@ export class DeviceUdpSocket {
 
   /**
    * Opens 0.0.0.0:port on `device` with broadcast allowed; several devices may share the port.
-   * Without `onMessage` the socket only sends.
+   * Without `onMessage` the socket only sends; `any` "::" makes an IPv6 one (sends only).
    */
-  static open(device: string, port: number, onMessage: Handler | null): DeviceUdpSocket {
-    const fd = check(socket_(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), "socket", device);
+  static open(device: string, port: number, onMessage: Handler | null, any: "0.0.0.0" | "::" = "0.0.0.0"): DeviceUdpSocket {
+    if (any === "::" && onMessage) throw new Error("DeviceUdpSocket: IPv6 sockets only send");
+    const fd = check(socket_(familyOf(any), SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), "socket", device);
     try {
       setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR", device);
       setIntOption(fd, SOL_SOCKET, SO_BROADCAST, 1, "SO_BROADCAST", device);
       const name = Buffer.from(`${device}\0`);
       check(setsockopt_(fd, SOL_SOCKET, SO_BINDTODEVICE, name, name.length), "setsockopt(SO_BINDTODEVICE)", device);
-      check(bind_(fd, sockaddrIn("0.0.0.0", port), 16), "bind", `${device} 0.0.0.0:${port}`);
+      const sa = sockaddrOf(any, port);
+      check(bind_(fd, sa, sa.length), "bind", `${device} ${any}:${port}`);
     } catch (err) {
       close_(fd);
       throw err;
@@ -214,7 +223,8 @@ export class DeviceUdpSocket {
 
   send(data: Buffer, address: string, port: number): void {
     if (this.entry.closed) throw new Error(`${this.device}: socket already closed`);
-    const n = Number(sendto_(this.fd, data, data.length, 0, sockaddrIn(address, port), 16));
+    const sa = sockaddrOf(address, port);
+    const n = Number(sendto_(this.fd, data, data.length, 0, sa, sa.length));
     if (n < 0) throw new SysError("sendto", koffi.errno(), `${this.device} -> ${address}:${port}`);
   }
 
@@ -238,8 +248,8 @@ export class BlockingTcp {
   }
 
   static connect(address: string, port: number, timeoutMs: number): BlockingTcp {
-    const target = `${address}:${port}`;
-    const fd = check(socket_(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket", target);
+    const target = address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+    const fd = check(socket_(familyOf(address), SOCK_STREAM | SOCK_CLOEXEC, 0), "socket", target);
     try {
       const tv = Buffer.alloc(16);
       tv.writeBigInt64LE(BigInt(Math.floor(timeoutMs / 1000)), 0);
@@ -248,7 +258,8 @@ export class BlockingTcp {
       // Each line leaves at once: Nagle would hold a short line until the last one is acknowledged,
       // and the line before a reboot would never leave.
       setIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY", target);
-      check(connect_(fd, sockaddrIn(address, port), 16), "connect", target);
+      const sa = sockaddrOf(address, port);
+      check(connect_(fd, sa, sa.length), "connect", target);
     } catch (err) {
       close_(fd);
       throw err;

@@ -2,6 +2,7 @@
 // wait, and the first reply that answers either of them.
 import { createSocket } from "node:dgram";
 import type { NtpServer } from "../../cmdline/types";
+import { formatHostPort } from "../../cmdline/values";
 import { clockOffset, decodeReply, encodeRequest } from "./sntp";
 
 export interface NtpAnswer {
@@ -12,7 +13,7 @@ export interface NtpAnswer {
 }
 
 export function formatServer(s: NtpServer): string {
-  return s.port === 123 ? s.host : `${s.host}:${s.port}`;
+  return s.port === 123 ? s.host : formatHostPort(s.host, s.port);
 }
 
 /** Resolves with the server's view of our clock; rejects with the reason it gave none in `timeoutMs`. */

@@ -84,7 +84,8 @@ function newXid(): number {
   return Math.floor(Math.random() * 2 ** 32) >>> 0;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts (the DHCPv6 client waits the same way). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const t = setTimeout(done, ms);

@@ -8,7 +8,7 @@ import { debug, info } from "../../console/log";
 import type { Lease } from "../lease";
 import { INFINITE_LEASE } from "../dhcp/ack";
 import { backoffDelay, type Backoff, extendDelay } from "../dhcp/backoff";
-import { DhcpAbortedError, type ExtendResult } from "../dhcp/client";
+import { DhcpAbortedError, type ExtendResult, sleep } from "../dhcp/client";
 import { exchange, type ExchangeSocket } from "../dhcp/exchange";
 import { pollIfInet6, usableLinkLocal } from "../ipv6";
 import {
@@ -118,12 +118,6 @@ interface Advertised {
   serverDuid: Buffer;
   from: string;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-  });
 
 export class Dhcp6Client {
   readonly iface: string;
@@ -240,7 +234,7 @@ export class Dhcp6Client {
     try {
       socket = await this.socket(deadline);
     } catch (err) {
-      debug((err as Error).message);
+      debug(`${this.iface}: no ${mode === "renew" ? "RENEW" : "REBIND"}: ${(err as Error).message}`);
       return { kind: "timeout", sends: 0 };
     }
     try {

@@ -179,6 +179,34 @@ describe("IPv6", () => {
   });
 });
 
+describe("IPv6 only, router advertisements only", () => {
+  it("ip=auto6: the kernel's SLAAC address, on QEMU's user network without IPv4", async () => {
+    const v6 = await serveDir(dir, undefined, "::1");
+    try {
+      const r = await bootQemu({
+        kernel: art.vmlinux,
+        initrd: art.initramfs,
+        append: baseAppend(`ip=auto6 root=http://[fec0::2]:${v6.port}/base.tar.zst`),
+        netdevExtra: "ipv4=off",
+        until: /TARBOOT-BOOTED .*/,
+        waitForExit: true,
+        timeoutMs: 240_000,
+        logFile: consoleLog("auto6"),
+      });
+      expect(r.timedOut, r.console).toBe(false);
+      expect(r.matched?.[0], r.console).toMatch(/^TARBOOT-BOOTED pid=1 /);
+      expect(r.console).toContain("eth0: fec0::5054:ff:fe12:3456/64 (SLAAC, router fe80::2)");
+      // QEMU 7.2's router advertises no DNS server (dnsmasq's does: the netns test reads its RDNSS and DNSSL).
+      expect(r.console).toContain("warn: eth0: the router advertisement names no DNS server (RDNSS, RFC 8106): host names cannot be looked up");
+      expect(r.console).not.toContain("(IPv6, from the router's advertisement)");
+      expect(r.console).not.toMatch(/DHCP/);
+      expect(v6.requests).toEqual(["GET /base.tar.zst 200"]);
+    } finally {
+      await v6.close();
+    }
+  });
+});
+
 describe("HTTPS with a clock years off", () => {
   it("sets the clock from NTP before the download, so the certificate checks, and the root starts with the right date (ARP check on, machine id from the MAC)", async () => {
     // The guest's RTC says 2001: without the clock set, the certificate (valid from today) is

@@ -10,6 +10,7 @@ import { TCP_RETRY_MS, startSyslog } from "../console/syslog";
 import type { NetworkSession } from "../net";
 import { ntpServers } from "../net/ntp/servers";
 import { urlHasIpv6Host, waitForIpv6 } from "../net/ipv6";
+import { ipv6Only } from "../net/lease";
 import { leaseAddressOf } from "../net/server-address";
 import type { Timeline } from "../root/timeline";
 import { setRealtime } from "../sys/clock";
@@ -37,7 +38,8 @@ export async function useLease(cfg: BootConfig, session: NetworkSession, timelin
     info(`root path from DHCP: ${cfg.layers.length} layer(s): ${cfg.layers.map((l) => l.raw).join(", ")}`);
   }
   const iface = session.lease?.iface;
-  if (iface && cfg.layers.some((l) => l.urls.some(urlHasIpv6Host))) await awaitIpv6(iface, cfg.netWait);
+  // On an IPv6-only lease the address is the lease's own, usable already.
+  if (iface && !ipv6Only(session.lease!) && cfg.layers.some((l) => l.urls.some(urlHasIpv6Host))) await awaitIpv6(iface, cfg.netWait);
 }
 
 async function useSyslog(server: SyslogServer, session: NetworkSession): Promise<void> {

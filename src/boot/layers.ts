@@ -8,7 +8,7 @@ import { TRUSTED_KEYS_DIR, readTrustedKeys } from "../fetch/trusted-keys";
 import { extract } from "../unpack";
 import { info, warn } from "../console/log";
 import { unusedProxyEnv } from "../fetch/proxy";
-import { type Lease, searchDomains } from "../net/lease";
+import { ipv6Only, type Lease, searchDomains } from "../net/lease";
 import { SourceHealth } from "./source-health";
 import { templateVars } from "./template-vars";
 
@@ -49,7 +49,7 @@ export async function unpackLayers(cfg: BootConfig, lease: Lease | null, root: s
       dnsServers: lease?.dns.length ? lease.dns : undefined,
       // As the booted system's resolv.conf will have it.
       dnsSearch: lease ? searchDomains(lease) : undefined,
-      ...(lease?.source === "dhcp6" && { dnsFamily: 6 as const }),
+      ...(lease && ipv6Only(lease) && { dnsFamily: 6 as const }),
       proxy: cfg.proxy,
       noProxy: cfg.noProxy,
     };

@@ -227,7 +227,7 @@ export function describeSettings(cfg: BootConfig): string[] {
       ? "ip=off (no network)"
       : ip.mode === "static"
         ? `static ${ip.client} netmask ${ip.netmask}${ip.gateway ? ` via ${ip.gateway}` : ""}${(ip.device ?? cfg.vlan?.name) ? ` on ${ip.device ?? cfg.vlan?.name}` : ""}${ip.dns.length ? `, dns ${ip.dns.join(" ")}` : ""}`
-        : `${ip.mode === "dhcp6" ? "DHCPv6 (IPv6 only)" : "DHCP"} on ${ip.device ?? cfg.vlan?.name ?? (cfg.bootif ? `the interface with MAC ${cfg.bootif}` : "every Ethernet interface, first lease wins")}`;
+        : `${ip.mode === "dhcp6" ? "DHCPv6 (IPv6 only)" : ip.mode === "auto6" ? "SLAAC and the router's DNS (IPv6 only)" : "DHCP"} on ${ip.device ?? cfg.vlan?.name ?? (cfg.bootif ? `the interface with MAC ${cfg.bootif}` : "every Ethernet interface, first lease wins")}`;
   const vlan = cfg.vlan ? ` (VLAN ${cfg.vlan.id} on ${cfg.vlan.parent}, tarboot loads 8021q)` : "";
   const size = cfg.rootSize.kind === "percent" ? `${cfg.rootSize.percent}% of RAM` : formatBytes(cfg.rootSize.bytes);
   const ntp = cfg.ntp.mode === "off" ? "off" : cfg.ntp.mode === "lease" ? "the lease's servers (DHCP option 42)" : cfg.ntp.servers.map((s) => formatHostPort(s.host, s.port)).join(", ");

@@ -32,18 +32,20 @@ describe("parseIp: one-word forms", () => {
     expect(problems("rarp")).toEqual(["rarp is not supported (only DHCP)"]);
   });
 
-  it("reads dhcp6 (dracut's word) as DHCPv6, alone or as the autoconf field with a device", () => {
+  it("reads dhcp6 and auto6 (dracut's words) as IPv6-only modes, alone or as the autoconf field with a device", () => {
     expect(parseIp("dhcp6")).toEqual({ ip: { mode: "dhcp6" } });
     expect(parseIp(":::::eth0:dhcp6")).toEqual({ ip: { mode: "dhcp6", device: "eth0" } });
+    expect(parseIp("auto6")).toEqual({ ip: { mode: "auto6" } });
+    expect(parseIp(":::::eth1:auto6")).toEqual({ ip: { mode: "auto6", device: "eth1" } });
     expect(problems("10.0.0.5:::::eth0:dhcp6")).toEqual([
       "a client address (10.0.0.5) with autoconf dhcp6: give either the address with autoconf off, or no address with dhcp",
     ]);
   });
 
   it("names an unknown word", () => {
-    expect(problems("auto6")).toEqual(['"auto6" is neither one of dhcp, dhcp6, on, any, both, off, none nor an IPv4 address']);
-    expect(problems("auto")).toEqual(['"auto" is neither one of dhcp, dhcp6, on, any, both, off, none nor an IPv4 address']);
-    expect(problems(":::::eth0:slaac")).toEqual(['autoconf "slaac" is not one of dhcp, dhcp6, on, any, both, off, none']);
+    expect(problems("link6")).toEqual(['"link6" is neither one of dhcp, dhcp6, auto6, on, any, both, off, none nor an IPv4 address']);
+    expect(problems("auto")).toEqual(['"auto" is neither one of dhcp, dhcp6, auto6, on, any, both, off, none nor an IPv4 address']);
+    expect(problems(":::::eth0:slaac")).toEqual(['autoconf "slaac" is not one of dhcp, dhcp6, auto6, on, any, both, off, none']);
   });
 });
 
@@ -113,7 +115,7 @@ describe("parseIp: the colon form", () => {
   });
 
   it("rejects an unknown autoconf word and too many fields", () => {
-    expect(problems(":::::eth0:static")).toEqual(['autoconf "static" is not one of dhcp, dhcp6, on, any, both, off, none']);
+    expect(problems(":::::eth0:static")).toEqual(['autoconf "static" is not one of dhcp, dhcp6, auto6, on, any, both, off, none']);
     expect(problems("1.2.3.4::::::::::extra")).toEqual(["11 fields, at most 10"]);
   });
 

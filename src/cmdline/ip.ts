@@ -1,7 +1,8 @@
 // `ip=` in the kernel's syntax (Documentation/admin-guide/nfs/nfsroot.rst):
 //   ip=<client-ip>:<server-ip>:<gw-ip>:<netmask>:<hostname>:<device>:<autoconf>:<dns0-ip>:<dns1-ip>:<ntp0-ip>
 // or one word: dhcp, on/any/both (all mean DHCP here: it is the only protocol tarboot speaks), off/none;
-// and dhcp6 (dracut's word, also as the autoconf field) for an IPv6-only network: DHCPv6.
+// and dhcp6 and auto6 (dracut's words, also as the autoconf field) for an IPv6-only network:
+// DHCPv6, or the router advertisement alone (SLAAC).
 //
 // Where tarboot is stricter than the kernel, it is to fail clearly instead of half-configuring:
 // - bootp and rarp are refused (tarboot has no client for them);
@@ -23,13 +24,13 @@ export interface ParsedIp {
   hostname?: string;
 }
 
-function autoconf(word: string): "dhcp" | "dhcp6" | "off" | "" {
+function autoconf(word: string): "dhcp" | "dhcp6" | "auto6" | "off" | "" {
   if (word === "") return "";
   if (DHCP_WORDS.includes(word)) return "dhcp";
-  if (word === "dhcp6") return "dhcp6";
+  if (word === "dhcp6" || word === "auto6") return word;
   if (OFF_WORDS.includes(word)) return "off";
   if (UNSUPPORTED.includes(word)) throw new Invalid(`autoconf ${word} is not supported (only DHCP)`);
-  throw new Invalid(`autoconf "${word}" is not one of dhcp, dhcp6, on, any, both, off, none`);
+  throw new Invalid(`autoconf "${word}" is not one of dhcp, dhcp6, auto6, on, any, both, off, none`);
 }
 
 /** Parses the value of `ip=`; throws Invalid with every problem found. */
@@ -38,10 +39,10 @@ export function parseIp(value: string | undefined): ParsedIp {
   if (value === undefined || value === "") return { ip: { mode: "dhcp" } };
   if (!value.includes(":")) {
     if (DHCP_WORDS.includes(value)) return { ip: { mode: "dhcp" } };
-    if (value === "dhcp6") return { ip: { mode: "dhcp6" } };
+    if (value === "dhcp6" || value === "auto6") return { ip: { mode: value } };
     if (OFF_WORDS.includes(value)) return { ip: { mode: "off" } };
     if (UNSUPPORTED.includes(value)) throw new Invalid(`${value} is not supported (only DHCP)`);
-    if (!/^[0-9.]+$/.test(value)) throw new Invalid(`"${value}" is neither one of dhcp, dhcp6, on, any, both, off, none nor an IPv4 address`);
+    if (!/^[0-9.]+$/.test(value)) throw new Invalid(`"${value}" is neither one of dhcp, dhcp6, auto6, on, any, both, off, none nor an IPv4 address`);
   }
   const fields = value.split(":");
   if (fields.length > FIELDS.length) throw new Invalid(`${fields.length} fields, at most ${FIELDS.length}`);
@@ -69,7 +70,7 @@ export function parseIp(value: string | undefined): ParsedIp {
   const dns = [addr(dns0, "dns0-ip"), addr(dns1, "dns1-ip")].filter((d): d is string => d !== undefined);
   const ntp = addr(ntp0, "ntp0-ip");
 
-  if (client !== "" && (mode === "dhcp" || mode === "dhcp6")) {
+  if (client !== "" && (mode === "dhcp" || mode === "dhcp6" || mode === "auto6")) {
     problems.push(`a client address (${client}) with autoconf ${auto}: give either the address with autoconf off, or no address with dhcp`);
   }
   if (client === "" && mode !== "off") {
@@ -88,7 +89,7 @@ export function parseIp(value: string | undefined): ParsedIp {
   if (clientIp === undefined) {
     // `ip=::::::off` (no address, autoconf off) configures nothing, like `ip=off`.
     if (mode === "off") return { ip: { mode: "off" }, hostname };
-    const dhcp = mode === "dhcp6" ? "dhcp6" : "dhcp";
+    const dhcp = mode === "dhcp6" || mode === "auto6" ? mode : "dhcp";
     return { ip: dev === undefined ? { mode: dhcp } : { mode: dhcp, device: dev }, hostname };
   }
   const ip: IpConfig = {

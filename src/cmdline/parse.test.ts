@@ -202,9 +202,12 @@ describe("parseBootConfig: every parameter", () => {
     expect(parse("vlan=eth0.100:eth0 ip=10.0.0.5:::255.255.255.0::eth0.100:off").ip).toMatchObject({ mode: "static", device: "eth0.100" });
   });
 
-  it("ip=dhcp6: no root=dhcp (option 17 is DHCPv4's) and no ARP check", () => {
+  it("ip=dhcp6 and ip=auto6: no root=dhcp (option 17 is DHCPv4's) and no ARP check", () => {
     expect(parse(`${ROOT} ip=dhcp6`).ip).toEqual({ mode: "dhcp6" });
-    expect(oneError("root=dhcp ip=dhcp6").message).toBe(`root=dhcp: the root path is a DHCPv4 option (17), and DHCPv6 has none: give the layers in root=; accepted: ${ACCEPTED.root}`);
+    expect(oneError("root=dhcp ip=dhcp6").message).toBe(`root=dhcp: the root path is a DHCPv4 option (17), and ip=dhcp6 has none: give the layers in root=; accepted: ${ACCEPTED.root}`);
+    expect(parse(`${ROOT} ip=auto6`).ip).toEqual({ mode: "auto6" });
+    expect(oneError("root=dhcp ip=auto6").message).toMatch(/^root=dhcp: the root path is a DHCPv4 option \(17\), and ip=auto6 has none/);
+    expect(oneError(`${ROOT} ip=auto6 tarboot.arp-check=300`).message).toMatch(/^tarboot.arp-check=300: ARP is IPv4's: with ip=auto6 /);
     expect(oneError(`${ROOT} ip=dhcp6 tarboot.arp-check=300`).message).toBe(
       `tarboot.arp-check=300: ARP is IPv4's: with ip=dhcp6 the kernel's duplicate address detection checks the address; accepted: ${ACCEPTED["tarboot.arp_check"]}`,
     );

@@ -53,8 +53,8 @@ export const ACCEPTED = {
   rootsize: "bytes with optional k/m/g suffix (binary) or N% of RAM, e.g. rootsize=4g or rootsize=50%",
   rootmode: "an octal mode up to 07777, e.g. rootmode=0755",
   ip:
-    "dhcp, dhcp6 (IPv6 only), on, any, both, off, none, or <client-ip>:<server-ip>:<gw-ip>:<netmask>:<hostname>:<device>:<autoconf>:<dns0-ip>:<dns1-ip>:<ntp0-ip> " +
-    "with autoconf off/none/dhcp/dhcp6, e.g. ip=dhcp, ip=:::::eth0:dhcp or ip=10.0.0.5::10.0.0.1:255.255.255.0:node5:eth0:off",
+    "dhcp, dhcp6 or auto6 (IPv6 only), on, any, both, off, none, or <client-ip>:<server-ip>:<gw-ip>:<netmask>:<hostname>:<device>:<autoconf>:<dns0-ip>:<dns1-ip>:<ntp0-ip> " +
+    "with autoconf off/none/dhcp/dhcp6/auto6, e.g. ip=dhcp, ip=:::::eth0:dhcp or ip=10.0.0.5::10.0.0.1:255.255.255.0:node5:eth0:off",
   vlan: "<name>:<parent>, the name giving the VLAN ID as <parent>.<id> or vlan<id> (1-4094), e.g. vlan=eth0.100:eth0",
   BOOTIF: "01-aa-bb-cc-dd-ee-ff (ARP type 01, then the MAC, as PXELINUX passes it) or a bare MAC, e.g. BOOTIF=01-52-54-00-12-34-56",
   hostname: "letters, digits and inner hyphens (RFC 1123), labels of up to 63 separated by dots, e.g. hostname=node17",
@@ -211,8 +211,8 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
   take("tarboot.netwait", (v) => parseInteger(v, 0, SECONDS_MAX), (v) => (config.netWait = v));
   take("tarboot.dhcp_timeout", (v) => parseInteger(v, 1, SECONDS_MAX), (v) => (config.dhcpTimeout = v));
   take("tarboot.arp_check", (v) => parseInteger(v, 0, ARP_CHECK_MAX_MS), (v) => (config.arpCheck = v));
-  if (config.arpCheck > 0 && config.ip.mode === "dhcp6") {
-    fail(entries.get("tarboot.arp_check")!, "ARP is IPv4's: with ip=dhcp6 the kernel's duplicate address detection checks the address", ACCEPTED["tarboot.arp_check"]);
+  if (config.arpCheck > 0 && (config.ip.mode === "dhcp6" || config.ip.mode === "auto6")) {
+    fail(entries.get("tarboot.arp_check")!, `ARP is IPv4's: with ip=${config.ip.mode} the kernel's duplicate address detection checks the address`, ACCEPTED["tarboot.arp_check"]);
   }
   take("tarboot.ntp", parseNtp, (v) => (config.ntp = v));
   take("tarboot.syslog", optional(parseSyslog), (v) => v !== undefined && (config.syslog = v));
@@ -255,7 +255,7 @@ function parseRoot(
   const tmpfs = boot?.value === "tmpfs";
   if (root && rootValue === "dhcp") {
     // The layers come with the lease (dracut's root=dhcp): checked when they arrive.
-    if (config.ip.mode === "dhcp6") fail(root, "the root path is a DHCPv4 option (17), and DHCPv6 has none: give the layers in root=", ACCEPTED.root);
+    if (config.ip.mode === "dhcp6" || config.ip.mode === "auto6") fail(root, `the root path is a DHCPv4 option (17), and ip=${config.ip.mode} has none: give the layers in root=`, ACCEPTED.root);
     else if (config.ip.mode !== "dhcp") fail(root, `the root path comes with the DHCP lease, but ip= says ${config.ip.mode}`, ACCEPTED.root);
     else config.rootFromDhcp = true;
     return;

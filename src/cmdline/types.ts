@@ -70,8 +70,11 @@ export interface VlanConfig {
   parent: string;
 }
 
-/** `dhcp6`: an IPv6-only network, the address from DHCPv6 and the routes from router advertisements. */
-export type IpConfig = { mode: "dhcp" | "dhcp6"; device?: string } | { mode: "off" } | StaticIp;
+/**
+ * `dhcp6`: an IPv6-only network, the address from DHCPv6 and the routes from router
+ * advertisements; `auto6`: address (SLAAC), routes and DNS all from the advertisements.
+ */
+export type IpConfig = { mode: "dhcp" | "dhcp6" | "auto6"; device?: string } | { mode: "off" } | StaticIp;
 
 export interface BootConfig {
   /** `root=` split into layers; empty when no http(s) root was given (then tarboot has nothing to boot), or with root=dhcp. */

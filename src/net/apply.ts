@@ -76,7 +76,9 @@ export function describeLease(lease: Lease): string {
   if (lease.routes?.length) line += `, routes ${lease.routes.map(describeRoute).join(", ")}`;
   if (lease.dns.length) line += `, dns ${lease.dns.join(" ")}`;
   if (lease.mtu) line += `, mtu ${lease.mtu}`;
-  if (lease.source !== "static") {
+  if (lease.source === "auto6") {
+    line += ` (SLAAC${lease.serverId ? `, router ${lease.serverId}` : ""})`;
+  } else if (lease.source !== "static") {
     const time = lease.leaseTime === undefined || lease.leaseTime === 0xffffffff ? "infinite lease" : `lease ${lease.leaseTime}s`;
     line += `, ${time}${lease.serverId ? ` from ${lease.serverId}` : ""}${lease.source === "dhcp6" ? " (DHCPv6)" : ""}`;
   } else {

@@ -1,7 +1,7 @@
 // Brings the network up for the boot: wait for the NIC (making the VLAN of vlan= on it), bring
 // links up, wait for carrier, get a lease (DHCP, or DHCPv6 with ip=dhcp6, on every candidate at
-// once, first lease wins) or apply ip=, configure the kernel, host name and resolver, then keep
-// the lease alive in the background.
+// once, first lease wins), a SLAAC address (ip=auto6) or apply ip=, configure the kernel, host
+// name and resolver, then keep the lease alive in the background.
 import type { BootConfig } from "../cmdline/types";
 import type { Lease } from "./lease";
 import { BootError, describeError } from "../console/errors";
@@ -19,6 +19,7 @@ import { hasCarrier, listInterfaces, type NetInterface, readInterface } from "./
 import { useNameservers, writeResolvConf } from "./resolv";
 import { describePresent, describeWanted, pickCandidates, wantedInterface } from "./select";
 import { staticLease } from "./static";
+import { RaWatch, slaacLease } from "./slaac";
 import { makeVlan } from "./vlan";
 
 export type { LeaseEvent } from "./dhcp/keeper";
@@ -183,6 +184,14 @@ function dhcp6ClientFor(hostname: string | undefined): ClientFor {
   return (iface) => new Dhcp6Client({ iface: iface.name, mac: parseMac(iface.mac), hostname });
 }
 
+function startRaWatch(): RaWatch {
+  try {
+    return RaWatch.start();
+  } catch (err) {
+    throw new BootError("network", `ip=auto6: cannot listen for router advertisements' DNS options: ${describeError(err)}`, { cause: err });
+  }
+}
+
 /** Duplicate address detection takes ~1 s (one probe, RetransTimer); a few seconds bound it. */
 const DAD_WAIT_MS = 5000;
 
@@ -230,6 +239,8 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
   if (cfg.vlan) await makeVlan(cfg.vlan, { deadline, waitMs: opts.netWaitMs, bootif: cfg.bootif });
   const cands = await waitForInterfaces(cfg, deadline, opts.netWaitMs);
   const restoreDad = cfg.ip.mode === "dhcp6" ? cands.map((c) => optimisticDad(c.name)) : [];
+  // Before the links come up: the router's answer to their first solicitation carries the DNS servers.
+  const raWatch = cfg.ip.mode === "auto6" ? startRaWatch() : null;
   for (const c of cands) linkUp(c);
   debug(`candidates: ${cands.map((c) => c.name).join(", ")}`);
 
@@ -289,6 +300,24 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     } catch (err) {
       throw new BootError("network", `${chosen.name}: ${describeError(err)}`, { cause: err });
     }
+    info(describeLease(lease));
+    let hostname = applyHostname(lease);
+    const named = nameFromDns(lease, (l) => {
+      withDnsName(l);
+      hostname = applyHostname(l, hostname);
+    });
+    return fixedSession(lease, () => hostname, named);
+  }
+
+  if (raWatch) {
+    let lease: Lease;
+    try {
+      lease = await slaacLease(cands, raWatch, opts.dhcpTimeoutMs);
+    } finally {
+      raWatch.stop();
+    }
+    if (lease.dns.length === 0) warn(`${lease.iface}: the router advertisement names no DNS server (RDNSS, RFC 8106): host names cannot be looked up`);
+    applyNames(lease);
     info(describeLease(lease));
     let hostname = applyHostname(lease);
     const named = nameFromDns(lease, (l) => {

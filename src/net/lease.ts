@@ -8,8 +8,11 @@ export interface Route {
 }
 
 export interface Lease {
-  /** dhcp6: an IPv6 address (prefix 128, no netmask, broadcast or gateway: routes come from router advertisements). */
-  source: "dhcp" | "static" | "dhcp6";
+  /**
+   * dhcp6: an IPv6 address (prefix 128, no netmask, broadcast or gateway: routes come from router
+   * advertisements); auto6: the kernel's SLAAC address, DNS from the advertisement, no lease times.
+   */
+  source: "dhcp" | "static" | "dhcp6" | "auto6";
   iface: string;
   /** aa:bb:cc:dd:ee:ff */
   mac: string;
@@ -41,6 +44,11 @@ export interface Lease {
   rebindTime?: number;
   /** When the lease was bound, ms since the epoch. */
   boundAt?: number;
+}
+
+/** A lease on a network without IPv4: names are looked up for AAAA records only. */
+export function ipv6Only(lease: Lease): boolean {
+  return lease.source === "dhcp6" || lease.source === "auto6";
 }
 
 /** The search domains a resolver uses with this lease: its search list (option 119), else its domain (option 15). */

@@ -312,6 +312,33 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     expect(execFileSync("ip", ["netns", "exec", pair.client, "cat", `/proc/sys/net/ipv6/conf/${link.clientIf}/optimistic_dad`], { encoding: "utf8" }).trim()).toBe("0");
   });
 
+  it("ip=auto6: the kernel's SLAAC address, with the DNS servers and search list of dnsmasq's router advertisement", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    ip(["addr", "add", "fd79::1/64", "dev", link.serverIf], pair.server);
+    await dnsmasq({
+      ns: pair.server,
+      iface: link.serverIf,
+      range: "fd79::,ra-only,64",
+      options: ["option6:dns-server,[fd79::53]", "option6:domain-search,ra.test"],
+      extraArgs: ["--enable-ra"],
+    });
+    const resolv = join(tmp, "resolv-auto6.conf");
+    const drv = await startDriver(pair.client, { cfg: { ip: { mode: "auto6" } }, opts: { netWaitMs: 10000, dhcpTimeoutMs: 20000, resolvConf: resolv } }, { timeoutMs: 40_000 });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    const lease = leaseOf(run.lines.find((l) => l.kind === "lease"))!;
+    expect(lease).toMatchObject({ source: "auto6", iface: link.clientIf, prefix: 64, dns: ["fd79::53"], search: ["ra.test"] });
+    // EUI-64 from the MAC: what the kernel made, not anything tarboot chose.
+    const eui = link.clientMac.split(":").map((h) => parseInt(h, 16));
+    eui[0] ^= 2;
+    const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
+    expect(lease.address).toBe(`fd79::${hex(eui[0], eui[1])}:${hex(eui[2], 0xff)}:${hex(0xfe, eui[3])}:${hex(eui[4], eui[5])}`);
+    expect(lease.serverId).toMatch(/^fe80::/);
+    expect(run.stderr).toContain(`${link.clientIf}: ${lease.address}/64, dns fd79::53 (SLAAC, router ${lease.serverId})`);
+    expect(readFileSync(resolv, "utf8")).toBe(`# written by tarboot from the router advertisement on ${link.clientIf}\nsearch ra.test\nnameserver fd79::53\n`);
+  });
+
   it("ip=dhcp6: RENEWs at T1 with the server's DUID, and REBINDs with any server at T2 when the renewal goes unanswered", async () => {
     for (const ignoreRenew of [false, true]) {
       pair = createNetnsPair(SERVER);

@@ -6,7 +6,7 @@ import { dirname } from "node:path";
 import { type Lease, searchDomains } from "./lease";
 
 export function resolvConf(lease: Lease): string {
-  const lines = [`# written by tarboot from the ${lease.source === "static" ? "ip= configuration" : lease.source === "dhcp6" ? "DHCPv6 lease" : "DHCP lease"} on ${lease.iface}`];
+  const lines = [`# written by tarboot from the ${lease.source === "static" ? "ip= configuration" : lease.source === "auto6" ? "router advertisement" : lease.source === "dhcp6" ? "DHCPv6 lease" : "DHCP lease"} on ${lease.iface}`];
   const search = searchDomains(lease);
   if (search.length > 0) lines.push(`search ${search.join(" ")}`);
   for (const ns of lease.dns) lines.push(`nameserver ${ns}`);

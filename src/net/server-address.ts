@@ -2,7 +2,7 @@
 // up as a layer URL's host is, through the lease's DNS servers and search domains, never through the
 // initramfs' own resolver configuration.
 import { isIP } from "node:net";
-import { type Lease, searchDomains } from "./lease";
+import { ipv6Only, type Lease, searchDomains } from "./lease";
 
 /** An address for a server given by address or name (IPv6 with a DHCPv6 lease); rejects with the console's wording. */
 export type AddressOf = (host: string) => Promise<string>;
@@ -22,7 +22,7 @@ export function leaseAddressOf(lease: Lease | null, timeoutMs: number): AddressO
     const resolver = new dns.Resolver({ timeout: timeoutMs, tries: 2 });
     resolver.setServers(lease.dns);
     try {
-      const [first] = await resolveSearched(resolver, lease.dns, host, lease.source === "dhcp6" ? 6 : 4, searchDomains(lease));
+      const [first] = await resolveSearched(resolver, lease.dns, host, ipv6Only(lease) ? 6 : 4, searchDomains(lease));
       return first.address;
     } catch (err) {
       throw err instanceof DnsError ? new Error(dnsCause(err)) : err;

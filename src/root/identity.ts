@@ -4,7 +4,7 @@
 // written: no DNS servers, no resolv.conf; no host name, no hostname or hosts.
 import { isIP, isIPv4 } from "node:net";
 import type { BootConfig } from "../cmdline/types";
-import type { Lease } from "../net/lease";
+import { ipv6Only, type Lease } from "../net/lease";
 
 export interface IdentityFile {
   /** Absolute path inside the new root. */
@@ -46,7 +46,9 @@ export function hostNames(lease: Lease | null, cfg: NameConfig): HostNames | nul
 }
 
 function origin(lease: Lease): string {
-  return lease.source === "static" ? `ip= on ${lease.iface}` : `the ${lease.source === "dhcp6" ? "DHCPv6" : "DHCP"} lease on ${lease.iface}`;
+  if (lease.source === "static") return `ip= on ${lease.iface}`;
+  if (lease.source === "auto6") return `the router advertisement on ${lease.iface}`;
+  return `the ${lease.source === "dhcp6" ? "DHCPv6" : "DHCP"} lease on ${lease.iface}`;
 }
 
 /** resolv.conf in the order Debian's dhclient writes it: domain, search (domain first), nameservers. */
@@ -146,7 +148,7 @@ export function net6ConfFields(lease: Lease, cfg: NameConfig): [string, string][
   const dns6 = lease.dns.filter((a) => isIP(a) === 6);
   return [
     ["DEVICE6", lease.iface],
-    ["IPV6PROTO", "dhcp6"],
+    ["IPV6PROTO", lease.source],
     ["IPV6ADDR", lease.address],
     ["IPV6NETMASK", String(lease.prefix)],
     ["IPV6DNS0", dns6[0] ?? ""],
@@ -160,7 +162,7 @@ export function net6ConfFields(lease: Lease, cfg: NameConfig): [string, string][
 
 /** The run file a lease is described in, and its fields: net-IFACE.conf, or net6-IFACE.conf for DHCPv6. */
 export function leaseConf(lease: Lease, cfg: NameConfig, uptimeSeconds: number): { name: string; fields: [string, string][] } {
-  return lease.source === "dhcp6"
+  return ipv6Only(lease)
     ? { name: `net6-${lease.iface}.conf`, fields: net6ConfFields(lease, cfg) }
     : { name: `net-${lease.iface}.conf`, fields: netConfFields(lease, cfg, uptimeSeconds) };
 }

@@ -398,3 +398,38 @@ export class NetlinkSocket {
     close_(this.fd);
   }
 }
+
+const SOL_NETLINK = 270;
+const NETLINK_ADD_MEMBERSHIP = 1;
+
+/**
+ * rtnetlink notifications of some multicast groups (RTNLGRP_* numbers), handed over as they come
+ * through the shared poll loop: e.g. the options of router advertisements the kernel leaves to
+ * user space (RTNLGRP_ND_USEROPT: DNS servers and search domains).
+ */
+export class NetlinkListener {
+  private entry: Entry;
+
+  private constructor(fd: number, onMessage: (data: Buffer) => void) {
+    this.entry = watch(fd, (data) => onMessage(data));
+  }
+
+  static open(groups: number[], onMessage: (data: Buffer) => void): NetlinkListener {
+    const fd = check(socket_(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE), "socket", "AF_NETLINK");
+    try {
+      setIntOption(fd, SOL_SOCKET, SO_RCVBUF, 1 << 20, "SO_RCVBUF", "netlink");
+      const sa = Buffer.alloc(12);
+      sa.writeUInt16LE(AF_NETLINK, 0);
+      check(bind_(fd, sa, 12), "bind", "netlink");
+      for (const g of groups) setIntOption(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g, "NETLINK_ADD_MEMBERSHIP", `group ${g}`);
+    } catch (err) {
+      close_(fd);
+      throw err;
+    }
+    return new NetlinkListener(fd, onMessage);
+  }
+
+  close(): void {
+    unwatch(this.entry);
+  }
+}

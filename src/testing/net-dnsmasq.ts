@@ -88,6 +88,6 @@ export async function startDnsmasq(o: DnsmasqOptions): Promise<Dnsmasq> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await d.waitForLog(/DHCP(v6)?, IP range/, 5000);
+  await d.waitForLog(/DHCP(v6)?, IP range|router advertisement on/, 5000);
   return d;
 }

@@ -5,25 +5,24 @@
 // has an A record too, is reached by its AAAA record. The NTP server DHCPv6 names (chronyd on the
 // site's IPv6 address) sets the guest's clock from 2001, and the console goes to a syslog server
 // on an IPv6 address.
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Chronyd, startChronyd } from "../src/testing/chronyd";
 import { type Dnsmasq, startDnsmasq } from "../src/testing/net-dnsmasq";
-import { ip, spawnInNetns, stopProcess } from "../src/testing/netns";
+import { spawnInNetns, stopProcess } from "../src/testing/netns";
 import { node24 } from "../src/testing/bundle";
 import { type Artifacts, QEMU_OUT, baseAppend, consoleLog, loadArtifacts } from "./lib/artifacts";
 import { bootQemu } from "./lib/qemu";
+import { type SiteTap, startSiteTap } from "./lib/site-tap";
 import { makeRootTarball, markerInit } from "./lib/testroot";
 
 const SITE = "fd77::1";
 const MAC = "52:54:00:12:34:56"; // QEMU's default for the first NIC
 let art: Artifacts;
 let dir: string;
-let ns: string;
-let httpd: ChildProcess | undefined;
+let site: SiteTap | undefined;
 let dnsmasq: Dnsmasq | undefined;
 let chronyd: Chronyd | undefined;
 let syslog: ChildProcess | undefined;
@@ -36,14 +35,8 @@ beforeAll(async () => {
     busybox: true,
     files: { "sbin/init": markerInit("TARBOOT-V6", `echo "NET6=$(tr '\\n' ' ' < /run/net6-eth0.conf)"; echo "V4=$(grep -c -v '^ *lo' /proc/net/route 2>/dev/null)"`) },
   });
-  ns = `tbq6-${randomBytes(3).toString("hex")}`;
-  ip(["netns", "add", ns]);
-  ip(["link", "set", "lo", "up"], ns);
-  ip(["tuntap", "add", "tap0", "mode", "tap"], ns);
-  // nodad: the tap has no carrier until QEMU opens it, and httpd must bind before that.
-  ip(["addr", "add", `${SITE}/64`, "dev", "tap0", "nodad"], ns);
-  ip(["link", "set", "tap0", "up"], ns);
-  httpd = spawnInNetns(ns, "busybox", ["httpd", "-f", "-p", `[${SITE}]:8080`, "-h", dir]);
+  site = startSiteTap(SITE, 64, dir);
+  const ns = site.ns;
   chronyd = await startChronyd({ address: SITE, port: 123, ns });
   // A syslog server is a UDP port that prints what it gets.
   syslog = spawnInNetns(ns, node24(), ["-e", `require("node:dgram").createSocket("udp6").on("message", (m) => process.stdout.write(m + "\\n")).bind(514, "${SITE}", () => console.log("ready"))`]);
@@ -65,8 +58,7 @@ afterAll(async () => {
   await dnsmasq?.stop();
   await chronyd?.stop();
   if (syslog) await stopProcess(syslog);
-  if (httpd) await stopProcess(httpd);
-  if (ns) ip(["netns", "del", ns]);
+  await site?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -78,7 +70,7 @@ describe("an IPv6-only network", () => {
       append: baseAppend(`ip=dhcp6 root=http://bootsrv:8080/base.tar.zst tarboot.syslog=[${SITE}]`),
       // The NTP server DHCPv6 names sets the clock, over IPv6.
       extraArgs: ["-rtc", "base=2001-01-01T00:00:00"],
-      tap: { netns: ns, ifname: "tap0" },
+      tap: site!.tap,
       until: /TARBOOT-V6 .*/,
       waitForExit: true,
       timeoutMs: 300_000,

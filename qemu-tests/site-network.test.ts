@@ -2,23 +2,20 @@
 // network namespace where dnsmasq serves DHCP with a root path (option 17) and busybox httpd the
 // layers. root=dhcp takes the root from the DHCP server, the lease names the host for
 // %hostname, and the ARP check probes the leased address on a real link.
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Dnsmasq, startDnsmasq } from "../src/testing/net-dnsmasq";
-import { ip, spawnInNetns, stopProcess } from "../src/testing/netns";
 import { type Artifacts, QEMU_OUT, baseAppend, consoleLog, loadArtifacts } from "./lib/artifacts";
 import { bootQemu } from "./lib/qemu";
+import { type SiteTap, startSiteTap } from "./lib/site-tap";
 import { makeRootTarball, markerInit } from "./lib/testroot";
 
 const SITE = "10.88.0.1";
 const MAC = "52:54:00:12:34:56"; // QEMU's default for the first NIC
 let art: Artifacts;
 let dir: string;
-let ns: string;
-let httpd: ChildProcess | undefined;
+let site: SiteTap | undefined;
 let dnsmasq: Dnsmasq | undefined;
 
 beforeAll(async () => {
@@ -26,15 +23,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(QEMU_OUT, "site-"));
   makeRootTarball(join(dir, "base.tar.zst"), { busybox: true, files: { "sbin/init": markerInit("TARBOOT-SITE"), "etc/who": "base\n" } });
   makeRootTarball(join(dir, "node9.tar.gz"), { files: { "etc/who": "node9\n" } }, "gzip");
-  ns = `tbq-${randomBytes(3).toString("hex")}`;
-  ip(["netns", "add", ns]);
-  ip(["link", "set", "lo", "up"], ns);
-  ip(["tuntap", "add", "tap0", "mode", "tap"], ns);
-  ip(["addr", "add", `${SITE}/24`, "dev", "tap0"], ns);
-  ip(["link", "set", "tap0", "up"], ns);
-  httpd = spawnInNetns(ns, "busybox", ["httpd", "-f", "-p", `${SITE}:8080`, "-h", dir]);
+  site = startSiteTap(SITE, 24, dir);
   dnsmasq = await startDnsmasq({
-    ns,
+    ns: site.ns,
     iface: "tap0",
     range: "10.88.0.100,10.88.0.150,255.255.255.0,1h",
     options: [`option:router,${SITE}`, `option:root-path,http://${SITE}:8080/base.tar.zst,http://${SITE}:8080/%hostname.tar.gz`],
@@ -45,8 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await dnsmasq?.stop();
-  if (httpd) await stopProcess(httpd);
-  if (ns) ip(["netns", "del", ns]);
+  await site?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -56,7 +46,7 @@ describe("a site network", () => {
       kernel: art.vmlinux,
       initrd: art.initramfs,
       append: baseAppend("root=dhcp tarboot.arp-check=200 debug"),
-      tap: { netns: ns, ifname: "tap0" },
+      tap: site!.tap,
       until: /TARBOOT-SITE .*/,
       waitForExit: true,
       timeoutMs: 300_000,

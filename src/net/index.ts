@@ -284,6 +284,17 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     if (opts.resolvConf) writeResolvConf(opts.resolvConf, lease);
   };
 
+  /** A lease nobody renews (static ip=, SLAAC), configured: its session, the name from DNS still to come. */
+  const unrenewed = (lease: Lease): NetworkSession => {
+    info(describeLease(lease));
+    let hostname = applyHostname(lease);
+    const named = nameFromDns(lease, (l) => {
+      withDnsName(l);
+      hostname = applyHostname(l, hostname);
+    });
+    return fixedSession(lease, () => hostname, named);
+  };
+
   if (cfg.ip.mode === "static") {
     const ip = cfg.ip;
     const chosen = cands.length === 1 ? cands[0] : ((await firstWithCarrier(cands, deadline)) ?? cands[0]);
@@ -300,13 +311,7 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     } catch (err) {
       throw new BootError("network", `${chosen.name}: ${describeError(err)}`, { cause: err });
     }
-    info(describeLease(lease));
-    let hostname = applyHostname(lease);
-    const named = nameFromDns(lease, (l) => {
-      withDnsName(l);
-      hostname = applyHostname(l, hostname);
-    });
-    return fixedSession(lease, () => hostname, named);
+    return unrenewed(lease);
   }
 
   if (raWatch) {
@@ -318,13 +323,7 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     }
     if (lease.dns.length === 0) warn(`${lease.iface}: the router advertisement names no DNS server (RDNSS, RFC 8106): host names cannot be looked up`);
     applyNames(lease);
-    info(describeLease(lease));
-    let hostname = applyHostname(lease);
-    const named = nameFromDns(lease, (l) => {
-      withDnsName(l);
-      hostname = applyHostname(l, hostname);
-    });
-    return fixedSession(lease, () => hostname, named);
+    return unrenewed(lease);
   }
 
   const v6 = cfg.ip.mode === "dhcp6";

@@ -10,7 +10,7 @@ import type { Lease } from "../net/lease";
 import { Timeline } from "../root/timeline";
 import { type Rsyslogd, startRsyslogd } from "../testing/rsyslogd";
 import { freeUdpPort } from "../testing/udp-port";
-import { useLease } from "./after-lease";
+import { syslogServer, useLease } from "./after-lease";
 
 let server: Rsyslogd;
 let dns: DnsResponder;
@@ -46,5 +46,16 @@ describe("useLease: tarboot.syslog= by name", () => {
     );
     expect(lines).toContainEqual(`30 node7 tarboot ${process.pid} console lines also go to syslog at loghost:${server.port} (127.0.0.1)`);
     expect(dns.queries).toContain("loghost.lab.example/1");
+  });
+});
+
+describe("which syslog server", () => {
+  it("tarboot.syslog= first, else the lease's first log server (option 7) over UDP, and none with off", () => {
+    const lease = { logServers: ["10.0.0.7", "10.0.0.8"] } as Lease;
+    expect(syslogServer(undefined, lease)).toEqual({ server: { host: "10.0.0.7", port: 514, transport: "udp" }, from: "the DHCP lease's log server (option 7)" });
+    expect(syslogServer({ host: "loghost", port: 601, transport: "tcp" }, lease)).toEqual({ server: { host: "loghost", port: 601, transport: "tcp" }, from: "tarboot.syslog" });
+    expect(syslogServer("off", lease)).toBeNull();
+    expect(syslogServer(undefined, { dns: [] } as unknown as Lease)).toBeNull();
+    expect(syslogServer(undefined, null)).toBeNull();
   });
 });

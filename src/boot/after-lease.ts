@@ -10,7 +10,7 @@ import { TCP_RETRY_MS, startSyslog } from "../console/syslog";
 import type { NetworkSession } from "../net";
 import { ntpServers } from "../net/ntp/servers";
 import { urlHasIpv6Host, waitForIpv6 } from "../net/ipv6";
-import { ipv6Only } from "../net/lease";
+import { ipv6Only, type Lease } from "../net/lease";
 import { leaseAddressOf } from "../net/server-address";
 import type { Timeline } from "../root/timeline";
 import { setRealtime } from "../sys/clock";
@@ -32,7 +32,8 @@ export async function useLease(cfg: BootConfig, session: NetworkSession, timelin
     // "ntp", not "clock": that key names the timeline's own clock.
     timeline.addFacts({ ntp: await setClockFromNtp(servers, { timeoutMs: NTP_WAIT_MS, stepMs: NTP_STEP_MS, set: setRealtime, addressOf }) });
   }
-  if (cfg.syslog) await useSyslog(cfg.syslog, session);
+  const syslog = syslogServer(cfg.syslog, session.lease);
+  if (syslog) await useSyslog(syslog.server, session, syslog.from);
   if (cfg.rootFromDhcp) {
     cfg.layers = layersFromLease(session.lease, cfg.mirrors);
     info(`root path from DHCP: ${cfg.layers.length} layer(s): ${cfg.layers.map((l) => l.raw).join(", ")}`);
@@ -42,7 +43,15 @@ export async function useLease(cfg: BootConfig, session: NetworkSession, timelin
   if (iface && !ipv6Only(session.lease!) && cfg.layers.some((l) => l.urls.some(urlHasIpv6Host))) await awaitIpv6(iface, cfg.netWait);
 }
 
-async function useSyslog(server: SyslogServer, session: NetworkSession): Promise<void> {
+/** tarboot.syslog='s server, else the lease's first log server (option 7), plain UDP; with where it came from. */
+export function syslogServer(cfg: SyslogServer | "off" | undefined, lease: Lease | null): { server: SyslogServer; from: string } | null {
+  if (cfg === "off") return null;
+  if (cfg) return { server: cfg, from: "tarboot.syslog" };
+  const host = lease?.logServers?.[0];
+  return host ? { server: { host, port: 514, transport: "udp" }, from: "the DHCP lease's log server (option 7)" } : null;
+}
+
+async function useSyslog(server: SyslogServer, session: NetworkSession, from: string): Promise<void> {
   const { host, port } = server;
   const iface = session.lease?.iface;
   if (!iface) {
@@ -58,7 +67,7 @@ async function useSyslog(server: SyslogServer, session: NetworkSession): Promise
   }
   const where = `${server.transport === "tcp" ? "tcp://" : ""}${formatHostPort(host, port)}${address === host ? "" : ` (${address})`}`;
   const failed = startSyslog({ ...server, host: address }, iface, () => session.hostname ?? session.lease?.address);
-  if (failed === null) info(`console lines also go to syslog at ${where}`);
+  if (failed === null) info(`console lines also go to syslog at ${where}${from === "tarboot.syslog" ? "" : `, ${from}`}`);
   else warn(`syslog at ${where}: ${failed}; lines are kept and sent when it answers (asked again every ${TCP_RETRY_MS / 1000}s)`);
 }
 

@@ -160,7 +160,7 @@ describe("tarboot check", () => {
     const badVlan = await run("root=http://srv/a.tar", "vlan=eno1.100:eno1", "ip=:::::eno1:dhcp");
     expect(badVlan.all).toContain("vlan=eno1.100:eno1: ip= names eno1 (the VLAN's parent)");
     expect(dhcp.all).toContain("root: tmpfs of 25% of RAM, mode 0755; then /sbin/init\n");
-    expect(dhcp.all).toContain("clock: off; syslog: none; machine-id: keep; on failure: reboot after 30s (unless a rescue shell is in the image)\n");
+    expect(dhcp.all).toContain("clock: off; syslog: the lease's log server (DHCP option 7), if any; machine-id: keep; on failure: reboot after 30s (unless a rescue shell is in the image)\n");
   });
 
   it("root=dhcp takes the layers from --root-path, as a node takes them from option 17", async () => {

@@ -231,7 +231,12 @@ export function describeSettings(cfg: BootConfig): string[] {
   const vlan = cfg.vlan ? ` (VLAN ${cfg.vlan.id} on ${cfg.vlan.parent}, tarboot loads 8021q)` : "";
   const size = cfg.rootSize.kind === "percent" ? `${cfg.rootSize.percent}% of RAM` : formatBytes(cfg.rootSize.bytes);
   const ntp = cfg.ntp.mode === "off" ? "off" : cfg.ntp.mode === "lease" ? "the lease's servers (DHCP option 42)" : cfg.ntp.servers.map((s) => formatHostPort(s.host, s.port)).join(", ");
-  const syslog = cfg.syslog ? `${cfg.syslog.transport === "tcp" ? "tcp://" : ""}${formatHostPort(cfg.syslog.host, cfg.syslog.port)}` : "none";
+  const syslog =
+    cfg.syslog === "off"
+      ? "off"
+      : cfg.syslog
+        ? `${cfg.syslog.transport === "tcp" ? "tcp://" : ""}${formatHostPort(cfg.syslog.host, cfg.syslog.port)}`
+        : "the lease's log server (DHCP option 7), if any";
   return [
     `network: ${net}${vlan}${cfg.hostname ? `, hostname ${cfg.hostname}` : ""}${cfg.arpCheck ? `, ARP check ${cfg.arpCheck} ms` : ""}`,
     `root: tmpfs of ${size}, mode ${cfg.rootMode.toString(8).padStart(4, "0")}; then ${cfg.init}${cfg.breakAt.length ? `; break at ${cfg.breakAt.join(", ")}` : ""}`,

@@ -280,6 +280,8 @@ describe("parseBootConfig: every parameter", () => {
     expect(parse("tarboot.syslog=tcp://loghost:601").syslog).toEqual({ host: "loghost", port: 601, transport: "tcp" });
     expect(parse("tarboot.syslog=tcp://[fd00::514]:601").syslog).toEqual({ host: "fd00::514", port: 601, transport: "tcp" });
     expect(parse("tarboot.syslog=[::1]").syslog).toEqual({ host: "::1", port: 514, transport: "udp" });
+    // off: not even the lease's log server (DHCP option 7).
+    expect(parse("tarboot.syslog=off").syslog).toBe("off");
     expect(parse("tarboot.ntp=[fd77::123],10.0.0.1:1123").ntp).toEqual({ mode: "servers", servers: [{ host: "fd77::123", port: 123 }, { host: "10.0.0.1", port: 1123 }] });
     expect(parse("tarboot.syslog=UDP://10.0.0.1").syslog).toEqual({ host: "10.0.0.1", port: 514, transport: "udp" });
     expect("syslog" in parse("")).toBe(false);

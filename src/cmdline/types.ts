@@ -127,8 +127,11 @@ export interface BootConfig {
   ntp: NtpConfig;
   /** `tarboot.machine-id=`: what /etc/machine-id in the new root becomes. */
   machineId: MachineIdMode;
-  /** `tarboot.syslog=`: a syslog server that gets every console line once the network is up. */
-  syslog?: SyslogServer;
+  /**
+   * `tarboot.syslog=`: a syslog server that gets every console line once the network is up;
+   * unset, the lease's log server (DHCP option 7) if it names one; "off", none at all.
+   */
+  syslog?: SyslogServer | "off";
 }
 
 /** Values for `%name` in layer URLs, known once the network is up. */

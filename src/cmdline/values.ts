@@ -229,8 +229,9 @@ export function parseNtp(value: string | undefined): NtpConfig {
 }
 
 /** `tarboot.syslog=`: `[udp://|tcp://]` an IPv4 address, [IPv6 address] or host name with an optional `:port` (514 by default). */
-export function parseSyslog(value: string | undefined): SyslogServer {
+export function parseSyslog(value: string | undefined): SyslogServer | "off" {
   const v = requireValue(value);
+  if (v === "off") return "off";
   const m = /^(udp|tcp):\/\/(.*)$/i.exec(v);
   if (!m && /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) throw new Invalid(`"${v}": the transport is udp:// (the default) or tcp://`);
   return { ...parseHostPort(m ? m[2] : v, 514, ""), transport: m ? (m[1].toLowerCase() as SyslogServer["transport"]) : "udp" };

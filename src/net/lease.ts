@@ -31,6 +31,8 @@ export interface Lease {
   /** The host name (and the domain, when the server sent none) came from the address's PTR record. */
   hostnameFromDns?: boolean;
   ntp: string[];
+  /** Option 7, log servers: syslog (UDP) when tarboot.syslog= names none. */
+  logServers?: string[];
   /** Option 17, root path: the layers for root=dhcp. */
   rootPath?: string;
   mtu?: number;

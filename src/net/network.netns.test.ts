@@ -40,6 +40,7 @@ const RICH_OPTIONS = [
   "option:domain-name,cluster.test",
   "option:domain-search,cluster.test,lab.cluster.test",
   "option:ntp-server,10.77.0.123",
+  "option:log-server,10.77.0.7",
   // root=dhcp takes the layers from it.
   "option:root-path,http://10.77.0.1/base.tar.zst,http://10.77.0.1/%hostname.tar.gz",
   "option:mtu,1400",
@@ -88,6 +89,7 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
       search: ["cluster.test", "lab.cluster.test"],
       hostname: "node42",
       ntp: ["10.77.0.123"],
+      logServers: ["10.77.0.7"],
       rootPath: "http://10.77.0.1/base.tar.zst,http://10.77.0.1/%hostname.tar.gz",
       mtu: 1400,
       serverId: SERVER,

@@ -27,6 +27,15 @@ describe("leaseFromAck", () => {
     expect("rootPath" in leaseFromAck(reply([[Opt.ROOT_PATH, Buffer.from("  ")]]), "eth0", "m", 0).lease).toBe(false);
   });
 
+  it("takes option 7's log servers (syslog), none when absent, and names a malformed list", () => {
+    const both = Buffer.concat([ipBytes("10.0.0.7"), ipBytes("10.0.0.8")]);
+    expect(leaseFromAck(reply([[Opt.LOG_SERVER, both]]), "eth0", "m", 0).lease.logServers).toEqual(["10.0.0.7", "10.0.0.8"]);
+    expect("logServers" in leaseFromAck(reply([]), "eth0", "m", 0).lease).toBe(false);
+    const bad = leaseFromAck(reply([[Opt.LOG_SERVER, Buffer.from([10, 0, 0])]]), "eth0", "m", 0);
+    expect("logServers" in bad.lease).toBe(false);
+    expect(bad.problems.join("; ")).toMatch(/option 7/);
+  });
+
   it("keeps option 15 over the domain of an FQDN in option 12", () => {
     const { lease } = leaseFromAck(reply([[Opt.HOSTNAME, Buffer.from("n1.other")], [Opt.DOMAIN_NAME, Buffer.from("lab.test")]]), "eth0", "m", 0);
     expect([lease.hostname, lease.domain]).toEqual(["n1", "lab.test"]);

@@ -55,6 +55,7 @@ export function leaseFromAck(p: DhcpPacket, iface: string, mac: string, boundAt:
   const routes = classless?.filter((r) => !viaRouter(r));
   const dns = optional(p, Opt.DNS, (d) => readIpList(Opt.DNS, d), problems) ?? [];
   const ntp = optional(p, Opt.NTP, (d) => readIpList(Opt.NTP, d), problems) ?? [];
+  const logServers = optional(p, Opt.LOG_SERVER, (d) => readIpList(Opt.LOG_SERVER, d), problems) ?? [];
   const search = optional(p, Opt.DOMAIN_SEARCH, readDomainSearch, problems) ?? [];
   const badSearch = search.filter((s) => !isValidHostname(s));
   if (badSearch.length) problems.push(`option 119: ignoring invalid domains ${badSearch.join(", ")}`);
@@ -114,6 +115,7 @@ export function leaseFromAck(p: DhcpPacket, iface: string, mac: string, boundAt:
     search: search.filter(isValidHostname),
     hostname,
     ntp,
+    ...(logServers.length > 0 ? { logServers } : {}),
     ...(rootPath !== undefined ? { rootPath } : {}),
     mtu,
     serverId,

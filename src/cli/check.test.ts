@@ -155,6 +155,8 @@ describe("tarboot check", () => {
     const v6 = await run("root=http://srv/a.tar", "ip=dhcp6", "tarboot.syslog=tcp://[fd00::514]:601", "tarboot.ntp=[fd00::123]");
     expect(v6.all).toContain("network: DHCPv6 (IPv6 only) on every Ethernet interface, first lease wins\n");
     expect(v6.all).toContain("clock: [fd00::123]:123; syslog: tcp://[fd00::514]:601;");
+    expect((await run("root=http://srv/a.tar", "ip=dhcp6")).all).toContain("clock: the lease's servers (DHCPv6 option 56); syslog: none;");
+    expect((await run("root=http://srv/a.tar", "ip=auto6")).all).toContain("network: SLAAC and the router's DNS (IPv6 only) on every Ethernet interface");
     const vlan = await run("root=http://srv/a.tar", "vlan=vlan0100:eno1");
     expect(vlan.all).toContain("network: DHCP on vlan0100 (VLAN 100 on eno1, tarboot loads 8021q)\n");
     const badVlan = await run("root=http://srv/a.tar", "vlan=eno1.100:eno1", "ip=:::::eno1:dhcp");

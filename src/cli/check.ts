@@ -230,13 +230,15 @@ export function describeSettings(cfg: BootConfig): string[] {
         : `${ip.mode === "dhcp6" ? "DHCPv6 (IPv6 only)" : ip.mode === "auto6" ? "SLAAC and the router's DNS (IPv6 only)" : "DHCP"} on ${ip.device ?? cfg.vlan?.name ?? (cfg.bootif ? `the interface with MAC ${cfg.bootif}` : "every Ethernet interface, first lease wins")}`;
   const vlan = cfg.vlan ? ` (VLAN ${cfg.vlan.id} on ${cfg.vlan.parent}, tarboot loads 8021q)` : "";
   const size = cfg.rootSize.kind === "percent" ? `${cfg.rootSize.percent}% of RAM` : formatBytes(cfg.rootSize.bytes);
-  const ntp = cfg.ntp.mode === "off" ? "off" : cfg.ntp.mode === "lease" ? "the lease's servers (DHCP option 42)" : cfg.ntp.servers.map((s) => formatHostPort(s.host, s.port)).join(", ");
+  // What "the lease's" can mean depends on the protocol: router advertisements name neither.
+  const leaseNtp = ip.mode === "dhcp6" ? "the lease's servers (DHCPv6 option 56)" : ip.mode === "auto6" ? "none (router advertisements name no NTP server)" : "the lease's servers (DHCP option 42)";
+  const ntp = cfg.ntp.mode === "off" ? "off" : cfg.ntp.mode === "lease" ? leaseNtp : cfg.ntp.servers.map((s) => formatHostPort(s.host, s.port)).join(", ");
   const syslog =
     cfg.syslog === "off"
       ? "off"
       : cfg.syslog
         ? `${cfg.syslog.transport === "tcp" ? "tcp://" : ""}${formatHostPort(cfg.syslog.host, cfg.syslog.port)}`
-        : "the lease's log server (DHCP option 7), if any";
+        : ip.mode === "dhcp" ? "the lease's log server (DHCP option 7), if any" : "none";
   return [
     `network: ${net}${vlan}${cfg.hostname ? `, hostname ${cfg.hostname}` : ""}${cfg.arpCheck ? `, ARP check ${cfg.arpCheck} ms` : ""}`,
     `root: tmpfs of ${size}, mode ${cfg.rootMode.toString(8).padStart(4, "0")}; then ${cfg.init}${cfg.breakAt.length ? `; break at ${cfg.breakAt.join(", ")}` : ""}`,

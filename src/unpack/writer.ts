@@ -187,7 +187,11 @@ export class TreeWriter implements EntrySink {
         lsetxattr(p.path, aclXattrName(p.kind), aclXattrValue(p.text, this.aclNames));
       } catch (e) {
         const why = e instanceof AclError && e.unknownName ? `${e.message} (not in the root's /etc/passwd or /etc/group)` : (e as Error).message;
-        this.aclWarning(p.name, p.kind, why, e);
+        try {
+          this.aclWarning(p.name, p.kind, why, e);
+        } catch (full) {
+          throw this.wrap(full, { name: p.name } as Entry);
+        }
       }
     }
   }

@@ -39,7 +39,7 @@ export interface FetchOptions {
   dnsServers?: string[];
   /** With dnsServers: domains a name without a dot is tried in first (the lease's search list or domain). */
   dnsSearch?: string[];
-  /** With dnsServers: 6 on an IPv6-only network (a DHCPv6 lease), where an A record leads nowhere. */
+  /** With dnsServers: 6 on an IPv6-only network (a DHCPv6 or SLAAC lease), where an A record leads nowhere. */
   dnsFamily?: 4 | 6;
   /** Console progress (default true). */
   progress?: boolean;

@@ -341,6 +341,23 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     expect(readFileSync(resolv, "utf8")).toBe(`# written by tarboot from the router advertisement on ${link.clientIf}\nsearch ra.test\nnameserver fd79::53\n`);
   });
 
+  it("ip=dhcp6 and ip=auto6 on a link with neither DHCPv6 server nor router: a clear error each, in bounded time", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    const dhcp6 = await (await startDriver(pair.client, { cfg: { ip: { mode: "dhcp6" } }, opts: { netWaitMs: 3000, dhcpTimeoutMs: 3000 } }, { timeoutMs: 20_000 })).done;
+    expect(dhcp6.code).toBe(2);
+    expect(dhcp6.lines.find((l) => l.kind === "error")).toMatchObject({ stage: "network" });
+    const err6 = dhcp6.lines.find((l) => l.kind === "error");
+    expect(err6?.kind === "error" && err6.message).toMatch(new RegExp(`^no DHCPv6 server answered on ${link.clientIf} after 3s \\([2-4] SOLICITs sent\\)$`));
+    expect(dhcp6.elapsedMs).toBeLessThan(10_000);
+    const auto6 = await (await startDriver(pair.client, { cfg: { ip: { mode: "auto6" } }, opts: { netWaitMs: 3000, dhcpTimeoutMs: 3000 } }, { timeoutMs: 20_000 })).done;
+    expect(auto6.code).toBe(2);
+    const errA = auto6.lines.find((l) => l.kind === "error");
+    expect(errA?.kind === "error" && errA.message).toBe(
+      `no IPv6 address from a router advertisement on ${link.clientIf} after 3s (no router, or its prefix is not for SLAAC: with the M flag, DHCPv6 gives the address: ip=dhcp6)`,
+    );
+  });
+
   it("ip=dhcp6: RENEWs at T1 with the server's DUID, and REBINDs with any server at T2 when the renewal goes unanswered", async () => {
     for (const ignoreRenew of [false, true]) {
       pair = createNetnsPair(SERVER);

@@ -13,7 +13,7 @@ import { applyLease, describeLease } from "./apply";
 import { DhcpAbortedError, DhcpClient, DhcpTimeoutError } from "./dhcp/client";
 import { LeaseKeeper, type LeaseClient, type LeaseEvent } from "./dhcp/keeper";
 import { Dhcp6Client, Dhcp6TimeoutError } from "./dhcp6/client";
-import { addressState, hasDefaultRoute6, optimisticDad, pollIfInet6, pollRoutes6 } from "./ipv6";
+import { hasDefaultRoute6, optimisticDad, pollRoutes6 } from "./ipv6";
 import { defaultClientId, parseMac } from "./dhcp/messages";
 import { hasCarrier, listInterfaces, type NetInterface, readInterface } from "./links";
 import { useNameservers, writeResolvConf } from "./resolv";
@@ -181,7 +181,7 @@ function dhcpClientFor(opts: NetworkOptions, hostname: string | undefined): Clie
 }
 
 function dhcp6ClientFor(hostname: string | undefined): ClientFor {
-  return (iface) => new Dhcp6Client({ iface: iface.name, mac: parseMac(iface.mac), hostname });
+  return (iface) => new Dhcp6Client({ iface: iface.name, ifindex: iface.ifindex, mac: parseMac(iface.mac), hostname });
 }
 
 function startRaWatch(): RaWatch {
@@ -192,23 +192,12 @@ function startRaWatch(): RaWatch {
   }
 }
 
-/** Duplicate address detection takes ~1 s (one probe, RetransTimer); a few seconds bound it. */
-const DAD_WAIT_MS = 5000;
-
 /**
- * A DHCPv6 address is usable once the kernel's duplicate address detection has passed it, and
- * reaches anything only with the routes a router advertisement brings (DHCPv6 has no router
- * option): waits for both, failing on a duplicate, warning without a default route.
+ * A DHCPv6 address (which the client has put through duplicate address detection) reaches
+ * anything only with the routes a router advertisement brings (DHCPv6 has no router option):
+ * waits for the default route, warning without one.
  */
 async function settleIpv6(lease: Lease, deadline: number): Promise<void> {
-  const state = await pollIfInet6((t) => {
-    const s = addressState(t, lease.iface, lease.address);
-    return s === "usable" || s === "dadfailed" ? s : null;
-  }, Date.now() + DAD_WAIT_MS);
-  if (state === "dadfailed") {
-    throw new BootError("network", `${lease.iface}: ${lease.address} from DHCPv6 server ${lease.serverId ?? "?"} is already in use by another host (duplicate address detection failed)`);
-  }
-  if (state === null) warn(`${lease.iface}: ${lease.address} is still tentative after ${DAD_WAIT_MS / 1000}s (duplicate address detection): connections may fail until it is done`);
   const routed = await pollRoutes6((t) => (hasDefaultRoute6(t, lease.iface) ? true : null), Math.max(deadline, Date.now() + 1000));
   if (!routed) warn(`${lease.iface}: no IPv6 default route (no router advertisement on the link): DHCPv6 gives no routes, so servers off the link cannot be reached`);
 }

@@ -358,12 +358,31 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     );
   });
 
+  it("ip=dhcp6: declines an address another host holds (duplicate address detection) and takes the next one", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    // The server's side of the link already has fd78::9: the client's DAD for it gets an answer.
+    ip(["addr", "add", "fd78::1/64", "dev", link.serverIf], pair.server);
+    ip(["addr", "add", "fd78::9/128", "dev", link.serverIf], pair.server);
+    const server = await startScriptedServer6(pair.server, { iface: link.serverIf, addresses: ["fd78::9", "fd78::10"], t1: 600, t2: 900, valid: 1200 });
+    scripted.push(server);
+    const run = await (await startDriver(pair.client, { cfg: { ip: { mode: "dhcp6" } }, opts: { netWaitMs: 2000, dhcpTimeoutMs: 20000 } }, { timeoutMs: 40_000 })).done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(leaseOf(run.lines.find((l) => l.kind === "lease"))?.address).toBe("fd78::10");
+    expect(run.stderr).toMatch(new RegExp(`${link.clientIf}: fd78::9 from \\S+ is already in use by another host \\(duplicate address detection\\); declined, asking again in 2s`));
+    expect(server.saw.find((m) => m.type === 9)).toMatchObject({ serverId: true });
+    // The declined address is gone from the interface; the new one is there.
+    const addrs = (JSON.parse(ip(["-j", "-6", "addr", "show", "dev", link.clientIf], pair.client))[0].addr_info as { local: string }[]).map((a) => a.local);
+    expect(addrs).toContain("fd78::10");
+    expect(addrs).not.toContain("fd78::9");
+  });
+
   it("ip=dhcp6: RENEWs at T1 with the server's DUID, and REBINDs with any server at T2 when the renewal goes unanswered", async () => {
     for (const ignoreRenew of [false, true]) {
       pair = createNetnsPair(SERVER);
       const link = pair.links[0];
       ip(["addr", "add", "fd78::1/64", "dev", link.serverIf], pair.server);
-      const server = await startScriptedServer6(pair.server, { iface: link.serverIf, address: "fd78::9", t1: 2, t2: 4, valid: 60, ignoreRenew });
+      const server = await startScriptedServer6(pair.server, { iface: link.serverIf, addresses: ["fd78::9"], t1: 2, t2: 4, valid: 60, ignoreRenew });
       scripted.push(server);
       const drv = await startDriver(pair.client, { cfg: { ip: { mode: "dhcp6" } }, opts: { netWaitMs: 3000, dhcpTimeoutMs: 15000 }, waitFor: ["renewed"] }, { timeoutMs: 40_000 });
       const run = await drv.done;

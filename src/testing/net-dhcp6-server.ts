@@ -1,6 +1,6 @@
 // A scripted DHCPv6 server for what dnsmasq cannot be made to do on demand: T1 and T2 of a few
-// seconds (dnsmasq derives them from a lease of at least two minutes), and a server that ignores
-// RENEW so that the client must REBIND. Runs in the server namespace as its own process, printing
+// seconds (dnsmasq derives them from a lease of at least two minutes), a server that ignores
+// RENEW so that the client must REBIND, and the next address after a DECLINE. Runs in the server namespace as its own process, printing
 // one JSON line per message it receives. Wire format from tarboot's codec; the codec itself is
 // checked against dnsmasq.
 //   argv[2]: JSON Scripted6Config
@@ -9,8 +9,8 @@ import { decodeMessage6, duidLl, encodeIaNa, encodeMessage6, Msg6, Opt6, type Op
 
 export interface Scripted6Config {
   iface: string;
-  /** The one address handed out. */
-  address: string;
+  /** Addresses handed out, the next one after each DECLINE. */
+  addresses: string[];
   t1: number;
   t2: number;
   valid: number;
@@ -30,6 +30,7 @@ export interface Saw6 {
 const cfg = JSON.parse(process.argv[2] ?? "{}") as Scripted6Config;
 const SERVER_DUID = duidLl(Buffer.from("020000000006", "hex"));
 const sock = createSocket({ type: "udp6", reuseAddr: true });
+let next = 0;
 
 sock.on("message", (buf, rinfo) => {
   let m;
@@ -42,9 +43,10 @@ sock.on("message", (buf, rinfo) => {
   const clientId = get(Opt6.CLIENTID);
   const ia = get(Opt6.IA_NA);
   const saw: Saw6 = { type: m.type, xid: m.xid, serverId: get(Opt6.SERVERID) !== undefined, answered: false, at: Date.now() };
+  if (m.type === Msg6.DECLINE) next = Math.min(next + 1, cfg.addresses.length - 1);
   const answer = m.type === Msg6.SOLICIT ? Msg6.ADVERTISE : [Msg6.REQUEST, Msg6.REBIND].includes(m.type as 3) || (m.type === Msg6.RENEW && !cfg.ignoreRenew) ? Msg6.REPLY : 0;
   if (answer && clientId && ia) {
-    const iaNa = encodeIaNa(ia.readUInt32BE(0), [{ address: cfg.address, preferred: cfg.valid, valid: cfg.valid }]);
+    const iaNa = encodeIaNa(ia.readUInt32BE(0), [{ address: cfg.addresses[next], preferred: cfg.valid, valid: cfg.valid }]);
     iaNa.writeUInt32BE(cfg.t1, 4);
     iaNa.writeUInt32BE(cfg.t2, 8);
     const options: Option6[] = [[Opt6.SERVERID, SERVER_DUID], [Opt6.CLIENTID, clientId], [Opt6.IA_NA, iaNa]];

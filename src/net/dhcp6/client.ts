@@ -4,13 +4,14 @@
 // The first usable ADVERTISE is taken, as the DHCPv4 client takes the first OFFER: a boot waits
 // for no second opinion.
 import type { Socket } from "node:dgram";
-import { debug, info } from "../../console/log";
+import { debug, info, warn } from "../../console/log";
 import type { Lease } from "../lease";
 import { INFINITE_LEASE } from "../dhcp/ack";
 import { backoffDelay, type Backoff, extendDelay } from "../dhcp/backoff";
 import { DhcpAbortedError, type ExtendResult, sleep } from "../dhcp/client";
 import { exchange, type ExchangeSocket } from "../dhcp/exchange";
-import { pollIfInet6, usableLinkLocal } from "../ipv6";
+import { addressState, pollIfInet6, usableLinkLocal } from "../ipv6";
+import { addAddress, deleteAddress } from "../../sys/netdev";
 import {
   ALL_SERVERS,
   askFor,
@@ -25,8 +26,8 @@ import {
   INFINITY6,
   type Message6,
   Msg6,
+  giveBack,
   readServerMessage,
-  release6,
   SERVER_PORT6,
   type ServerMessage,
   solicit,
@@ -36,6 +37,10 @@ import {
 const SOLICIT_BACKOFF: Backoff = { initialMs: 1000, maxMs: 16000, jitterMs: 100 };
 /** REQ_MAX_RC. */
 const MAX_REQUESTS = 10;
+/** Duplicate address detection takes ~1 s (one probe, RetransTimer); a few seconds bound it. */
+const DAD_WAIT_MS = 5000;
+/** After a DECLINE, before asking again: the server has to mark the address first. */
+const DECLINE_WAIT_MS = 2000;
 
 export interface Received6 {
   message: Message6;
@@ -96,11 +101,12 @@ class Dhcp6Socket implements ExchangeSocket<Message6, Received6> {
 }
 
 export class Dhcp6TimeoutError extends Error {
-  constructor(iface: string, seconds: number, stats: { solicits: number; advertises: number; requests: number; refusals: string[] }) {
+  constructor(iface: string, seconds: number, stats: { solicits: number; advertises: number; requests: number; refusals: string[]; declined: string[] }) {
     super(
       stats.advertises === 0
         ? `no DHCPv6 server answered on ${iface} after ${seconds}s (${stats.solicits} SOLICIT${stats.solicits === 1 ? "" : "s"} sent)`
-        : `no DHCPv6 lease on ${iface} after ${seconds}s (${stats.advertises} advertise(s), ${stats.requests} REQUEST(s) sent${stats.refusals.length ? `; refused: ${stats.refusals.join("; ")}` : ""})`,
+        : `no DHCPv6 lease on ${iface} after ${seconds}s (${stats.advertises} advertise(s), ${stats.requests} REQUEST(s) sent` +
+            `${stats.refusals.length ? `; refused: ${stats.refusals.join("; ")}` : ""}${stats.declined.length ? `; declined as in use: ${stats.declined.join(", ")}` : ""})`,
     );
     this.name = "Dhcp6TimeoutError";
   }
@@ -108,6 +114,8 @@ export class Dhcp6TimeoutError extends Error {
 
 export interface Dhcp6ClientOptions {
   iface: string;
+  /** Where the address goes for duplicate address detection before the lease is returned. */
+  ifindex: number;
   mac: Buffer;
   hostname?: string;
   random?: () => number;
@@ -122,11 +130,13 @@ interface Advertised {
 export class Dhcp6Client {
   readonly iface: string;
   readonly identity: Identity6;
+  private readonly ifindex: number;
   private readonly mac: string;
   private readonly random: () => number;
 
   constructor(o: Dhcp6ClientOptions) {
     this.iface = o.iface;
+    this.ifindex = o.ifindex;
     this.mac = [...o.mac].map((b) => b.toString(16).padStart(2, "0")).join(":");
     // The IAID stays the same at every boot of the NIC: its MAC's last four bytes.
     this.identity = { duid: duidLl(o.mac), iaid: o.mac.readUInt32BE(o.mac.length - 4), hostname: o.hostname };
@@ -159,7 +169,7 @@ export class Dhcp6Client {
   async acquire(o: { timeoutMs: number; signal?: AbortSignal }): Promise<Lease> {
     const startedAt = Date.now();
     const deadline = startedAt + o.timeoutMs;
-    const stats = { solicits: 0, advertises: 0, requests: 0, refusals: [] as string[] };
+    const stats = { solicits: 0, advertises: 0, requests: 0, refusals: [] as string[], declined: [] as string[] };
     const timeout = () => new Dhcp6TimeoutError(this.iface, Math.round(o.timeoutMs / 1000), stats);
     const socket = await this.socket(deadline);
     try {
@@ -218,10 +228,40 @@ export class Dhcp6Client {
           await sleep(Math.min(1000 * stats.refusals.length, 10000), o.signal);
           continue;
         }
-        return this.toLease(answered.value, granted, offer.from, answered.lastSentAt);
+        const lease = this.toLease(answered.value, granted, offer.from, answered.lastSentAt);
+        if ((await this.detectDuplicate(lease)) !== "dadfailed") return lease;
+        // Another host holds it (a static address the server does not know of): say so to the
+        // server, which then hands out another one, and ask again.
+        stats.declined.push(lease.address);
+        socket.send(giveBack(Msg6.DECLINE, this.identity, this.newXid(), lease.address, Buffer.from(lease.serverDuid!, "hex")), ALL_SERVERS);
+        this.removeAddress(lease.address);
+        warn(`${this.iface}: ${lease.address} from ${offer.from} is already in use by another host (duplicate address detection); declined, asking again in ${DECLINE_WAIT_MS / 1000}s`);
+        await sleep(DECLINE_WAIT_MS, o.signal);
       }
     } finally {
       socket.close();
+    }
+  }
+
+  /**
+   * Puts the address on the interface and waits for the kernel's duplicate address detection:
+   * "usable", "dadfailed", or null when it has not finished in a few seconds (taken as usable).
+   */
+  private async detectDuplicate(lease: Lease): Promise<"usable" | "dadfailed" | null> {
+    addAddress({ ifindex: this.ifindex, name: this.iface, address: lease.address, prefix: lease.prefix });
+    const state = await pollIfInet6((t) => {
+      const s = addressState(t, this.iface, lease.address);
+      return s === "usable" || s === "dadfailed" ? s : null;
+    }, Date.now() + DAD_WAIT_MS);
+    if (state === null) warn(`${this.iface}: ${lease.address} is still tentative after ${DAD_WAIT_MS / 1000}s (duplicate address detection): connections may fail until it is done`);
+    return state;
+  }
+
+  private removeAddress(address: string): void {
+    try {
+      deleteAddress({ ifindex: this.ifindex, name: this.iface, address, prefix: 128 });
+    } catch (err) {
+      debug(`${this.iface}: ${address} not removed: ${(err as Error).message}`);
     }
   }
 
@@ -260,13 +300,14 @@ export class Dhcp6Client {
     }
   }
 
-  /** Gives the address back (an interface that lost the race); best effort, no answer awaited. */
+  /** Gives the address back (an interface that lost the race) and takes it off; best effort, no answer awaited. */
   release(lease: Lease): void {
+    this.removeAddress(lease.address);
     if (!lease.serverDuid) return;
     const duid = Buffer.from(lease.serverDuid, "hex");
     this.socket(Date.now())
       .then((socket) => {
-        socket.send(release6(this.identity, this.newXid(), lease.address, duid), ALL_SERVERS);
+        socket.send(giveBack(Msg6.RELEASE, this.identity, this.newXid(), lease.address, duid), ALL_SERVERS);
         // The datagram leaves on the next turn of the event loop.
         setTimeout(() => socket.close(), 100);
       })

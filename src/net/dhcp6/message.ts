@@ -4,7 +4,7 @@
 import { ipv6Bytes } from "../../sys/socket";
 import { ipv6Text } from "../ipv6";
 
-export const Msg6 = { SOLICIT: 1, ADVERTISE: 2, REQUEST: 3, RENEW: 5, REBIND: 6, REPLY: 7, RELEASE: 8 } as const;
+export const Msg6 = { SOLICIT: 1, ADVERTISE: 2, REQUEST: 3, RENEW: 5, REBIND: 6, REPLY: 7, RELEASE: 8, DECLINE: 9 } as const;
 export const Opt6 = {
   CLIENTID: 1,
   SERVERID: 2,
@@ -214,8 +214,9 @@ export function askFor(type: number, id: Identity6, xid: number, elapsedCs: numb
   return { type, xid, options };
 }
 
-export function release6(id: Identity6, xid: number, address: string, serverDuid: Buffer): Message6 {
-  return { type: Msg6.RELEASE, xid, options: [[Opt6.CLIENTID, id.duid], [Opt6.SERVERID, serverDuid], [Opt6.ELAPSED_TIME, u16(0)], [Opt6.IA_NA, encodeIaNa(id.iaid, [{ address }])]] };
+/** RELEASE (the address is given back) or DECLINE (another host has it: duplicate address detection failed). */
+export function giveBack(type: typeof Msg6.RELEASE | typeof Msg6.DECLINE, id: Identity6, xid: number, address: string, serverDuid: Buffer): Message6 {
+  return { type, xid, options: [[Opt6.CLIENTID, id.duid], [Opt6.SERVERID, serverDuid], [Opt6.ELAPSED_TIME, u16(0)], [Opt6.IA_NA, encodeIaNa(id.iaid, [{ address }])]] };
 }
 
 /** An ADVERTISE or REPLY, read for what the client uses. */

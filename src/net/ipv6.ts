@@ -19,18 +19,27 @@ const IFA_F_OPTIMISTIC = 0x04;
 const IFA_F_DADFAILED = 0x08;
 const IFA_F_TENTATIVE = 0x40;
 
-/** Routable (global or site-local) addresses that are usable now (duplicate address detection done and passed), from /proc/net/if_inet6. */
-export function usableGlobalAddresses(ifInet6: string): Ipv6Address[] {
-  const found: Ipv6Address[] = [];
+interface Inet6Line extends Ipv6Address {
+  scope: number;
+  flags: number;
+}
+
+/** The lines of /proc/net/if_inet6: address (hex), ifindex, prefix, scope, flags, interface. */
+function inet6Lines(ifInet6: string): Inet6Line[] {
+  const out: Inet6Line[] = [];
   for (const line of ifInet6.split("\n")) {
     const f = line.trim().split(/\s+/);
     if (f.length < 6 || !/^[0-9a-f]{32}$/i.test(f[0])) continue;
-    const scope = parseInt(f[3], 16);
-    const flags = parseInt(f[4], 16);
-    if ((scope !== SCOPE_GLOBAL && scope !== SCOPE_SITE) || flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) continue;
-    found.push({ address: compress(f[0].toLowerCase()), prefix: parseInt(f[2], 16), iface: f[5] });
+    out.push({ address: compress(f[0].toLowerCase()), prefix: parseInt(f[2], 16), scope: parseInt(f[3], 16), flags: parseInt(f[4], 16), iface: f[5] });
   }
-  return found;
+  return out;
+}
+
+/** Routable (global or site-local) addresses that are usable now (duplicate address detection done and passed), from /proc/net/if_inet6. */
+export function usableGlobalAddresses(ifInet6: string): Ipv6Address[] {
+  return inet6Lines(ifInet6)
+    .filter((l) => (l.scope === SCOPE_GLOBAL || l.scope === SCOPE_SITE) && !(l.flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
+    .map(({ address, prefix, iface }) => ({ address, prefix, iface }));
 }
 
 /** 16 bytes as an address is written. */
@@ -44,13 +53,9 @@ export type AddressState = "usable" | "tentative" | "dadfailed" | "missing";
 
 /** The state of `address` on `iface` in /proc/net/if_inet6 (duplicate address detection's verdict). */
 export function addressState(ifInet6: string, iface: string, address: string): AddressState {
-  for (const line of ifInet6.split("\n")) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 6 || f[5] !== iface || compress(f[0].toLowerCase()) !== address) continue;
-    const flags = parseInt(f[4], 16);
-    return flags & IFA_F_DADFAILED ? "dadfailed" : flags & IFA_F_TENTATIVE ? "tentative" : "usable";
-  }
-  return "missing";
+  const l = inet6Lines(ifInet6).find((x) => x.iface === iface && x.address === address);
+  if (!l) return "missing";
+  return l.flags & IFA_F_DADFAILED ? "dadfailed" : l.flags & IFA_F_TENTATIVE ? "tentative" : "usable";
 }
 
 /**
@@ -58,14 +63,8 @@ export function addressState(ifInet6: string, iface: string, address: string): A
  * still running on an optimistic address (RFC 4429); else null.
  */
 export function usableLinkLocal(ifInet6: string, iface: string): string | null {
-  for (const line of ifInet6.split("\n")) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 6 || f[5] !== iface || parseInt(f[3], 16) !== SCOPE_LINK) continue;
-    const flags = parseInt(f[4], 16);
-    if (flags & IFA_F_DADFAILED || (flags & IFA_F_TENTATIVE && !(flags & IFA_F_OPTIMISTIC))) continue;
-    return compress(f[0].toLowerCase());
-  }
-  return null;
+  const sends = (flags: number) => !(flags & IFA_F_DADFAILED) && (!(flags & IFA_F_TENTATIVE) || (flags & IFA_F_OPTIMISTIC) !== 0);
+  return inet6Lines(ifInet6).find((l) => l.iface === iface && l.scope === SCOPE_LINK && sends(l.flags))?.address ?? null;
 }
 
 /**

@@ -202,6 +202,65 @@ describe("parseBootConfig: every parameter", () => {
     expect(parse("vlan=eth0.100:eth0 ip=10.0.0.5:::255.255.255.0::eth0.100:off").ip).toMatchObject({ mode: "static", device: "eth0.100" });
   });
 
+  it("bond=: dracut's fields, its defaults, the mode first and by name", () => {
+    expect(parse("bond=bond0:eth0,eth1:mode=active-backup,miimon=100").bond).toEqual({
+      name: "bond0",
+      slaves: ["eth0", "eth1"],
+      options: [{ name: "mode", value: "active-backup" }, { name: "miimon", value: "100" }],
+    });
+    expect(parse("bond=bond0").bond).toEqual({ name: "bond0", slaves: ["eth0", "eth1"], options: [] });
+    expect(parse("bond=uplink:eth2,eth3,eth4::9000").bond).toEqual({ name: "uplink", slaves: ["eth2", "eth3", "eth4"], options: [], mtu: 9000 });
+    // The driver takes a mode only while the bond has no slaves: it is written first whatever the order.
+    expect(parse("bond=bond0:eth0,eth1:xmit-hash-policy=layer3+4,mode=4,lacp_rate=fast").bond?.options).toEqual([
+      { name: "mode", value: "802.3ad" },
+      { name: "xmit_hash_policy", value: "layer3+4" },
+      { name: "lacp_rate", value: "fast" },
+    ]);
+    expect(parse("bond=bond0:eth0,eth1:mode=active-backup,arp_interval=200,arp_ip_target=10.0.0.1;10.0.0.2").bond?.options[2]).toEqual({
+      name: "arp_ip_target",
+      value: "10.0.0.1;10.0.0.2",
+    });
+    expect("bond" in parse("bond=", { defaults: "bond=bond0:eth0,eth1" })).toBe(false);
+  });
+
+  it("bond=: bad values name what is wrong", () => {
+    const msg = (c: string) => oneError(c).message.replace(`; accepted: ${ACCEPTED.bond}`, "");
+    expect(msg("bond=bond0:eth0,eth1:mode=lacp")).toBe(
+      'bond=bond0:eth0,eth1:mode=lacp: mode "lacp" is not one of balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb (or 0-6)',
+    );
+    expect(msg("bond=bond0:eth0,eth1:miimon=100ms")).toBe("bond=bond0:eth0,eth1:miimon=100ms: option miimon=100ms: not a whole number");
+    expect(msg("bond=bond0:eth0,eth1:mimon=100")).toBe('bond=bond0:eth0,eth1:mimon=100: "mimon" is not a bonding option (see modinfo bonding)');
+    expect(msg("bond=bond0:eth0,eth1:miimon")).toBe('bond=bond0:eth0,eth1:miimon: option "miimon" is not key=value');
+    expect(msg("bond=bond0:eth0,eth0")).toBe("bond=bond0:eth0,eth0: slave eth0 is listed twice");
+    expect(msg("bond=bond0:bond0,eth1")).toBe("bond=bond0:bond0,eth1: the bond bond0 cannot be its own slave");
+    expect(msg("bond=bond0:eth0,,eth1")).toBe("bond=bond0:eth0,,eth1: an empty interface name");
+    expect(msg("bond=bond0:eth0,eth1::70000")).toBe('bond=bond0:eth0,eth1::70000: MTU "70000" is not a whole number from 68 to 65535');
+    expect(msg("bond=bond0:eth0,eth1:mode=1,miimon=1,miimon=2")).toMatch(/option miimon is given twice$/);
+    expect(msg("bond=bond0:eth0,eth1:arp_ip_target=10.0.0.1,10.0.0.2")).toBe('bond=bond0:eth0,eth1:arp_ip_target=10.0.0.1,10.0.0.2: option "10.0.0.2" is not key=value');
+    expect(msg("bond=bond0:eth0,eth1:arp_ip_target=10.0.0.1;gw")).toBe(
+      'bond=bond0:eth0,eth1:arp_ip_target=10.0.0.1;gw: option arp_ip_target: "gw" not an IPv4 address (several are separated by ;)',
+    );
+    expect(msg("bond=bond0:eth0:mode=1:1500:x")).toBe("bond=bond0:eth0:mode=1:1500:x: more than <name>:<slaves>:<options>:<mtu>");
+  });
+
+  it("bond=: the lease is sought on the bond, or on a VLAN over it", () => {
+    const msg = (c: string) => oneError(c).message.replace(`; accepted: ${ACCEPTED.bond}`, "");
+    expect(parse("bond=bond0:eth0,eth1 ip=:::::bond0:dhcp").ip).toEqual({ mode: "dhcp", device: "bond0" });
+    expect(parse("bond=bond0:eth0,eth1 vlan=bond0.7:bond0").vlan).toEqual({ name: "bond0.7", id: 7, parent: "bond0" });
+    expect(msg("bond=bond0:eth0,eth1 ip=:::::eth1:dhcp")).toBe(
+      "bond=bond0:eth0,eth1: ip= names eth1 (a slave of the bond), but the lease is sought on the bond: name bond0 in ip= or leave its device out",
+    );
+    expect(msg("bond=bond0:eth0,eth1 ip=off")).toBe("bond=bond0:eth0,eth1: the bond would carry the boot network, but ip= says off");
+    expect(msg("bond=bond0:eth0,eth1 vlan=eth0.7:eth0")).toBe(
+      "bond=bond0:eth0,eth1: vlan= puts the VLAN on its slave eth0, not on the bond: the boot network is one interface (write vlan=bond0.7:bond0 for a VLAN over the bond)",
+    );
+    expect(msg("bond=bond0:eth0,eth1:mode=802.3ad,active_slave=eth0")).toBe(
+      "bond=bond0:eth0,eth1:mode=802.3ad,active_slave=eth0: active_slave is for mode=active-backup, and this bond's mode is 802.3ad",
+    );
+    // ip= naming a slave with a VLAN on the bond is vlan='s error, told as a slave.
+    expect(oneError("bond=bond0:eth0,eth1 vlan=bond0.7:bond0 ip=:::::eth0:dhcp").message).toMatch(/^vlan=bond0\.7:bond0: ip= names eth0 \(a slave of bond=\)/);
+  });
+
   it("ip=dhcp6 and ip=auto6: no root=dhcp (option 17 is DHCPv4's) and no ARP check", () => {
     expect(parse(`${ROOT} ip=dhcp6`).ip).toEqual({ mode: "dhcp6" });
     expect(oneError("root=dhcp ip=dhcp6").message).toBe(`root=dhcp: the root path is a DHCPv4 option (17), and ip=dhcp6 has none: give the layers in root=; accepted: ${ACCEPTED.root}`);
@@ -338,6 +397,7 @@ describe("parseBootConfig: every parameter", () => {
         "rootmode",
         "ip",
         "vlan",
+        "bond",
         "BOOTIF",
         "hostname",
         "init",

@@ -2,6 +2,7 @@
 // line, parsed once into a BootConfig. Every bad value is reported, not only the first, before
 // anything is mounted.
 import { CmdlineError, CmdlineErrors, Invalid, type ParamSource } from "./errors";
+import { bondMode, parseBond } from "./bond";
 import { parseIp } from "./ip";
 import { looksLikeUrl, parseLayers, parseMirrors } from "./layers";
 import { tokenizeCmdline, tokenizeDefaults } from "./tokenize";
@@ -56,6 +57,9 @@ export const ACCEPTED = {
     "dhcp, dhcp6 or auto6 (IPv6 only), on, any, both, off, none, or <client-ip>:<server-ip>:<gw-ip>:<netmask>:<hostname>:<device>:<autoconf>:<dns0-ip>:<dns1-ip>:<ntp0-ip> " +
     "with autoconf off/none/dhcp/dhcp6/auto6, e.g. ip=dhcp, ip=:::::eth0:dhcp or ip=10.0.0.5::10.0.0.1:255.255.255.0:node5:eth0:off",
   vlan: "<name>:<parent>, the name giving the VLAN ID as <parent>.<id> or vlan<id> (1-4094), e.g. vlan=eth0.100:eth0",
+  bond:
+    "<name>[:<slaves>[:<options>[:<mtu>]]], slaves separated by commas (eth0,eth1 if left out), options the bonding driver's key=value " +
+    "separated by commas (arp_ip_target's addresses by ;), e.g. bond=bond0:eth0,eth1:mode=active-backup,miimon=100 or bond=bond0:eth0,eth1:mode=802.3ad:9000",
   BOOTIF: "01-aa-bb-cc-dd-ee-ff (ARP type 01, then the MAC, as PXELINUX passes it) or a bare MAC, e.g. BOOTIF=01-52-54-00-12-34-56",
   hostname: "letters, digits and inner hyphens (RFC 1123), labels of up to 63 separated by dots, e.g. hostname=node17",
   init: "an absolute path, e.g. init=/sbin/init",
@@ -193,7 +197,9 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
     (v: string | undefined): T | undefined =>
       requireValue(v) === "" ? undefined : parse(v!);
   take("vlan", optional(parseVlan), (v) => v !== undefined && (config.vlan = v));
+  take("bond", optional(parseBond), (v) => v !== undefined && (config.bond = v));
   checkVlan(entries, config, fail);
+  checkBond(entries, config, fail);
   take("BOOTIF", optional(parseBootif), (v) => v !== undefined && (config.bootif = v));
   take("hostname", optional(parseHostname), (v) => v !== undefined && (config.hostname = v));
   if (config.hostname === undefined && ipHostname !== undefined) config.hostname = ipHostname;
@@ -233,8 +239,32 @@ function checkVlan(entries: Map<ParamName, Entry>, config: BootConfig, fail: (e:
   const e = entries.get("vlan")!;
   if (config.ip.mode === "off") fail(e, `the VLAN would carry the boot network, but ip= says off`, ACCEPTED.vlan);
   else if (config.ip.device !== undefined && config.ip.device !== vlan.name) {
-    const which = config.ip.device === vlan.parent ? "the VLAN's parent" : "another interface";
+    const which = config.ip.device === vlan.parent ? "the VLAN's parent" : config.bond?.slaves.includes(config.ip.device) ? "a slave of bond=" : "another interface";
     fail(e, `ip= names ${config.ip.device} (${which}), but the lease is sought on one interface: name ${vlan.name} in ip= or leave its device out`, ACCEPTED.vlan);
+  }
+}
+
+/**
+ * The bond is the boot interface, or the parent of the VLAN that is: ip= names it (or the VLAN) or
+ * leaves the device out, and is not off; its slaves are neither the VLAN nor the VLAN's parent.
+ */
+function checkBond(entries: Map<ParamName, Entry>, config: BootConfig, fail: (e: Entry, problem: string, accepted: string) => void): void {
+  const { bond, vlan } = config;
+  if (!bond) return;
+  const e = entries.get("bond")!;
+  if (config.ip.mode === "off") return fail(e, `the bond would carry the boot network, but ip= says off`, ACCEPTED.bond);
+  if (vlan && vlan.parent !== bond.name) {
+    const on = bond.slaves.includes(vlan.parent) ? `its slave ${vlan.parent}` : vlan.parent;
+    return fail(e, `vlan= puts the VLAN on ${on}, not on the bond: the boot network is one interface (write vlan=${bond.name}.${vlan.id}:${bond.name} for a VLAN over the bond)`, ACCEPTED.bond);
+  }
+  if (vlan && bond.slaves.includes(vlan.name)) return fail(e, `the VLAN ${vlan.name} cannot be a slave of the bond it sits on`, ACCEPTED.bond);
+  const device = config.ip.device;
+  if (!vlan && device !== undefined && device !== bond.name) {
+    const which = bond.slaves.includes(device) ? "a slave of the bond" : "another interface";
+    fail(e, `ip= names ${device} (${which}), but the lease is sought on the bond: name ${bond.name} in ip= or leave its device out`, ACCEPTED.bond);
+  }
+  if (bondMode(bond) !== "active-backup" && bond.options.some((o) => o.name === "active_slave")) {
+    fail(e, `active_slave is for mode=active-backup, and this bond's mode is ${bondMode(bond)}`, ACCEPTED.bond);
   }
 }
 

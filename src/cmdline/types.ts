@@ -70,6 +70,25 @@ export interface VlanConfig {
   parent: string;
 }
 
+/** One bonding driver option as its sysfs attribute under /sys/class/net/BOND/bonding/ takes it. */
+export interface BondOption {
+  name: string;
+  /** As written; arp_ip_target and ns_ip6_target carry several, separated by `;`. */
+  value: string;
+}
+
+/**
+ * `bond=<name>[:<slaves>[:<options>[:<mtu>]]]` (dracut's syntax): a bonding interface over the
+ * NICs `slaves`, made before the lease is sought on it.
+ */
+export interface BondConfig {
+  name: string;
+  slaves: string[];
+  /** In the order written, except that `mode` comes first: the driver takes it only from a bond without slaves. */
+  options: BondOption[];
+  mtu?: number;
+}
+
 /**
  * `dhcp6`: an IPv6-only network, the address from DHCPv6 and the routes from router
  * advertisements; `auto6`: address (SLAAC), routes and DNS all from the advertisements.
@@ -91,6 +110,8 @@ export interface BootConfig {
   ip: IpConfig;
   /** `vlan=`: the boot network is a tagged VLAN on a NIC; DHCP or ip= goes to the VLAN's interface. */
   vlan?: VlanConfig;
+  /** `bond=`: the boot network runs over a bond of NICs (a VLAN of vlan= may sit on it). */
+  bond?: BondConfig;
   /** `BOOTIF=01-aa-bb-...` as PXELINUX/iPXE pass it, normalised to aa:bb:cc:dd:ee:ff. */
   bootif?: string;
   /** `hostname=`: wins over the lease's host name. */

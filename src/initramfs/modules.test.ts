@@ -97,6 +97,8 @@ describe("a real Debian kernel's module tree", () => {
     for (const d of DEFAULT_NET_DRIVERS) expect(names.has(d.replace(/-/g, "_"))).toBe(true);
     // vlan= needs 8021q and its 802 protocol helpers.
     for (const m of ["8021q", "garp", "mrp", "stp", "llc"]) expect(names.has(m)).toBe(true);
+    // bond= needs bonding, which needs tls.
+    for (const m of ["bonding", "tls"]) expect(names.has(m)).toBe(true);
     const selected = sel.modules.map(moduleName);
     for (const n of selected) for (const d of tree.modules.get(n)!.deps) expect(selected).toContain(d);
     const bytes = sel.modules.reduce((sum, p) => sum + statSync(join(kernel.modulesDir, p)).size, 0);

@@ -32,13 +32,15 @@ function tree(o: { carry?: string[]; builtin?: string; proc?: string } = {}): { 
 
 function recorder(fail?: string) {
   const calls: string[] = [];
-  const loadModule = async (file: string, name: string) => {
+  const params: Record<string, string> = {};
+  const loadModule = async (file: string, name: string, p: string) => {
     expect(file.endsWith(".ko.zst")).toBe(true);
     if (name === fail) throw new Error("finit_module: Exec format error (ENOEXEC)");
     calls.push(name);
+    params[name] = p;
     return "loaded" as const;
   };
-  return { calls, loadModule };
+  return { calls, params, loadModule };
 }
 
 describe("loadModuleByName", () => {
@@ -47,6 +49,12 @@ describe("loadModuleByName", () => {
     const loaded = await loadModuleByName("8021q", "vlan=", { ...tree(), loadModule: r.loadModule });
     expect(r.calls).toEqual(["llc", "stp", "mrp", "garp", "8021q"]);
     expect(loaded).toEqual(r.calls);
+  });
+
+  it("gives the parameters to the named module only", async () => {
+    const r = recorder();
+    await loadModuleByName("8021q", "vlan=", { ...tree(), params: "gvrp=1", loadModule: r.loadModule });
+    expect(r.params).toEqual({ llc: "", stp: "", mrp: "", garp: "", "8021q": "gvrp=1" });
   });
 
   it("skips what the kernel has: loaded modules and built-in ones", async () => {

@@ -14,8 +14,10 @@ export interface NamedModuleOptions {
   modulesDir: string;
   /** Default "/proc/modules". */
   procModules?: string;
+  /** Parameters for the named module itself (not its dependencies), e.g. "max_bonds=0". */
+  params?: string;
   /** Loads one module file; default finit_module. */
-  loadModule?: (file: string, name: string) => Promise<LoadResult>;
+  loadModule?: (file: string, name: string, params: string) => Promise<LoadResult>;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function loadModuleByName(name: string, why: string, opts: NamedMod
       );
     }
     try {
-      await loadModule(join(modulesDir, file), m);
+      await loadModule(join(modulesDir, file), m, m === name ? (opts.params ?? "") : "");
     } catch (err) {
       throw new BootError("network", `${why}: cannot load the kernel module ${m}${needed}: ${describeError(err)}`, { cause: err });
     }

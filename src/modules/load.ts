@@ -16,12 +16,12 @@ type Kind = NonNullable<ReturnType<typeof moduleFileCompression>>;
 /** Formats the running kernel was found unable to decompress: not offered to it again. */
 const kernelCannot = new Set<Kind>();
 
-export async function loadModuleFile(file: string, name: string): Promise<LoadResult> {
+export async function loadModuleFile(file: string, name: string, params = ""): Promise<LoadResult> {
   const kind = moduleFileCompression(file);
   if (!kind || !kernelCannot.has(kind)) {
     const fd = openSync(file, "r");
     try {
-      finitModule(fd, name, kind ? MODULE_INIT_COMPRESSED_FILE : 0);
+      finitModule(fd, name, kind ? MODULE_INIT_COMPRESSED_FILE : 0, params);
       return "loaded";
     } catch (err) {
       if (err instanceof SysError && err.code === "EEXIST") return "already-loaded";
@@ -35,7 +35,7 @@ export async function loadModuleFile(file: string, name: string): Promise<LoadRe
   }
   try {
     const packed = readFileSync(file);
-    initModule((kind === "zstd" ? decodeFrameSync(packed) : null) ?? (await decodeBuffer(kind, packed)), name);
+    initModule((kind === "zstd" ? decodeFrameSync(packed) : null) ?? (await decodeBuffer(kind, packed)), name, params);
     return "loaded";
   } catch (err) {
     if (err instanceof SysError && err.code === "EEXIST") return "already-loaded";

@@ -4,6 +4,7 @@ import type { BootConfig, Stage } from "../cmdline/types";
 import { BootError } from "../console/errors";
 import { configureLog, debug, info, log, transcriptText, warn } from "../console/log";
 import { loadModuleByName } from "../modules/by-name";
+import { bondParam } from "../net/bond";
 import { loadNetworkDrivers } from "../modules/coldplug";
 import { type NetworkSession, bringUpNetwork } from "../net";
 import type { Lease } from "../net/lease";
@@ -84,6 +85,8 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
       const modulesDir = `/lib/modules/${release()}`;
       const loaded = await loadNetworkDrivers({ modulesDir });
       if (loaded.length === 0) debug("no network driver modules loaded (built in, or none needed)");
+      // max_bonds=0: the driver would make an unused bond0 of its own, which the booted system would find.
+      if (cfg.bond) await loadModuleByName("bonding", bondParam(cfg.bond), { modulesDir, params: "max_bonds=0" });
       if (cfg.vlan) await loadModuleByName("8021q", `vlan=${cfg.vlan.name}:${cfg.vlan.parent}`, { modulesDir });
     }
     const session = await bringUpNetwork(cfg, {

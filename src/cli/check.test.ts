@@ -159,6 +159,8 @@ describe("tarboot check", () => {
     expect((await run("root=http://srv/a.tar", "ip=auto6")).all).toContain("network: SLAAC and the router's DNS (IPv6 only) on every Ethernet interface");
     const vlan = await run("root=http://srv/a.tar", "vlan=vlan0100:eno1");
     expect(vlan.all).toContain("network: DHCP on vlan0100 (VLAN 100 on eno1, tarboot loads 8021q)\n");
+    const bond = await run("root=http://srv/a.tar", "bond=bond0:eno1,eno2:mode=802.3ad,miimon=100:9000", "vlan=bond0.7:bond0");
+    expect(bond.all).toContain("network: DHCP on bond0.7 (VLAN 7 on bond0, tarboot loads 8021q) (bond bond0, 802.3ad, of eno1, eno2, MTU 9000; tarboot loads bonding)\n");
     const badVlan = await run("root=http://srv/a.tar", "vlan=eno1.100:eno1", "ip=:::::eno1:dhcp");
     expect(badVlan.all).toContain("vlan=eno1.100:eno1: ip= names eno1 (the VLAN's parent)");
     expect(dhcp.all).toContain("root: tmpfs of 25% of RAM, mode 0755; then /sbin/init\n");

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { expandTemplate, tokenizeDefaults } from "../cmdline";
 import { DEFAULTS_PATH } from "../boot/config";
 import { type TemplateName, templateNamesIn } from "../cmdline/template";
+import { bondMode } from "../cmdline/bond";
 import { parseBootConfig } from "../cmdline/parse";
 import type { BootConfig, Layer } from "../cmdline/types";
 import { formatHostPort } from "../cmdline/values";
@@ -226,9 +227,10 @@ export function describeSettings(cfg: BootConfig): string[] {
     ip.mode === "off"
       ? "ip=off (no network)"
       : ip.mode === "static"
-        ? `static ${ip.client} netmask ${ip.netmask}${ip.gateway ? ` via ${ip.gateway}` : ""}${(ip.device ?? cfg.vlan?.name) ? ` on ${ip.device ?? cfg.vlan?.name}` : ""}${ip.dns.length ? `, dns ${ip.dns.join(" ")}` : ""}`
-        : `${ip.mode === "dhcp6" ? "DHCPv6 (IPv6 only)" : ip.mode === "auto6" ? "SLAAC and the router's DNS (IPv6 only)" : "DHCP"} on ${ip.device ?? cfg.vlan?.name ?? (cfg.bootif ? `the interface with MAC ${cfg.bootif}` : "every Ethernet interface, first lease wins")}`;
-  const vlan = cfg.vlan ? ` (VLAN ${cfg.vlan.id} on ${cfg.vlan.parent}, tarboot loads 8021q)` : "";
+        ? `static ${ip.client} netmask ${ip.netmask}${ip.gateway ? ` via ${ip.gateway}` : ""}${(ip.device ?? cfg.vlan?.name ?? cfg.bond?.name) ? ` on ${ip.device ?? cfg.vlan?.name ?? cfg.bond?.name}` : ""}${ip.dns.length ? `, dns ${ip.dns.join(" ")}` : ""}`
+        : `${ip.mode === "dhcp6" ? "DHCPv6 (IPv6 only)" : ip.mode === "auto6" ? "SLAAC and the router's DNS (IPv6 only)" : "DHCP"} on ${ip.device ?? cfg.vlan?.name ?? cfg.bond?.name ?? (cfg.bootif ? `the interface with MAC ${cfg.bootif}` : "every Ethernet interface, first lease wins")}`;
+  const bond = cfg.bond ? ` (bond ${cfg.bond.name}, ${bondMode(cfg.bond)}, of ${cfg.bond.slaves.join(", ")}${cfg.bond.mtu ? `, MTU ${cfg.bond.mtu}` : ""}; tarboot loads bonding)` : "";
+  const vlan = (cfg.vlan ? ` (VLAN ${cfg.vlan.id} on ${cfg.vlan.parent}, tarboot loads 8021q)` : "") + bond;
   const size = cfg.rootSize.kind === "percent" ? `${cfg.rootSize.percent}% of RAM` : formatBytes(cfg.rootSize.bytes);
   // What "the lease's" can mean depends on the protocol: router advertisements name neither.
   const leaseNtp = ip.mode === "dhcp6" ? "the lease's servers (DHCPv6 option 56)" : ip.mode === "auto6" ? "none (router advertisements name no NTP server)" : "the lease's servers (DHCP option 42)";

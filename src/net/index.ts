@@ -1,4 +1,5 @@
-// Brings the network up for the boot: wait for the NIC (making the VLAN of vlan= on it), bring
+// Brings the network up for the boot: wait for the NIC (making the bond of bond= and the VLAN of
+// vlan= on it), bring
 // links up, wait for carrier, get a lease (DHCP, or DHCPv6 with ip=dhcp6, on every candidate at
 // once, first lease wins), a SLAAC address (ip=auto6) or apply ip=, configure the kernel, host
 // name and resolver, then keep the lease alive in the background.
@@ -20,6 +21,7 @@ import { useNameservers, writeResolvConf } from "./resolv";
 import { describePresent, describeWanted, pickCandidates, wantedInterface } from "./select";
 import { staticLease } from "./static";
 import { RaWatch, slaacLease } from "./slaac";
+import { makeBond } from "./bond";
 import { makeVlan } from "./vlan";
 
 export type { LeaseEvent } from "./dhcp/keeper";
@@ -73,7 +75,7 @@ function linkUp(i: NetInterface): void {
 }
 
 async function waitForInterfaces(cfg: BootConfig, deadline: number, waitMs: number): Promise<NetInterface[]> {
-  const wanted = wantedInterface({ bootif: cfg.bootif, device: cfg.ip.mode === "off" ? undefined : cfg.ip.device, vlan: cfg.vlan?.name });
+  const wanted = wantedInterface({ bootif: cfg.bootif, device: cfg.ip.mode === "off" ? undefined : cfg.ip.device, vlan: cfg.vlan?.name, bond: cfg.bond?.name });
   for (;;) {
     const present = listInterfaces();
     const found = pickCandidates(wanted, present);
@@ -225,6 +227,7 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
 
   const waitStart = Date.now();
   const deadline = waitStart + opts.netWaitMs;
+  if (cfg.bond) await makeBond(cfg.bond, { deadline, waitMs: opts.netWaitMs, bootif: cfg.bootif });
   if (cfg.vlan) await makeVlan(cfg.vlan, { deadline, waitMs: opts.netWaitMs, bootif: cfg.bootif });
   const cands = await waitForInterfaces(cfg, deadline, opts.netWaitMs);
   const restoreDad = cfg.ip.mode === "dhcp6" ? cands.map((c) => optimisticDad(c.name)) : [];

@@ -262,6 +262,36 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     }
   });
 
+  it("bond=: names slaves that never appear, bonds the ones that do (or says the kernel has no bonding driver)", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    const none = { name: "bond0", slaves: ["nosuch0", "nosuch1"], options: [] };
+    const missing = await startDriver(pair.client, { cfg: { bond: none }, opts: { netWaitMs: 1000, dhcpTimeoutMs: 2000 } }, { timeoutMs: 20_000 });
+    const m = await missing.done;
+    expect(m.code).toBe(2);
+    expect(m.lines.find((l) => l.kind === "error")).toMatchObject({
+      stage: "network",
+      message: `bond=bond0:nosuch0,nosuch1: none of the slaves nosuch0, nosuch1 appeared within 1s; present: lo (00:00:00:00:00:00, type 772), ${link.clientIf} (${link.clientMac}, type 1) (is their NIC driver in the initramfs? see tarboot.netwait=)`,
+    });
+
+    // One slave there, one not: the bond is made of the one after the grace time, said loudly. The
+    // host kernel may lack the bonding driver (this one does); then that is what the error names.
+    const half = { name: "bond0", slaves: [link.clientIf, "nosuch1"], options: [{ name: "mode", value: "active-backup" }] };
+    const param = `bond=bond0:${link.clientIf},nosuch1:mode=active-backup`;
+    const drv = await startDriver(pair.client, { cfg: { bond: half }, opts: { netWaitMs: 10_000, dhcpTimeoutMs: 2000 } }, { timeoutMs: 30_000 });
+    const run = await drv.done;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${param}: nosuch1 did not appear; the bond is made of ${link.clientIf} alone (present: `);
+    const err = run.lines.find((l) => l.kind === "error");
+    if (ip(["-d", "link", "show"], pair.client).includes("bond0:")) {
+      expect(err?.kind === "error" && err.message).toMatch(/^no DHCP offer on bond0 after 2s/);
+    } else {
+      expect(err?.kind === "error" && err.message).toBe(`${param}: the kernel has no bonding driver (the bonding module is not loaded)`);
+      // Not the 10 s of tarboot.netwait=: the other slave's driver had its chance with the first's.
+      expect(run.elapsedMs).toBeLessThan(8000);
+    }
+  });
+
   it("ip=dhcp6: an address from DHCPv6 with DNS, search list, NTP and the host name, routes from dnsmasq's router advertisement", async () => {
     pair = createNetnsPair(SERVER);
     const link = pair.links[0];

@@ -74,6 +74,20 @@ describe("runHooks", () => {
     expect(leaseEnv(dhcpLease(), bootConfig({}))).not.toHaveProperty("TARBOOT_VLAN_ID");
   });
 
+  it("names the bond, its slaves and options when bond= made the boot interface", () => {
+    const bond = { name: "bond0", slaves: ["eth0", "eth1"], options: [{ name: "mode", value: "active-backup" }, { name: "miimon", value: "100" }] };
+    expect(leaseEnv({ ...dhcpLease(), iface: "bond0" }, bootConfig({ bond }))).toMatchObject({
+      TARBOOT_IFACE: "bond0",
+      TARBOOT_BOND: "bond0",
+      TARBOOT_BOND_SLAVES: "eth0,eth1",
+      TARBOOT_BOND_OPTIONS: "mode=active-backup,miimon=100",
+      DEVICE: "bond0",
+    });
+    const env = leaseEnv(dhcpLease(), bootConfig({ bond: { ...bond, options: [] } }));
+    expect(env).not.toHaveProperty("TARBOOT_BOND_OPTIONS");
+    expect(leaseEnv(dhcpLease(), bootConfig({}))).not.toHaveProperty("TARBOOT_BOND");
+  });
+
   it("skips what is not an executable file", async () => {
     hook("top", "10-run", `echo run >> ${log}`);
     hook("top", "20-plain", `echo plain >> ${log}`, 0o644);

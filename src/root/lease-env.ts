@@ -12,7 +12,7 @@ const IPCONFIG_NAMES = new Set([
 ]);
 
 /** Variables absent from the lease are left unset, never set empty. `cfg` lets hostname= win. */
-export function leaseEnv(lease: Lease | null, cfg: Pick<BootConfig, "hostname" | "ip" | "vlan"> = { ip: { mode: "dhcp" } }): Record<string, string> {
+export function leaseEnv(lease: Lease | null, cfg: Pick<BootConfig, "hostname" | "ip" | "vlan" | "bond"> = { ip: { mode: "dhcp" } }): Record<string, string> {
   if (!lease) return {};
   const env: Record<string, string> = {};
   const set = (name: string, value: string | number | undefined): void => {
@@ -25,6 +25,11 @@ export function leaseEnv(lease: Lease | null, cfg: Pick<BootConfig, "hostname" |
   // The booted system's own network configuration has to make the same VLAN.
   set("TARBOOT_VLAN_ID", cfg.vlan?.id);
   set("TARBOOT_VLAN_PARENT", cfg.vlan?.parent);
+  // And the same bond: its slaves by their initramfs names (bonding/slaves and each slave's
+  // bonding_slave/perm_hwaddr in sysfs give the MACs the booted system's names match by).
+  set("TARBOOT_BOND", cfg.bond?.name);
+  set("TARBOOT_BOND_SLAVES", cfg.bond?.slaves.join(","));
+  set("TARBOOT_BOND_OPTIONS", cfg.bond?.options.map((o) => `${o.name}=${o.value}`).join(","));
   set("TARBOOT_IP", lease.address);
   set("TARBOOT_PREFIX", lease.prefix);
   set("TARBOOT_NETMASK", lease.netmask);

@@ -103,4 +103,13 @@ describe("failures on a real kernel", () => {
     expectCleanFailure(r);
     expect(r.console).toMatch(/init=\/sbin\/init: .*not found/);
   });
+
+  it("a bond option the bonding driver refuses: its own reason, from the kernel log, on tarboot's error line", async () => {
+    const r = await bootFailing(`root=http://10.0.2.2:${server.port}/ok.tar.zst bond=bond0:eth0:xmit_hash_policy=layer9`, "bond");
+    expectCleanFailure(r);
+    expect(r.console).toMatch(
+      /tarboot: error: .*bond=bond0:eth0:xmit_hash_policy=layer9: cannot set xmit_hash_policy=layer9 on bond0: the bonding driver refused it: "bond0: option xmit_hash_policy: invalid value \(layer9\)"/,
+    );
+    expect(server.requests).toEqual([]);
+  });
 });

@@ -158,11 +158,13 @@ describe("tarboot check", () => {
     expect((await run("root=http://srv/a.tar", "ip=dhcp6")).all).toContain("clock: the lease's servers (DHCPv6 option 56); syslog: none;");
     expect((await run("root=http://srv/a.tar", "ip=auto6")).all).toContain("network: SLAAC and the router's DNS (IPv6 only) on every Ethernet interface");
     const vlan = await run("root=http://srv/a.tar", "vlan=vlan0100:eno1");
-    expect(vlan.all).toContain("network: DHCP on vlan0100 (VLAN 100 on eno1, tarboot loads 8021q)\n");
+    expect(vlan.all).toContain("network: DHCP on vlan0100 (VLAN 100 on eno1; tarboot loads 8021q)\n");
     const bond = await run("root=http://srv/a.tar", "bond=bond0:eno1,eno2:mode=802.3ad,miimon=100:9000", "vlan=bond0.7:bond0");
-    expect(bond.all).toContain("network: DHCP on bond0.7 (VLAN 7 on bond0, tarboot loads 8021q) (bond bond0, 802.3ad, of eno1, eno2, MTU 9000; tarboot loads bonding)\n");
+    expect(bond.all).toContain("network: DHCP on bond0.7 (bond bond0 (802.3ad) of eno1, eno2, MTU 9000; VLAN 7 on bond0; tarboot loads bonding, 8021q)\n");
+    const vmHost = await run("root=http://srv/a.tar", "vlan=eno1.100:eno1", "bridge=vmbr0:eno1.100");
+    expect(vmHost.all).toContain("network: DHCP on vmbr0 (VLAN 100 on eno1; bridge vmbr0 of eno1.100; tarboot loads 8021q, bridge)\n");
     const badVlan = await run("root=http://srv/a.tar", "vlan=eno1.100:eno1", "ip=:::::eno1:dhcp");
-    expect(badVlan.all).toContain("vlan=eno1.100:eno1: ip= names eno1 (the VLAN's parent)");
+    expect(badVlan.all).toContain("vlan=eno1.100:eno1: ip= names eno1 (the parent of eno1.100)");
     expect(dhcp.all).toContain("root: tmpfs of 25% of RAM, mode 0755; then /sbin/init\n");
     expect(dhcp.all).toContain("clock: off; syslog: the lease's log server (DHCP option 7), if any; machine-id: keep; on failure: reboot after 30s (unless a rescue shell is in the image)\n");
   });

@@ -10,6 +10,7 @@ import { DEFAULTS_PATH } from "../boot/config";
 import { type TemplateName, templateNamesIn } from "../cmdline/template";
 import { bondMode } from "../cmdline/bond";
 import { parseBootConfig } from "../cmdline/parse";
+import { stackOrder } from "../cmdline/stack";
 import type { BootConfig, Layer } from "../cmdline/types";
 import { formatHostPort } from "../cmdline/values";
 import { layersFromLease } from "../boot/dhcp-root";
@@ -223,14 +224,23 @@ function rootPathLayers(rootPath: string | undefined, cfg: BootConfig): Layer[] 
 /** What a node would do besides the layers, one line per concern, as parsed (defaults included). */
 export function describeSettings(cfg: BootConfig): string[] {
   const ip = cfg.ip;
+  const made = stackOrder(cfg);
+  const on = ip.mode === "off" ? undefined : (ip.device ?? made.at(-1)?.name);
   const net =
     ip.mode === "off"
       ? "ip=off (no network)"
       : ip.mode === "static"
-        ? `static ${ip.client} netmask ${ip.netmask}${ip.gateway ? ` via ${ip.gateway}` : ""}${(ip.device ?? cfg.vlan?.name ?? cfg.bond?.name) ? ` on ${ip.device ?? cfg.vlan?.name ?? cfg.bond?.name}` : ""}${ip.dns.length ? `, dns ${ip.dns.join(" ")}` : ""}`
-        : `${ip.mode === "dhcp6" ? "DHCPv6 (IPv6 only)" : ip.mode === "auto6" ? "SLAAC and the router's DNS (IPv6 only)" : "DHCP"} on ${ip.device ?? cfg.vlan?.name ?? cfg.bond?.name ?? (cfg.bootif ? `the interface with MAC ${cfg.bootif}` : "every Ethernet interface, first lease wins")}`;
-  const bond = cfg.bond ? ` (bond ${cfg.bond.name}, ${bondMode(cfg.bond)}, of ${cfg.bond.slaves.join(", ")}${cfg.bond.mtu ? `, MTU ${cfg.bond.mtu}` : ""}; tarboot loads bonding)` : "";
-  const vlan = (cfg.vlan ? ` (VLAN ${cfg.vlan.id} on ${cfg.vlan.parent}, tarboot loads 8021q)` : "") + bond;
+        ? `static ${ip.client} netmask ${ip.netmask}${ip.gateway ? ` via ${ip.gateway}` : ""}${on ? ` on ${on}` : ""}${ip.dns.length ? `, dns ${ip.dns.join(" ")}` : ""}`
+        : `${ip.mode === "dhcp6" ? "DHCPv6 (IPv6 only)" : ip.mode === "auto6" ? "SLAAC and the router's DNS (IPv6 only)" : "DHCP"} on ${on ?? (cfg.bootif ? `the interface with MAC ${cfg.bootif}` : "every Ethernet interface, first lease wins")}`;
+  const what = made.map((l) =>
+    l.kind === "bond"
+      ? `bond ${l.name} (${bondMode(cfg.bond!)}) of ${l.lowers.join(", ")}${cfg.bond!.mtu ? `, MTU ${cfg.bond!.mtu}` : ""}`
+      : l.kind === "vlan"
+        ? `VLAN ${cfg.vlan!.id} on ${cfg.vlan!.parent}`
+        : `bridge ${l.name} of ${l.lowers.join(", ")}`,
+  );
+  const modules = made.map((l) => ({ bond: "bonding", vlan: "8021q", bridge: "bridge" })[l.kind]);
+  const vlan = made.length ? ` (${what.join("; ")}; tarboot loads ${modules.join(", ")})` : "";
   const size = cfg.rootSize.kind === "percent" ? `${cfg.rootSize.percent}% of RAM` : formatBytes(cfg.rootSize.bytes);
   // What "the lease's" can mean depends on the protocol: router advertisements name neither.
   const leaseNtp = ip.mode === "dhcp6" ? "the lease's servers (DHCPv6 option 56)" : ip.mode === "auto6" ? "none (router advertisements name no NTP server)" : "the lease's servers (DHCP option 42)";

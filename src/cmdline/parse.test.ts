@@ -195,7 +195,7 @@ describe("parseBootConfig: every parameter", () => {
   it("vlan=: ip= must leave the device out or name the VLAN", () => {
     const msg = (c: string) => oneError(c).message.replace(`; accepted: ${ACCEPTED.vlan}`, "");
     expect(msg("vlan=eth0.100:eth0 ip=:::::eth0:dhcp")).toBe(
-      "vlan=eth0.100:eth0: ip= names eth0 (the VLAN's parent), but the lease is sought on one interface: name eth0.100 in ip= or leave its device out",
+      "vlan=eth0.100:eth0: ip= names eth0 (the parent of eth0.100), but the lease is sought on eth0.100: name eth0.100 in ip= or leave its device out",
     );
     expect(msg("vlan=eth0.100:eth0 ip=10.0.0.5:::255.255.255.0::eth1:off")).toMatch(/ip= names eth1 \(another interface\)/);
     expect(msg("vlan=eth0.100:eth0 ip=off")).toBe("vlan=eth0.100:eth0: the VLAN would carry the boot network, but ip= says off");
@@ -248,17 +248,49 @@ describe("parseBootConfig: every parameter", () => {
     expect(parse("bond=bond0:eth0,eth1 ip=:::::bond0:dhcp").ip).toEqual({ mode: "dhcp", device: "bond0" });
     expect(parse("bond=bond0:eth0,eth1 vlan=bond0.7:bond0").vlan).toEqual({ name: "bond0.7", id: 7, parent: "bond0" });
     expect(msg("bond=bond0:eth0,eth1 ip=:::::eth1:dhcp")).toBe(
-      "bond=bond0:eth0,eth1: ip= names eth1 (a slave of the bond), but the lease is sought on the bond: name bond0 in ip= or leave its device out",
+      "bond=bond0:eth0,eth1: ip= names eth1 (a slave of bond0), but the lease is sought on bond0: name bond0 in ip= or leave its device out",
     );
     expect(msg("bond=bond0:eth0,eth1 ip=off")).toBe("bond=bond0:eth0,eth1: the bond would carry the boot network, but ip= says off");
-    expect(msg("bond=bond0:eth0,eth1 vlan=eth0.7:eth0")).toBe(
-      "bond=bond0:eth0,eth1: vlan= puts the VLAN on its slave eth0, not on the bond: the boot network is one interface (write vlan=bond0.7:bond0 for a VLAN over the bond)",
+    expect(oneError("bond=bond0:eth0,eth1 vlan=eth0.7:eth0").message).toBe(
+      `vlan=eth0.7:eth0: eth0 is a slave of the bond bond0 (bond=): the VLAN would see no traffic on it; put it on the bond, vlan=bond0.7:bond0; accepted: ${ACCEPTED.vlan}`,
     );
+    expect(oneError("bond=bond0:eth0,eth1 vlan=eth2.7:eth2").message).toMatch(
+      /^vlan=eth2\.7:eth2: the bond bond0 \(bond=\) and the VLAN eth2\.7 \(vlan=\) would both be made, but the lease is sought on one interface: make one over the other;/,
+    );
+    expect(msg("bond=bond0:eth1,eth0.7 vlan=eth0.7:eth0")).toBe("bond=bond0:eth1,eth0.7: the VLAN eth0.7 (vlan=) cannot be a slave of the bond: its slaves are NICs");
     expect(msg("bond=bond0:eth0,eth1:mode=802.3ad,active_slave=eth0")).toBe(
       "bond=bond0:eth0,eth1:mode=802.3ad,active_slave=eth0: active_slave is for mode=active-backup, and this bond's mode is 802.3ad",
     );
     // ip= naming a slave with a VLAN on the bond is vlan='s error, told as a slave.
-    expect(oneError("bond=bond0:eth0,eth1 vlan=bond0.7:bond0 ip=:::::eth0:dhcp").message).toMatch(/^vlan=bond0\.7:bond0: ip= names eth0 \(a slave of bond=\)/);
+    expect(oneError("bond=bond0:eth0,eth1 vlan=bond0.7:bond0 ip=:::::eth0:dhcp").message).toMatch(/^vlan=bond0\.7:bond0: ip= names eth0 \(a slave of bond0\), but the lease is sought on bond0\.7:/);
+    expect(oneError("bond=bond0:eth0,eth1 vlan=bond0.7:bond0 ip=:::::bond0:dhcp").message).toMatch(/^vlan=bond0\.7:bond0: ip= names bond0 \(the parent of bond0\.7\)/);
+  });
+
+  it("bridge=: the ports, eth0 by default, and how it stacks with bond= and vlan=", () => {
+    expect(parse("bridge=br0:eth0,eth1").bridge).toEqual({ name: "br0", ports: ["eth0", "eth1"] });
+    expect(parse("bridge=br0").bridge).toEqual({ name: "br0", ports: ["eth0"] });
+    expect(parse("bridge=br0:").bridge).toEqual({ name: "br0", ports: ["eth0"] });
+    expect(parse("bond=bond0:eth0,eth1 bridge=br0:bond0 ip=:::::br0:dhcp").bridge).toEqual({ name: "br0", ports: ["bond0"] });
+    // A VM host on a tagged network (the VLAN a port), and a VLAN of the bridge: both stack.
+    expect(parse("vlan=eth0.100:eth0 bridge=vmbr0:eth0.100").bridge?.ports).toEqual(["eth0.100"]);
+    expect(parse("bridge=br0:eth0 vlan=br0.5:br0").vlan?.parent).toBe("br0");
+    expect("bridge" in parse("bridge=", { defaults: "bridge=br0:eth0" })).toBe(false);
+  });
+
+  it("bridge=: bad values and stacks name what is wrong", () => {
+    const msg = (c: string) => oneError(c).message.replace(`; accepted: ${ACCEPTED.bridge}`, "");
+    expect(msg("bridge=br0:eth0,eth0")).toBe("bridge=br0:eth0,eth0: port eth0 is listed twice");
+    expect(msg("bridge=br0:br0")).toBe("bridge=br0:br0: the bridge br0 cannot be its own port");
+    expect(msg("bridge=br0:eth0 ip=off")).toBe("bridge=br0:eth0: the bridge would carry the boot network, but ip= says off");
+    expect(msg("bridge=br0:eth0 ip=:::::eth0:dhcp")).toBe("bridge=br0:eth0: ip= names eth0 (a port of br0), but the lease is sought on br0: name br0 in ip= or leave its device out");
+    expect(msg("bond=bond0:eth0,eth1 bridge=br0:eth1")).toBe(
+      "bridge=br0:eth1: eth1 is a slave of the bond bond0 (bond=): the bridge would see no traffic on it; put it on the bond, bridge=br0:bond0",
+    );
+    expect(msg("bridge=br0:eth0.5 vlan=eth0.5:br0")).toBe("bridge=br0:eth0.5: the VLAN eth0.5 (vlan=) and the bridge br0 (bridge=) are each made over the other");
+    expect(msg("bridge=bond0:eth2 bond=bond0:eth0,eth1")).toBe("bridge=bond0:eth2: bond0 is also the name of the bond bond0 (bond=)");
+    expect(oneError("vlan=eth0.100:eth0 bridge=vmbr0:eth0.100 ip=:::::eth0.100:dhcp").message).toMatch(
+      /^bridge=vmbr0:eth0\.100: ip= names eth0\.100 \(a port of vmbr0\), but the lease is sought on vmbr0:/,
+    );
   });
 
   it("ip=dhcp6 and ip=auto6: no root=dhcp (option 17 is DHCPv4's) and no ARP check", () => {
@@ -398,6 +430,7 @@ describe("parseBootConfig: every parameter", () => {
         "ip",
         "vlan",
         "bond",
+        "bridge",
         "BOOTIF",
         "hostname",
         "init",

@@ -4,6 +4,7 @@
 import { CmdlineError, CmdlineErrors, Invalid, type ParamSource } from "./errors";
 import { bondMode, parseBond } from "./bond";
 import { parseIp } from "./ip";
+import { stackProblems } from "./stack";
 import { looksLikeUrl, parseLayers, parseMirrors } from "./layers";
 import { tokenizeCmdline, tokenizeDefaults } from "./tokenize";
 import type { BootConfig } from "./types";
@@ -19,6 +20,7 @@ import {
   parseNtp,
   parseSyslog,
   parseVlan,
+  parseBridge,
   parseProxy,
   parseRootSize,
   parseStages,
@@ -60,6 +62,9 @@ export const ACCEPTED = {
   bond:
     "<name>[:<slaves>[:<options>[:<mtu>]]], slaves separated by commas (eth0,eth1 if left out), options the bonding driver's key=value " +
     "separated by commas (arp_ip_target's addresses by ;), e.g. bond=bond0:eth0,eth1:mode=active-backup,miimon=100 or bond=bond0:eth0,eth1:mode=802.3ad:9000",
+  bridge:
+    "<name>[:<ports>], ports separated by commas (eth0 if left out): NICs, the bond of bond= or the VLAN of vlan=, " +
+    "e.g. bridge=br0:eth0 or bridge=br0:bond0",
   BOOTIF: "01-aa-bb-cc-dd-ee-ff (ARP type 01, then the MAC, as PXELINUX passes it) or a bare MAC, e.g. BOOTIF=01-52-54-00-12-34-56",
   hostname: "letters, digits and inner hyphens (RFC 1123), labels of up to 63 separated by dots, e.g. hostname=node17",
   init: "an absolute path, e.g. init=/sbin/init",
@@ -198,8 +203,8 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
       requireValue(v) === "" ? undefined : parse(v!);
   take("vlan", optional(parseVlan), (v) => v !== undefined && (config.vlan = v));
   take("bond", optional(parseBond), (v) => v !== undefined && (config.bond = v));
-  checkVlan(entries, config, fail);
-  checkBond(entries, config, fail);
+  take("bridge", optional(parseBridge), (v) => v !== undefined && (config.bridge = v));
+  checkStack(entries, config, fail);
   take("BOOTIF", optional(parseBootif), (v) => v !== undefined && (config.bootif = v));
   take("hostname", optional(parseHostname), (v) => v !== undefined && (config.hostname = v));
   if (config.hostname === undefined && ipHostname !== undefined) config.hostname = ipHostname;
@@ -232,39 +237,12 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
   return config;
 }
 
-/** The VLAN is the boot interface: ip= must leave the device out or name the VLAN, and not be off. */
-function checkVlan(entries: Map<ParamName, Entry>, config: BootConfig, fail: (e: Entry, problem: string, accepted: string) => void): void {
-  const vlan = config.vlan;
-  if (!vlan) return;
-  const e = entries.get("vlan")!;
-  if (config.ip.mode === "off") fail(e, `the VLAN would carry the boot network, but ip= says off`, ACCEPTED.vlan);
-  else if (config.ip.device !== undefined && config.ip.device !== vlan.name) {
-    const which = config.ip.device === vlan.parent ? "the VLAN's parent" : config.bond?.slaves.includes(config.ip.device) ? "a slave of bond=" : "another interface";
-    fail(e, `ip= names ${config.ip.device} (${which}), but the lease is sought on one interface: name ${vlan.name} in ip= or leave its device out`, ACCEPTED.vlan);
-  }
-}
-
-/**
- * The bond is the boot interface, or the parent of the VLAN that is: ip= names it (or the VLAN) or
- * leaves the device out, and is not off; its slaves are neither the VLAN nor the VLAN's parent.
- */
-function checkBond(entries: Map<ParamName, Entry>, config: BootConfig, fail: (e: Entry, problem: string, accepted: string) => void): void {
-  const { bond, vlan } = config;
-  if (!bond) return;
-  const e = entries.get("bond")!;
-  if (config.ip.mode === "off") return fail(e, `the bond would carry the boot network, but ip= says off`, ACCEPTED.bond);
-  if (vlan && vlan.parent !== bond.name) {
-    const on = bond.slaves.includes(vlan.parent) ? `its slave ${vlan.parent}` : vlan.parent;
-    return fail(e, `vlan= puts the VLAN on ${on}, not on the bond: the boot network is one interface (write vlan=${bond.name}.${vlan.id}:${bond.name} for a VLAN over the bond)`, ACCEPTED.bond);
-  }
-  if (vlan && bond.slaves.includes(vlan.name)) return fail(e, `the VLAN ${vlan.name} cannot be a slave of the bond it sits on`, ACCEPTED.bond);
-  const device = config.ip.device;
-  if (!vlan && device !== undefined && device !== bond.name) {
-    const which = bond.slaves.includes(device) ? "a slave of the bond" : "another interface";
-    fail(e, `ip= names ${device} (${which}), but the lease is sought on the bond: name ${bond.name} in ip= or leave its device out`, ACCEPTED.bond);
-  }
-  if (bondMode(bond) !== "active-backup" && bond.options.some((o) => o.name === "active_slave")) {
-    fail(e, `active_slave is for mode=active-backup, and this bond's mode is ${bondMode(bond)}`, ACCEPTED.bond);
+/** bond=, vlan= and bridge= stack into the one interface ip= configures (see stack.ts). */
+function checkStack(entries: Map<ParamName, Entry>, config: BootConfig, fail: (e: Entry, problem: string, accepted: string) => void): void {
+  for (const { kind, problem } of stackProblems(config)) fail(entries.get(kind)!, problem, ACCEPTED[kind]);
+  const bond = config.bond;
+  if (bond && bondMode(bond) !== "active-backup" && bond.options.some((o) => o.name === "active_slave")) {
+    fail(entries.get("bond")!, `active_slave is for mode=active-backup, and this bond's mode is ${bondMode(bond)}`, ACCEPTED.bond);
   }
 }
 

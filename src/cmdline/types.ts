@@ -90,6 +90,15 @@ export interface BondConfig {
 }
 
 /**
+ * `bridge=<name>[:<ports>]` (dracut's syntax): a Linux bridge over `ports` (NICs, the bond or the
+ * VLAN), for nodes whose virtual machines share the boot network; the lease is sought on it.
+ */
+export interface BridgeConfig {
+  name: string;
+  ports: string[];
+}
+
+/**
  * `dhcp6`: an IPv6-only network, the address from DHCPv6 and the routes from router
  * advertisements; `auto6`: address (SLAAC), routes and DNS all from the advertisements.
  */
@@ -112,6 +121,8 @@ export interface BootConfig {
   vlan?: VlanConfig;
   /** `bond=`: the boot network runs over a bond of NICs (a VLAN of vlan= may sit on it). */
   bond?: BondConfig;
+  /** `bridge=`: the boot network runs over a bridge (of NICs, the bond or the VLAN). */
+  bridge?: BridgeConfig;
   /** `BOOTIF=01-aa-bb-...` as PXELINUX/iPXE pass it, normalised to aa:bb:cc:dd:ee:ff. */
   bootif?: string;
   /** `hostname=`: wins over the lease's host name. */

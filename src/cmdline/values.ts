@@ -3,7 +3,7 @@
 import { isIPv6 } from "node:net";
 import { type Proxy, parseProxyUrl } from "../fetch/proxy";
 import { Invalid } from "./errors";
-import { type HostPort, type MachineIdMode, type NtpConfig, STAGES, type RootSize, type Stage, type SyslogServer, type VlanConfig } from "./types";
+import { type HostPort, type MachineIdMode, type NtpConfig, STAGES, type RootSize, type Stage, type SyslogServer, type VlanConfig, type BridgeConfig } from "./types";
 
 export function requireValue(value: string | undefined): string {
   if (value === undefined) throw new Invalid("needs a value");
@@ -183,6 +183,18 @@ export function parseVlan(value: string | undefined): VlanConfig {
   const id = Number(digits);
   if (id < 1 || id > 4094) throw new Invalid(`VLAN ID ${id} is outside 1-4094`);
   return { name, id, parent };
+}
+
+/** `bridge=<name>[:<ports>]`: the ports a comma list, eth0 when left out (dracut's default). */
+export function parseBridge(value: string | undefined): BridgeConfig {
+  const v = requireValue(value);
+  const colon = v.indexOf(":");
+  const name = parseInterfaceName(colon < 0 ? v : v.slice(0, colon));
+  const ports = (colon < 0 || colon === v.length - 1 ? "eth0" : v.slice(colon + 1)).split(",").map(parseInterfaceName);
+  const twice = ports.find((p, i) => ports.indexOf(p) !== i);
+  if (twice) throw new Invalid(`port ${twice} is listed twice`);
+  if (ports.includes(name)) throw new Invalid(`the bridge ${name} cannot be its own port`);
+  return { name, ports };
 }
 
 /** `break=`: a comma list of stages; returned deduplicated in boot order. */

@@ -1,24 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseBond } from "../cmdline/bond";
-import { bondParam, enslaveOrder, optionWrites } from "./bond";
-import type { NetInterface } from "./links";
-
-const nic = (name: string, mac: string): NetInterface => ({ name, ifindex: 2, mac, type: 1, mtu: 1500, wireless: false, virtualMaster: false });
-const eth0 = nic("eth0", "52:54:00:00:00:01");
-const eth1 = nic("eth1", "52:54:00:00:00:02");
-const eth2 = nic("eth2", "52:54:00:00:00:03");
-
-describe("enslaveOrder", () => {
-  it("puts the slave the firmware booted from first, so that the bond has its MAC", () => {
-    expect(enslaveOrder([eth0, eth1, eth2], "52:54:00:00:00:02").map((s) => s.name)).toEqual(["eth1", "eth0", "eth2"]);
-    expect(enslaveOrder([eth0, eth1, eth2], "52:54:00:00:00:03").map((s) => s.name)).toEqual(["eth2", "eth0", "eth1"]);
-  });
-
-  it("keeps bond='s order without BOOTIF= or when BOOTIF= is none of the slaves", () => {
-    expect(enslaveOrder([eth1, eth0], undefined).map((s) => s.name)).toEqual(["eth1", "eth0"]);
-    expect(enslaveOrder([eth1, eth0], "52:54:00:00:00:09").map((s) => s.name)).toEqual(["eth1", "eth0"]);
-  });
-});
+import { bondParam, optionWrites } from "./bond";
 
 describe("optionWrites", () => {
   it("writes a target list as one +address each, other options as they are", () => {

@@ -11,13 +11,9 @@ import { BootError, describeError } from "../console/errors";
 import { recentKernelLines } from "../console/kmsg";
 import { info, warn } from "../console/log";
 import { setLinkUp, setMtu } from "../sys/netdev";
-import { listInterfaces, type NetInterface, readInterface, SYS_CLASS_NET } from "./links";
-import { describePresent } from "./select";
+import { type NetInterface, readInterface, SYS_CLASS_NET } from "./links";
+import { bootifFirst, waitForLowers } from "./lowers";
 
-const POLL_MS = 100;
-/** Once one slave is there, how long the others may take: their drivers were loaded together. */
-export const SLAVE_GRACE_MS = 3000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The bond's parameter as written, for messages. */
 export function bondParam(bond: BondConfig): string {
@@ -25,39 +21,9 @@ export function bondParam(bond: BondConfig): string {
   return `bond=${bond.name}:${bond.slaves.join(",")}${options || bond.mtu ? `:${options}` : ""}${bond.mtu ? `:${bond.mtu}` : ""}`;
 }
 
-/** The order of enslaving: the slave with BOOTIF='s MAC first (the bond takes its first slave's MAC), else as written. */
-export function enslaveOrder(slaves: NetInterface[], bootif: string | undefined): NetInterface[] {
-  const booted = slaves.findIndex((s) => s.mac === bootif);
-  return booted <= 0 ? slaves : [slaves[booted], ...slaves.slice(0, booted), ...slaves.slice(booted + 1)];
-}
-
 /** What is written to sysfs for one option: a list option once per address, each as `+address`. */
 export function optionWrites(o: BondOption): string[] {
   return BOND_LIST_OPTIONS.has(o.name) ? o.value.split(";").map((a) => `+${a}`) : [o.value];
-}
-
-/** The slaves present, waiting for all of them until the deadline, or SLAVE_GRACE_MS after the first appeared. */
-async function waitForSlaves(bond: BondConfig, param: string, o: { deadline: number; waitMs: number }): Promise<NetInterface[]> {
-  let firstSeen: number | undefined;
-  for (;;) {
-    const found = bond.slaves.map((s) => readInterface(s)).filter((i): i is NetInterface => i !== undefined);
-    if (found.length === bond.slaves.length) return found;
-    const now = Date.now();
-    if (found.length > 0) firstSeen ??= now;
-    if (now >= o.deadline || (firstSeen !== undefined && now >= firstSeen + SLAVE_GRACE_MS)) {
-      const missing = bond.slaves.filter((s) => !found.some((f) => f.name === s));
-      if (found.length === 0) {
-        throw new BootError(
-          "network",
-          `${param}: none of the slaves ${bond.slaves.join(", ")} appeared within ${Math.round(o.waitMs / 1000)}s; present: ${describePresent(listInterfaces())}` +
-            " (is their NIC driver in the initramfs? see tarboot.netwait=)",
-        );
-      }
-      warn(`${param}: ${missing.join(", ")} did not appear; the bond is made of ${found.map((f) => f.name).join(", ")} alone (present: ${describePresent(listInterfaces())})`);
-      return found;
-    }
-    await sleep(POLL_MS);
-  }
 }
 
 /**
@@ -81,7 +47,8 @@ function write(file: string, text: string, bond: BondConfig, what: string): void
 export async function makeBond(bond: BondConfig, o: { deadline: number; waitMs: number; bootif?: string }): Promise<NetInterface> {
   const param = bondParam(bond);
   const root = SYS_CLASS_NET;
-  const slaves = enslaveOrder(await waitForSlaves(bond, param, o), o.bootif);
+  const present = await waitForLowers(bond.slaves, { param, what: "slaves", made: "the bond", ...o });
+  const slaves = bootifFirst(present, o.bootif);
   if (o.bootif && !slaves.some((s) => s.mac === o.bootif)) warn(`${param}: BOOTIF= names ${o.bootif}, which none of the slaves has: the bond is made as bond= says`);
   const dir = join(root, bond.name, "bonding");
   if (readInterface(bond.name)) throw new BootError("network", `${param}: an interface named ${bond.name} exists already`);

@@ -5,6 +5,7 @@ import { BootError } from "../console/errors";
 import { configureLog, debug, info, log, transcriptText, warn } from "../console/log";
 import { loadModuleByName } from "../modules/by-name";
 import { bondParam } from "../net/bond";
+import { bridgeParam } from "../net/bridge";
 import { loadNetworkDrivers } from "../modules/coldplug";
 import { type NetworkSession, bringUpNetwork } from "../net";
 import type { Lease } from "../net/lease";
@@ -88,6 +89,7 @@ export async function boot(kernelArgs: string[], kernelEnv: NodeJS.ProcessEnv): 
       // max_bonds=0: the driver would make an unused bond0 of its own, which the booted system would find.
       if (cfg.bond) await loadModuleByName("bonding", bondParam(cfg.bond), { modulesDir, params: "max_bonds=0" });
       if (cfg.vlan) await loadModuleByName("8021q", `vlan=${cfg.vlan.name}:${cfg.vlan.parent}`, { modulesDir });
+      if (cfg.bridge) await loadModuleByName("bridge", bridgeParam(cfg.bridge), { modulesDir });
     }
     const session = await bringUpNetwork(cfg, {
       netWaitMs: cfg.netWait * 1000,

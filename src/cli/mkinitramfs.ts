@@ -23,8 +23,9 @@ options:
   --kernel-modules DIR    module tree of the kernel to boot (default /lib/modules/$(uname -r));
                           'none' for no modules (NIC drivers built into the kernel)
   --net-drivers LIST      comma-separated modules; 'default' is the common NICs (virtio, e1000,
-                          Intel, Broadcom, Mellanox, cloud NICs, ...), 8021q for vlan= and
-                          bonding for bond=, 'all' every Ethernet driver, 'host' the drivers this machine's interfaces use;
+                          Intel, Broadcom, Mellanox, cloud NICs, ...), 8021q, bonding and
+                          bridge for vlan=, bond= and bridge=, 'all' every Ethernet driver,
+                          'host' the drivers this machine's interfaces use;
                           e.g. default,cxgb4 or host,8021q
                           (default: default)
   --module-compression K  zstd: store uncompressed .ko files as .ko.zst, which the init (or a

@@ -99,6 +99,8 @@ describe("a real Debian kernel's module tree", () => {
     for (const m of ["8021q", "garp", "mrp", "stp", "llc"]) expect(names.has(m)).toBe(true);
     // bond= needs bonding, which needs tls.
     for (const m of ["bonding", "tls"]) expect(names.has(m)).toBe(true);
+    // bridge= needs bridge (whose stp and llc 8021q brings too).
+    expect(names.has("bridge")).toBe(true);
     const selected = sel.modules.map(moduleName);
     for (const n of selected) for (const d of tree.modules.get(n)!.deps) expect(selected).toContain(d);
     const bytes = sel.modules.reduce((sum, p) => sum + statSync(join(kernel.modulesDir, p)).size, 0);

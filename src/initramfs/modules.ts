@@ -39,9 +39,10 @@ export const DEFAULT_NET_DRIVERS: readonly string[] = [
 
 /**
  * Not drivers, but what the network parameters may need: 8021q for vlan= (with its dependencies
- * ~100 KiB compressed), bonding for bond= (with tls, ~160 KiB). Part of `default` and `all`.
+ * ~100 KiB compressed), bonding for bond= (with tls, ~160 KiB), bridge for bridge= (~140 KiB).
+ * Part of `default` and `all`.
  */
-export const DEFAULT_LINK_MODULES: readonly string[] = ["8021q", "bonding"];
+export const DEFAULT_LINK_MODULES: readonly string[] = ["8021q", "bonding", "bridge"];
 
 /** Directories whose modules `all` means: every wired Ethernet driver, USB adapters, PHYs. */
 export const ALL_NET_DRIVER_DIRS: readonly string[] = [

@@ -1,8 +1,7 @@
-// Brings the network up for the boot: wait for the NIC (making the bond of bond= and the VLAN of
-// vlan= on it), bring
-// links up, wait for carrier, get a lease (DHCP, or DHCPv6 with ip=dhcp6, on every candidate at
-// once, first lease wins), a SLAAC address (ip=auto6) or apply ip=, configure the kernel, host
-// name and resolver, then keep the lease alive in the background.
+// Brings the network up for the boot: wait for the NIC (making the bond, VLAN and bridge of bond=,
+// vlan= and bridge= over it), bring links up, wait for carrier, get a lease (DHCP, or DHCPv6 with
+// ip=dhcp6, on every candidate at once, first lease wins), a SLAAC address (ip=auto6) or apply
+// ip=, configure the kernel, host name and resolver, then keep the lease alive in the background.
 import type { BootConfig } from "../cmdline/types";
 import type { Lease } from "./lease";
 import { BootError, describeError } from "../console/errors";
@@ -21,7 +20,9 @@ import { useNameservers, writeResolvConf } from "./resolv";
 import { describePresent, describeWanted, pickCandidates, wantedInterface } from "./select";
 import { staticLease } from "./static";
 import { RaWatch, slaacLease } from "./slaac";
+import { stackOrder, stackTop } from "../cmdline/stack";
 import { makeBond } from "./bond";
+import { makeBridge } from "./bridge";
 import { makeVlan } from "./vlan";
 
 export type { LeaseEvent } from "./dhcp/keeper";
@@ -75,7 +76,7 @@ function linkUp(i: NetInterface): void {
 }
 
 async function waitForInterfaces(cfg: BootConfig, deadline: number, waitMs: number): Promise<NetInterface[]> {
-  const wanted = wantedInterface({ bootif: cfg.bootif, device: cfg.ip.mode === "off" ? undefined : cfg.ip.device, vlan: cfg.vlan?.name, bond: cfg.bond?.name });
+  const wanted = wantedInterface({ bootif: cfg.bootif, device: cfg.ip.mode === "off" ? undefined : cfg.ip.device, made: stackTop(cfg) });
   for (;;) {
     const present = listInterfaces();
     const found = pickCandidates(wanted, present);
@@ -227,8 +228,12 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
 
   const waitStart = Date.now();
   const deadline = waitStart + opts.netWaitMs;
-  if (cfg.bond) await makeBond(cfg.bond, { deadline, waitMs: opts.netWaitMs, bootif: cfg.bootif });
-  if (cfg.vlan) await makeVlan(cfg.vlan, { deadline, waitMs: opts.netWaitMs, bootif: cfg.bootif });
+  const lower = { deadline, waitMs: opts.netWaitMs, bootif: cfg.bootif };
+  for (const made of stackOrder(cfg)) {
+    if (made.kind === "bond") await makeBond(cfg.bond!, lower);
+    else if (made.kind === "vlan") await makeVlan(cfg.vlan!, lower);
+    else await makeBridge(cfg.bridge!, lower);
+  }
   const cands = await waitForInterfaces(cfg, deadline, opts.netWaitMs);
   const restoreDad = cfg.ip.mode === "dhcp6" ? cands.map((c) => optimisticDad(c.name)) : [];
   // Before the links come up: the router's answer to their first solicitation carries the DNS servers.

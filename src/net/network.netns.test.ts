@@ -292,6 +292,39 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     }
   });
 
+  it("bridge=: a lease on a bridge of two NICs, which has BOOTIF='s MAC (the DHCP server's reservation) and forwards from the start", async () => {
+    pair = createNetnsPair(SERVER);
+    const [first] = pair.links;
+    const second = pair.addLink();
+    // The server answers on the first NIC's cable only; the reservation is for the second NIC's MAC.
+    await dnsmasq({ ns: pair.server, iface: first.serverIf, range: "10.77.0.100,10.77.0.149,255.255.255.0,2m", hosts: [`${second.clientMac},10.77.0.142,vmhost1`] });
+    const bridge = { name: "br0", ports: [first.clientIf, second.clientIf] };
+    const bootif = second.clientMac;
+    const drv = await startDriver(pair.client, { cfg: { bridge, bootif }, opts: { netWaitMs: 5000, dhcpTimeoutMs: 15_000 } }, { unshareUts: true, timeoutMs: 30_000 });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(leaseOf(run.lines.find((l) => l.kind === "lease"))).toMatchObject({ iface: "br0", address: "10.77.0.142", mac: second.clientMac, hostname: "vmhost1" });
+    expect(run.stderr).toContain(`br0: bridge of ${second.clientIf}, ${first.clientIf} (MAC ${second.clientMac})`);
+    expect(addresses(pair.client, "br0")).toEqual(["10.77.0.142/24"]);
+    const ports = JSON.parse(ip(["-j", "link", "show", "master", "br0"], pair.client)) as { ifname: string; operstate: string }[];
+    expect(ports.map((p) => p.ifname).sort()).toEqual([first.clientIf, second.clientIf].sort());
+    // Set, not inherited: the kernel keeps this MAC when a port with a lower one joins later.
+    expect(JSON.parse(ip(["-j", "link", "show", "br0"], pair.client))[0]).toMatchObject({ address: second.clientMac });
+    expect(execFileSync("ip", ["netns", "exec", pair.client, "cat", "/sys/class/net/br0/addr_assign_type"], { encoding: "utf8" }).trim()).toBe("3"); // NET_ADDR_SET
+  });
+
+  it("bridge=: names ports that never appear", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    const drv = await startDriver(pair.client, { cfg: { bridge: { name: "br0", ports: ["nosuch0"] } }, opts: { netWaitMs: 1000, dhcpTimeoutMs: 2000 } }, { timeoutMs: 20_000 });
+    const run = await drv.done;
+    expect(run.code).toBe(2);
+    expect(run.lines.find((l) => l.kind === "error")).toMatchObject({
+      stage: "network",
+      message: `bridge=br0:nosuch0: none of the ports nosuch0 appeared within 1s; present: lo (00:00:00:00:00:00, type 772), ${link.clientIf} (${link.clientMac}, type 1) (is their NIC driver in the initramfs? see tarboot.netwait=)`,
+    });
+  });
+
   it("ip=dhcp6: an address from DHCPv6 with DNS, search list, NTP and the host name, routes from dnsmasq's router advertisement", async () => {
     pair = createNetnsPair(SERVER);
     const link = pair.links[0];

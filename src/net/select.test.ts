@@ -30,10 +30,10 @@ describe("interface selection", () => {
 
   it("takes the VLAN of vlan= over BOOTIF (the parent shares its MAC), and ip='s device over both", () => {
     const withVlan = [...present, nic("eth1.100", "52:54:00:00:00:02")];
-    const wanted = wantedInterface({ bootif: "52:54:00:00:00:02", vlan: "eth1.100" });
+    const wanted = wantedInterface({ bootif: "52:54:00:00:00:02", made: { name: "eth1.100", kind: "vlan" } });
     expect(wanted).toEqual({ kind: "name", name: "eth1.100", why: "vlan=" });
     expect(pickCandidates(wanted, withVlan).map((i) => i.name)).toEqual(["eth1.100"]);
-    expect(wantedInterface({ device: "eth1.100", vlan: "eth1.100" })).toEqual({ kind: "name", name: "eth1.100", why: "ip=" });
+    expect(wantedInterface({ device: "eth1.100", made: { name: "eth1.100", kind: "vlan" } })).toEqual({ kind: "name", name: "eth1.100", why: "ip=" });
   });
 
   it("describes what it saw for the error message", () => {

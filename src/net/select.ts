@@ -7,12 +7,11 @@ export type Wanted =
   | { kind: "name"; name: string; why: string }
   | { kind: "any" };
 
-export function wantedInterface(o: { bootif?: string; device?: string; vlan?: string; bond?: string }): Wanted {
-  // ip=...:<device>: is the administrator's explicit choice, as are vlan= and bond= (a VLAN may sit
-  // on the bond); BOOTIF= comes from the boot loader.
+export function wantedInterface(o: { bootif?: string; device?: string; made?: { name: string; kind: string } }): Wanted {
+  // ip=...:<device>: is the administrator's explicit choice, as is the interface bond=, vlan= or
+  // bridge= make (the top of their stack); BOOTIF= comes from the boot loader.
   if (o.device) return { kind: "name", name: o.device, why: "ip=" };
-  if (o.vlan) return { kind: "name", name: o.vlan, why: "vlan=" };
-  if (o.bond) return { kind: "name", name: o.bond, why: "bond=" };
+  if (o.made) return { kind: "name", name: o.made.name, why: `${o.made.kind}=` };
   if (o.bootif) return { kind: "mac", mac: o.bootif.toLowerCase(), why: "BOOTIF=" };
   return { kind: "any" };
 }

@@ -88,6 +88,15 @@ describe("runHooks", () => {
     expect(leaseEnv(dhcpLease(), bootConfig({}))).not.toHaveProperty("TARBOOT_BOND");
   });
 
+  it("names the bridge and its ports when bridge= made the boot interface", () => {
+    expect(leaseEnv({ ...dhcpLease(), iface: "vmbr0" }, bootConfig({ bridge: { name: "vmbr0", ports: ["eth0", "eth1"] } }))).toMatchObject({
+      TARBOOT_IFACE: "vmbr0",
+      TARBOOT_BRIDGE: "vmbr0",
+      TARBOOT_BRIDGE_PORTS: "eth0,eth1",
+    });
+    expect(leaseEnv(dhcpLease(), bootConfig({}))).not.toHaveProperty("TARBOOT_BRIDGE");
+  });
+
   it("skips what is not an executable file", async () => {
     hook("top", "10-run", `echo run >> ${log}`);
     hook("top", "20-plain", `echo plain >> ${log}`, 0o644);

@@ -12,7 +12,7 @@ const IPCONFIG_NAMES = new Set([
 ]);
 
 /** Variables absent from the lease are left unset, never set empty. `cfg` lets hostname= win. */
-export function leaseEnv(lease: Lease | null, cfg: Pick<BootConfig, "hostname" | "ip" | "vlan" | "bond"> = { ip: { mode: "dhcp" } }): Record<string, string> {
+export function leaseEnv(lease: Lease | null, cfg: Pick<BootConfig, "hostname" | "ip" | "vlan" | "bond" | "bridge"> = { ip: { mode: "dhcp" } }): Record<string, string> {
   if (!lease) return {};
   const env: Record<string, string> = {};
   const set = (name: string, value: string | number | undefined): void => {
@@ -30,6 +30,8 @@ export function leaseEnv(lease: Lease | null, cfg: Pick<BootConfig, "hostname" |
   set("TARBOOT_BOND", cfg.bond?.name);
   set("TARBOOT_BOND_SLAVES", cfg.bond?.slaves.join(","));
   set("TARBOOT_BOND_OPTIONS", cfg.bond?.options.map((o) => `${o.name}=${o.value}`).join(","));
+  set("TARBOOT_BRIDGE", cfg.bridge?.name);
+  set("TARBOOT_BRIDGE_PORTS", cfg.bridge?.ports.join(","));
   set("TARBOOT_IP", lease.address);
   set("TARBOOT_PREFIX", lease.prefix);
   set("TARBOOT_NETMASK", lease.netmask);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addressAttrs, encodeMessage, ifaddrmsg, ifinfomsg, parseAck, routeAttrs, RTPROT_DHCP, vlanLinkAttrs } from "./netdev";
+import { addressAttrs, bridgeLinkAttrs, encodeMessage, ifaddrmsg, ifinfomsg, parseAck, routeAttrs, RTPROT_DHCP, vlanLinkAttrs } from "./netdev";
 
 describe("rtnetlink messages", () => {
   it("encodes RTM_NEWADDR with header, ifaddrmsg and 4-byte aligned attributes", () => {
@@ -33,6 +33,19 @@ describe("rtnetlink messages", () => {
         "0c000300 7674302e 31303000", // IFLA_IFNAME "vt0.100\0"
         "18001200 08000100 766c616e", // IFLA_LINKINFO { IFLA_INFO_KIND "vlan"
         "0c000200 06000100 64000000", //   IFLA_INFO_DATA { IFLA_VLAN_ID 100 } }
+      ].join("").replace(/ /g, ""),
+    );
+  });
+
+  it("asks for a bridge the way iproute2 does (`ip link add name br9 address 52:54:00:aa:bb:cc type bridge`, from strace)", () => {
+    const msg = encodeMessage(16, 0x605, 0x6b0e1314, ifinfomsg(0, 0, 0), bridgeLinkAttrs("br9", "52:54:00:aa:bb:cc"));
+    expect(msg.toString("hex")).toBe(
+      [
+        "44000000 10000506 14130e6b 00000000", // nlmsghdr: len 68, RTM_NEWLINK, REQUEST|ACK|EXCL|CREATE
+        "00000000 00000000 00000000 00000000", // ifinfomsg: AF_UNSPEC, index 0
+        "0a000100 525400aa bbcc0000", // IFLA_ADDRESS, padded
+        "08000300 62723900", // IFLA_IFNAME "br9\0"
+        "10001200 0a000100 62726964 67650000", // IFLA_LINKINFO { IFLA_INFO_KIND "bridge" }
       ].join("").replace(/ /g, ""),
     );
   });

@@ -22,9 +22,11 @@ const AF_UNSPEC = 0;
 const AF_INET = 2;
 const AF_INET6 = 10;
 const IFF_UP = 0x1;
+const IFLA_ADDRESS = 1;
 const IFLA_IFNAME = 3;
 const IFLA_MTU = 4;
 const IFLA_LINK = 5;
+const IFLA_MASTER = 10;
 const IFLA_LINKINFO = 18;
 const IFLA_INFO_KIND = 1;
 const IFLA_INFO_DATA = 2;
@@ -182,6 +184,28 @@ export function vlanLinkAttrs(parentIndex: number, name: string, id: number): At
 /** Creates an 802.1Q interface (the 8021q module must be loaded: the kernel cannot ask for it here). */
 export function addVlan(parentIndex: number, name: string, id: number): void {
   request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ifinfomsg(0, 0, 0), vlanLinkAttrs(parentIndex, name, id), `${name} (VLAN ${id})`, "RTM_NEWLINK vlan");
+}
+
+/** RTM_NEWLINK's body for `ip link add name NAME address MAC type bridge`, in iproute2's order. */
+export function bridgeLinkAttrs(name: string, mac: string): Attr[] {
+  return [
+    { type: IFLA_ADDRESS, data: Buffer.from(mac.split(":").map((h) => parseInt(h, 16))) },
+    { type: IFLA_IFNAME, data: Buffer.from(`${name}\0`) },
+    { type: IFLA_LINKINFO, data: encodeAttrs([{ type: IFLA_INFO_KIND, data: Buffer.from("bridge") }]) },
+  ];
+}
+
+/**
+ * Creates a bridge with a MAC of its own choosing (a port's): without one, the kernel gives it the
+ * lowest of its ports' MACs, which changes when a virtual machine's tap joins.
+ */
+export function addBridge(name: string, mac: string): void {
+  request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ifinfomsg(0, 0, 0), bridgeLinkAttrs(name, mac), `${name} (bridge)`, "RTM_NEWLINK bridge");
+}
+
+/** `ip link set NAME master MASTER`: makes the interface a port of a bridge (or a slave of a bond). */
+export function setMaster(ifindex: number, name: string, masterIndex: number): void {
+  request(RTM_NEWLINK, 0, ifinfomsg(ifindex, 0, 0), [{ type: IFLA_MASTER, data: u32(masterIndex) }], name, "RTM_NEWLINK master");
 }
 
 export interface AddressSpec {

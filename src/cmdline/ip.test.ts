@@ -131,3 +131,29 @@ describe("parseIp: the colon form", () => {
     ]);
   });
 });
+
+describe("parseIp: static IPv6, in brackets as dracut writes it", () => {
+  it("reads client, gateway, prefix length, device and DNS servers", () => {
+    expect(parseIp("[fd00:10::5]::[fd00:10::1]:64:node5:eth0:none:[fd00:10::53]:[fd00:10::54]")).toEqual({
+      ip: { mode: "static", family: 6, client: "fd00:10::5", gateway: "fd00:10::1", netmask: "64", hostname: "node5", device: "eth0", dns: ["fd00:10::53", "fd00:10::54"] },
+      hostname: "node5",
+    });
+    // A link-local router (what router advertisements name) and a prefix written /64; upper case is folded.
+    expect(parseIp("[2001:DB8::5]::[fe80::1]:/64:::off").ip).toMatchObject({ client: "2001:db8::5", gateway: "fe80::1", netmask: "64" });
+    expect(parseIp("[fd00::5]:::128").ip).toMatchObject({ mode: "static", family: 6, netmask: "128", dns: [] });
+  });
+
+  it("names what is wrong: no prefix length, mixed families, brackets left out, a bad address", () => {
+    expect(problems("[fd00::5]::[fd00::1]::::off")).toEqual(["an IPv6 client address ([fd00::5]) needs its prefix length in the netmask field, e.g. 64"]);
+    expect(problems("[fd00::5]::10.0.0.1:64:::off:10.0.0.53")).toEqual([
+      "gw-ip 10.0.0.1 is not IPv6 like the client address [fd00::5]",
+      "dns0-ip 10.0.0.53 is not IPv6 like the client address [fd00::5]",
+    ]);
+    expect(problems("10.0.0.5::[fd00::1]:24")).toEqual(["gw-ip fd00::1 is not IPv4 like the client address 10.0.0.5"]);
+    expect(problems("[fd00::5]:::129")).toEqual(['netmask "129": an IPv6 address takes a prefix length, 1 to 128']);
+    expect(problems("[fd00::5]:::255.255.255.0")).toEqual(['netmask "255.255.255.0": an IPv6 address takes a prefix length, 1 to 128']);
+    expect(problems("[fd00::zz]:::64")).toEqual(['client-ip "[fd00::zz]" is not an IPv6 address']);
+    expect(problems("[fe80::5%eth0]:::64")).toEqual(['client-ip "[fe80::5%eth0]" is not an IPv6 address']);
+    expect(problems("[fd00::5]:::64:::dhcp6")[0]).toMatch(/^a client address \(\[fd00::5\]\) with autoconf dhcp6/);
+  });
+});

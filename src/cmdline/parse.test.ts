@@ -299,6 +299,7 @@ describe("parseBootConfig: every parameter", () => {
     expect(parse(`${ROOT} ip=auto6`).ip).toEqual({ mode: "auto6" });
     expect(oneError("root=dhcp ip=auto6").message).toMatch(/^root=dhcp: the root path is a DHCPv4 option \(17\), and ip=auto6 has none/);
     expect(oneError(`${ROOT} ip=auto6 tarboot.arp-check=300`).message).toMatch(/^tarboot.arp-check=300: ARP is IPv4's: with ip=auto6 /);
+    expect(oneError(`${ROOT} ip=[fd00::5]:::64:::off tarboot.arp-check=300`).message).toMatch(/^tarboot.arp-check=300: ARP is IPv4's: with a static IPv6 ip= /);
     expect(oneError(`${ROOT} ip=dhcp6 tarboot.arp-check=300`).message).toBe(
       `tarboot.arp-check=300: ARP is IPv4's: with ip=dhcp6 the kernel's duplicate address detection checks the address; accepted: ${ACCEPTED["tarboot.arp_check"]}`,
     );

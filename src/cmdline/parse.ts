@@ -57,7 +57,8 @@ export const ACCEPTED = {
   rootmode: "an octal mode up to 07777, e.g. rootmode=0755",
   ip:
     "dhcp, dhcp6 or auto6 (IPv6 only), on, any, both, off, none, or <client-ip>:<server-ip>:<gw-ip>:<netmask>:<hostname>:<device>:<autoconf>:<dns0-ip>:<dns1-ip>:<ntp0-ip> " +
-    "with autoconf off/none/dhcp/dhcp6/auto6, e.g. ip=dhcp, ip=:::::eth0:dhcp or ip=10.0.0.5::10.0.0.1:255.255.255.0:node5:eth0:off",
+    "with autoconf off/none/dhcp/dhcp6/auto6, IPv6 addresses in [brackets] with a prefix length as netmask, " +
+    "e.g. ip=dhcp, ip=:::::eth0:dhcp, ip=10.0.0.5::10.0.0.1:255.255.255.0:node5:eth0:off or ip=[fd00::5]::[fd00::1]:64:node5:eth0:none:[fd00::53]",
   vlan: "<name>:<parent>, the name giving the VLAN ID as <parent>.<id> or vlan<id> (1-4094), e.g. vlan=eth0.100:eth0",
   bond:
     "<name>[:<slaves>[:<options>[:<mtu>]]], slaves separated by commas (eth0,eth1 if left out), options the bonding driver's key=value " +
@@ -222,8 +223,9 @@ export function parseBootConfig(input: BootConfigInput): BootConfig {
   take("tarboot.netwait", (v) => parseInteger(v, 0, SECONDS_MAX), (v) => (config.netWait = v));
   take("tarboot.dhcp_timeout", (v) => parseInteger(v, 1, SECONDS_MAX), (v) => (config.dhcpTimeout = v));
   take("tarboot.arp_check", (v) => parseInteger(v, 0, ARP_CHECK_MAX_MS), (v) => (config.arpCheck = v));
-  if (config.arpCheck > 0 && (config.ip.mode === "dhcp6" || config.ip.mode === "auto6")) {
-    fail(entries.get("tarboot.arp_check")!, `ARP is IPv4's: with ip=${config.ip.mode} the kernel's duplicate address detection checks the address`, ACCEPTED["tarboot.arp_check"]);
+  const ipv6 = config.ip.mode === "dhcp6" || config.ip.mode === "auto6" ? `ip=${config.ip.mode}` : config.ip.mode === "static" && config.ip.family === 6 ? "a static IPv6 ip=" : undefined;
+  if (config.arpCheck > 0 && ipv6) {
+    fail(entries.get("tarboot.arp_check")!, `ARP is IPv4's: with ${ipv6} the kernel's duplicate address detection checks the address`, ACCEPTED["tarboot.arp_check"]);
   }
   take("tarboot.ntp", parseNtp, (v) => (config.ntp = v));
   take("tarboot.syslog", optional(parseSyslog), (v) => v !== undefined && (config.syslog = v));

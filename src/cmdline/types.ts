@@ -25,6 +25,8 @@ export type RootSize = { kind: "bytes"; bytes: number } | { kind: "percent"; per
 
 export interface StaticIp {
   mode: "static";
+  /** 6: an IPv6 configuration (client, gateway and DNS IPv6 addresses, `netmask` a prefix length). */
+  family?: 6;
   client: string;
   server?: string;
   gateway?: string;

@@ -59,6 +59,13 @@ describe("rtnetlink messages", () => {
     expect(onLink.header[6]).toBe(253); // RT_SCOPE_LINK
   });
 
+  it("asks for an IPv6 default route as iproute2 does (`ip -6 route replace default via fd00::1 dev vt0 proto boot`, from strace)", () => {
+    const { header, attrs } = routeAttrs({ ifindex: 2, name: "vt0", gateway: "fd00::1", protocol: 3 });
+    // AF_INET6, dst_len 0, main table, proto boot, universe scope, unicast. (iproute2 adds RTA_DST ::, which a dst_len of 0 makes moot.)
+    expect(header.toString("hex")).toBe("0a000000fe030001" + "00000000");
+    expect(attrs.map((a) => [a.type, a.data.toString("hex")])).toEqual([[5, "fd000000000000000000000000000001"], [4, "02000000"]]);
+  });
+
   it("reads the kernel's acknowledgement or error for our sequence number", () => {
     const ack = (seq: number, err: number) => {
       const b = Buffer.alloc(36);

@@ -108,9 +108,9 @@ export function ifaddrmsg(index: number, prefix: number, scope = RT_SCOPE_UNIVER
 }
 
 /** struct rtmsg */
-export function rtmsg(dstLen: number, protocol: number, scope: number): Buffer {
+export function rtmsg(dstLen: number, protocol: number, scope: number, family: 4 | 6 = 4): Buffer {
   const b = Buffer.alloc(12);
-  b.writeUInt8(AF_INET, 0);
+  b.writeUInt8(family === 6 ? AF_INET6 : AF_INET, 0);
   b.writeUInt8(dstLen, 1);
   b.writeUInt8(0, 2); // src_len
   b.writeUInt8(0, 3); // tos
@@ -261,12 +261,14 @@ export interface RouteSpec {
 export function routeAttrs(spec: RouteSpec): { header: Buffer; attrs: Attr[] } {
   const attrs: Attr[] = [];
   const dstLen = spec.dst?.prefix ?? 0;
-  if (spec.dst) attrs.push({ type: RTA_DST, data: ipv4Bytes(spec.dst.address) });
-  if (spec.gateway) attrs.push({ type: RTA_GATEWAY, data: ipv4Bytes(spec.gateway) });
-  if (spec.source) attrs.push({ type: RTA_PREFSRC, data: ipv4Bytes(spec.source) });
+  const family = familyOf(spec.dst?.address ?? spec.gateway ?? spec.source ?? "0.0.0.0");
+  if (spec.dst) attrs.push({ type: RTA_DST, data: ipBytes(spec.dst.address) });
+  if (spec.gateway) attrs.push({ type: RTA_GATEWAY, data: ipBytes(spec.gateway) });
+  if (spec.source) attrs.push({ type: RTA_PREFSRC, data: ipBytes(spec.source) });
   attrs.push({ type: RTA_OIF, data: u32(spec.ifindex) });
-  const scope = spec.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-  return { header: rtmsg(dstLen, spec.protocol, scope), attrs };
+  // IPv6 routes are all of universe scope; an IPv4 route without a router is the link's.
+  const scope = spec.gateway || family === 6 ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+  return { header: rtmsg(dstLen, spec.protocol, scope, family), attrs };
 }
 
 function describeRoute(spec: RouteSpec): string {

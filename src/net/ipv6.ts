@@ -5,6 +5,7 @@
 // ip=dhcp6 the address is DHCPv6's (src/net/dhcp6), and what it waits for is read here too: the
 // link-local address to send from, duplicate address detection's verdict, the default route.
 import { readFileSync, writeFileSync } from "node:fs";
+import { warn } from "../console/log";
 
 export interface Ipv6Address {
   address: string;
@@ -138,4 +139,21 @@ export async function pollIfInet6<T>(probe: (text: string) => T | null, deadline
 /** Polls until `iface` has a usable global IPv6 address; null after `timeoutMs`. */
 export function waitForIpv6(iface: string, timeoutMs: number, read = readIfInet6): Promise<Ipv6Address | null> {
   return pollIfInet6((text) => usableGlobalAddresses(text).find((a) => a.iface === iface) ?? null, Date.now() + timeoutMs, read);
+}
+
+/** How long duplicate address detection may take before the address is taken as usable (the kernel's is ~1 s). */
+export const DAD_WAIT_MS = 5000;
+
+/**
+ * Duplicate address detection's verdict on an address just added to `iface`: "usable",
+ * "dadfailed" (another host holds it), or null when it has not finished within `waitMs` (said on
+ * the console: the address is used anyway).
+ */
+export async function dadVerdict(iface: string, address: string, waitMs = DAD_WAIT_MS): Promise<"usable" | "dadfailed" | null> {
+  const verdict = await pollIfInet6((t) => {
+    const s = addressState(t, iface, address);
+    return s === "usable" || s === "dadfailed" ? s : null;
+  }, Date.now() + waitMs);
+  if (verdict === null) warn(`${iface}: ${address} is still tentative after ${waitMs / 1000}s (duplicate address detection): connections may fail until it is done`);
+  return verdict;
 }

@@ -10,7 +10,7 @@ import { INFINITE_LEASE } from "../dhcp/ack";
 import { backoffDelay, type Backoff, extendDelay } from "../dhcp/backoff";
 import { DhcpAbortedError, type ExtendResult, sleep } from "../dhcp/client";
 import { exchange, type ExchangeSocket } from "../dhcp/exchange";
-import { addressState, pollIfInet6, usableLinkLocal } from "../ipv6";
+import { dadVerdict, pollIfInet6, usableLinkLocal } from "../ipv6";
 import { addAddress, deleteAddress } from "../../sys/netdev";
 import {
   ALL_SERVERS,
@@ -38,7 +38,6 @@ const SOLICIT_BACKOFF: Backoff = { initialMs: 1000, maxMs: 16000, jitterMs: 100 
 /** REQ_MAX_RC. */
 const MAX_REQUESTS = 10;
 /** Duplicate address detection takes ~1 s (one probe, RetransTimer); a few seconds bound it. */
-const DAD_WAIT_MS = 5000;
 /** After a DECLINE, before asking again: the server has to mark the address first. */
 const DECLINE_WAIT_MS = 2000;
 
@@ -249,12 +248,7 @@ export class Dhcp6Client {
    */
   private async detectDuplicate(lease: Lease): Promise<"usable" | "dadfailed" | null> {
     addAddress({ ifindex: this.ifindex, name: this.iface, address: lease.address, prefix: lease.prefix });
-    const state = await pollIfInet6((t) => {
-      const s = addressState(t, this.iface, lease.address);
-      return s === "usable" || s === "dadfailed" ? s : null;
-    }, Date.now() + DAD_WAIT_MS);
-    if (state === null) warn(`${this.iface}: ${lease.address} is still tentative after ${DAD_WAIT_MS / 1000}s (duplicate address detection): connections may fail until it is done`);
-    return state;
+    return dadVerdict(this.iface, lease.address);
   }
 
   private removeAddress(address: string): void {

@@ -157,6 +157,8 @@ describe("tarboot check", () => {
     expect(v6.all).toContain("clock: [fd00::123]:123; syslog: tcp://[fd00::514]:601;");
     expect((await run("root=http://srv/a.tar", "ip=dhcp6")).all).toContain("clock: the lease's servers (DHCPv6 option 56); syslog: none;");
     expect((await run("root=http://srv/a.tar", "ip=auto6")).all).toContain("network: SLAAC and the router's DNS (IPv6 only) on every Ethernet interface");
+    const static6 = await run("root=http://srv/a.tar", "ip=[fd00::5]::[fe80::1]:64:node5:eno1:none:[fd00::53]");
+    expect(static6.all).toContain("network: static fd00::5/64 via fe80::1 on eno1, dns fd00::53, hostname node5\n");
     const vlan = await run("root=http://srv/a.tar", "vlan=vlan0100:eno1");
     expect(vlan.all).toContain("network: DHCP on vlan0100 (VLAN 100 on eno1; tarboot loads 8021q)\n");
     const bond = await run("root=http://srv/a.tar", "bond=bond0:eno1,eno2:mode=802.3ad,miimon=100:9000", "vlan=bond0.7:bond0");

@@ -230,7 +230,7 @@ export function describeSettings(cfg: BootConfig): string[] {
     ip.mode === "off"
       ? "ip=off (no network)"
       : ip.mode === "static"
-        ? `static ${ip.client} netmask ${ip.netmask}${ip.gateway ? ` via ${ip.gateway}` : ""}${on ? ` on ${on}` : ""}${ip.dns.length ? `, dns ${ip.dns.join(" ")}` : ""}`
+        ? `static ${ip.family === 6 ? `${ip.client}/${ip.netmask}` : `${ip.client} netmask ${ip.netmask}`}${ip.gateway ? ` via ${ip.gateway}` : ""}${on ? ` on ${on}` : ""}${ip.dns.length ? `, dns ${ip.dns.join(" ")}` : ""}`
         : `${ip.mode === "dhcp6" ? "DHCPv6 (IPv6 only)" : ip.mode === "auto6" ? "SLAAC and the router's DNS (IPv6 only)" : "DHCP"} on ${on ?? (cfg.bootif ? `the interface with MAC ${cfg.bootif}` : "every Ethernet interface, first lease wins")}`;
   const what = made.map((l) =>
     l.kind === "bond"

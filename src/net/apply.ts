@@ -35,7 +35,7 @@ export function applyLease(lease: Lease, ifindex: number, previous?: Lease): voi
   addAddress({ ifindex, name, address: lease.address, prefix: lease.prefix, broadcast: lease.broadcast });
   applyRoutes(lease, ifindex, protocol, previous);
   if (lease.gateway) {
-    if (!sameSubnet(lease.address, lease.gateway, lease.prefix)) {
+    if (!lease.gateway.includes(":") && !sameSubnet(lease.address, lease.gateway, lease.prefix)) {
       // A router outside the subnet (a /32 lease, common in clouds) is reachable on the link itself.
       replaceRoute({ ifindex, name, dst: { address: lease.gateway, prefix: 32 }, source: lease.address, protocol });
     }

@@ -13,7 +13,7 @@ import { applyLease, describeLease } from "./apply";
 import { DhcpAbortedError, DhcpClient, DhcpTimeoutError } from "./dhcp/client";
 import { LeaseKeeper, type LeaseClient, type LeaseEvent } from "./dhcp/keeper";
 import { Dhcp6Client, Dhcp6TimeoutError } from "./dhcp6/client";
-import { hasDefaultRoute6, optimisticDad, pollRoutes6 } from "./ipv6";
+import { dadVerdict, hasDefaultRoute6, optimisticDad, pollRoutes6 } from "./ipv6";
 import { defaultClientId, parseMac } from "./dhcp/messages";
 import { hasCarrier, listInterfaces, type NetInterface, readInterface } from "./links";
 import { useNameservers, writeResolvConf } from "./resolv";
@@ -205,6 +205,14 @@ async function settleIpv6(lease: Lease, deadline: number): Promise<void> {
   if (!routed) warn(`${lease.iface}: no IPv6 default route (no router advertisement on the link): DHCPv6 gives no routes, so servers off the link cannot be reached`);
 }
 
+/** Waits for duplicate address detection on a static IPv6 address; another host holding it fails the boot. */
+async function checkDad(lease: Lease): Promise<void> {
+  const verdict = await dadVerdict(lease.iface, lease.address);
+  if (verdict === "dadfailed") {
+    throw new BootError("network", `${lease.iface}: ${lease.address} (from ip=) is already in use by another host (duplicate address detection); not using it`);
+  }
+}
+
 /** The reverse lookup of the host name, in all: a DNS server that does not answer must not hold the boot. */
 const REVERSE_DNS_MS = 1000;
 
@@ -308,6 +316,9 @@ export async function bringUpNetwork(cfg: BootConfig, opts: NetworkOptions): Pro
     } catch (err) {
       throw new BootError("network", `${chosen.name}: ${describeError(err)}`, { cause: err });
     }
+    // An IPv6 address is used only once duplicate address detection passes: until then the kernel
+    // will not send from it, and after a failed one never.
+    if (ip.family === 6) await checkDad(lease);
     return unrenewed(lease);
   }
 

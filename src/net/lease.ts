@@ -48,9 +48,9 @@ export interface Lease {
   boundAt?: number;
 }
 
-/** A lease on a network without IPv4: names are looked up for AAAA records only. */
+/** A lease on a network without IPv4 (DHCPv6, SLAAC, a static IPv6 ip=): names are looked up for AAAA records only. */
 export function ipv6Only(lease: Lease): boolean {
-  return lease.source === "dhcp6" || lease.source === "auto6";
+  return lease.source === "dhcp6" || lease.source === "auto6" || (lease.source === "static" && lease.address.includes(":"));
 }
 
 /** The search domains a resolver uses with this lease: its search list (option 119), else its domain (option 15). */

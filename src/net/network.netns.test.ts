@@ -521,6 +521,37 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     expect(() => ip(["netns", "exec", pair!.server, "busybox", "ping", "-c", "1", "-W", "2", "10.77.0.9"])).not.toThrow();
   });
 
+  it("applies a static IPv6 ip= once duplicate address detection passes, with a link-local router; refuses an address another host holds", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    // The router's side: its link-local address as the gateway (as router advertisements name it), and one global address of its own.
+    ip(["addr", "add", "fe80::1/64", "dev", link.serverIf, "nodad"], pair.server);
+    ip(["addr", "add", "fd77::1/64", "dev", link.serverIf, "nodad"], pair.server);
+    const resolv = join(tmp, "resolv-static6.conf");
+    const ip6 = { mode: "static" as const, family: 6 as const, client: "fd77::9", gateway: "fe80::1", netmask: "64", hostname: "static6", device: link.clientIf, dns: ["fd77::53"] };
+    const drv = await startDriver(pair.client, { cfg: { ip: ip6 }, opts: { netWaitMs: 5000, dhcpTimeoutMs: 5000, resolvConf: resolv } }, { unshareUts: true, timeoutMs: 20_000 });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(leaseOf(run.lines.find((l) => l.kind === "lease"))).toMatchObject({ source: "static", address: "fd77::9", prefix: 64, gateway: "fe80::1", netmask: "" });
+    expect(run.stderr).toContain(`${link.clientIf}: fd77::9/64 via fe80::1, dns fd77::53 (static, ip=)`);
+    const global6 = (JSON.parse(ip(["-j", "-6", "addr", "show", "dev", link.clientIf, "scope", "global"], pair.client))[0].addr_info as { local?: string; tentative?: boolean }[]).filter((a) => a.local);
+    // Usable by the time the network stage ends: duplicate address detection is over.
+    expect(global6).toEqual([expect.objectContaining({ local: "fd77::9", prefixlen: 64 })]);
+    expect(global6[0].tentative).toBeUndefined();
+    expect(ip(["-6", "route", "show", "default"], pair.client)).toMatch(new RegExp(`^default via fe80::1 dev ${link.clientIf} `));
+    expect(readFileSync(resolv, "utf8")).toContain("nameserver fd77::53\n");
+    expect(() => ip(["netns", "exec", pair!.server, "busybox", "ping", "-6", "-c", "1", "-W", "2", "fd77::9"])).not.toThrow();
+
+    // The router's own address, written into ip= by mistake: the kernel's DAD finds it, the boot stops.
+    const taken = await startDriver(pair.client, { cfg: { ip: { ...ip6, client: "fd77::1" } }, opts: { netWaitMs: 5000, dhcpTimeoutMs: 5000 } }, { timeoutMs: 20_000 });
+    const refused = await taken.done;
+    expect(refused.code).toBe(2);
+    expect(refused.lines.find((l) => l.kind === "error")).toMatchObject({
+      stage: "network",
+      message: `${link.clientIf}: fd77::1 (from ip=) is already in use by another host (duplicate address detection); not using it`,
+    });
+  });
+
   it("declines an acknowledged address another host answers ARP for, waits, and takes the next one", async () => {
     pair = createNetnsPair(SERVER);
     const link = pair.links[0];

@@ -1,5 +1,6 @@
 // One request/reply exchange on a DHCP socket (v4, or v6's): send, retransmit on a schedule, and
-// hand back the first reply the caller accepts, or report how many sends went unanswered.
+// hand back the first reply the caller accepts (or the best of a collection window), or report how
+// many sends went unanswered.
 import { DeviceUdpSocket } from "../../sys/socket";
 import { debug } from "../../console/log";
 import { BOOTREPLY, CLIENT_PORT, decodePacket, encodePacket, type DhcpPacket, SERVER_PORT } from "./packet";
@@ -69,6 +70,12 @@ export interface ExchangeOptions<T, P = DhcpPacket, R = Received> {
   delay: (attempt: number, now: number) => number;
   /** Transmissions before giving up, failed sends included. */
   maxSends?: number;
+  /**
+   * Instead of the first accepted reply, the best of those that arrive within `windowMs` of the
+   * first send (the first among equals), or at once one that ranks `enough`; when none came in the
+   * window, the first one after it. DHCPv6's rule for ADVERTISEs (RFC 8415, 18.2.1).
+   */
+  collect?: { windowMs: number; rank: (v: T) => number; enough: number };
   signal?: AbortSignal;
   now?: () => number;
 }
@@ -87,11 +94,15 @@ export function exchange<T, P = DhcpPacket, R = Received>(o: ExchangeOptions<T, 
     let sendError: Error | undefined;
     let timer: NodeJS.Timeout | undefined;
     let done = false;
+    let firstSentAt: number | undefined;
+    let best: { value: T; rank: number } | undefined;
+    let windowTimer: NodeJS.Timeout | undefined;
 
     const finish = (r: ExchangeResult<T>) => {
       if (done) return;
       done = true;
       if (timer) clearTimeout(timer);
+      if (windowTimer) clearTimeout(windowTimer);
       o.socket.setListener(null);
       o.signal?.removeEventListener("abort", onAbort);
       resolve(r);
@@ -100,17 +111,25 @@ export function exchange<T, P = DhcpPacket, R = Received>(o: ExchangeOptions<T, 
     if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener("abort", onAbort, { once: true });
 
+    const take = (value: T) => finish({ ok: true, value, sends, lastSentAt });
     o.socket.setListener((r) => {
       if (attempts === 0) return;
       const value = o.accept(r);
-      if (value !== undefined) finish({ ok: true, value, sends, lastSentAt });
+      if (value === undefined) return;
+      const c = o.collect;
+      if (!c) return take(value);
+      const rank = c.rank(value);
+      const windowEnd = (firstSentAt ?? now()) + c.windowMs;
+      if (rank >= c.enough || now() >= windowEnd) return take(best && best.rank >= rank ? best.value : value);
+      if (!best || rank > best.rank) best = { value, rank };
+      windowTimer ??= setTimeout(() => take(best!.value), windowEnd - now());
     });
 
     const transmit = () => {
       if (done) return;
       const t = now();
       if (t >= o.deadline || (o.maxSends !== undefined && attempts >= o.maxSends)) {
-        return finish({ ok: false, reason: "timeout", sends, sendError });
+        return best ? take(best.value) : finish({ ok: false, reason: "timeout", sends, sendError });
       }
       try {
         o.socket.send(o.build(Math.floor((t - o.startedAt) / 1000)), o.to);
@@ -122,6 +141,7 @@ export function exchange<T, P = DhcpPacket, R = Received>(o: ExchangeOptions<T, 
         debug(`${o.socket.iface}: send to ${o.to} failed: ${sendError.message}`);
       }
       lastSentAt = t;
+      firstSentAt ??= t;
       attempts++;
       const wait = Math.max(0, Math.min(o.delay(attempts - 1, t), o.deadline - t));
       timer = setTimeout(transmit, wait);

@@ -440,6 +440,45 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     expect(addrs).not.toContain("fd78::9");
   });
 
+  it("ip=dhcp6: hears every server for the first second and takes the most preferred, not the fastest", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    ip(["addr", "add", "fd78::1/64", "dev", link.serverIf], pair.server);
+    // The servers answer from their link-local address, made once the link has carrier (the
+    // client's end up) and usable after its own DAD: until then ADVERTISEs are lost, and the window
+    // would be over before any arrives. (On a real switch the server's address is long there.)
+    ip(["link", "set", link.clientIf, "up"], pair.client);
+    const serverLinkLocal = () => ip(["-6", "addr", "show", "dev", link.serverIf, "scope", "link"], pair!.server);
+    for (let i = 0; i < 50 && (!serverLinkLocal().includes("fe80") || serverLinkLocal().includes("tentative")); i++) await new Promise((r) => setTimeout(r, 100));
+    const common = { iface: link.serverIf, t1: 600, t2: 900, valid: 1200 };
+    // A fast server without a preference, a slower one that prefers itself.
+    const fast = await startScriptedServer6(pair.server, { ...common, addresses: ["fd78::a"], serverMac: "02:00:00:00:00:0a" });
+    scripted.push(fast);
+    const slow = await startScriptedServer6(pair.server, { ...common, addresses: ["fd78::b"], serverMac: "02:00:00:00:00:0b", preference: 100, advertiseDelayMs: 300 });
+    scripted.push(slow);
+    const run = await (await startDriver(pair.client, { cfg: { ip: { mode: "dhcp6" } }, opts: { netWaitMs: 2000, dhcpTimeoutMs: 20000 } }, { timeoutMs: 40_000 })).done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(leaseOf(run.lines.find((l) => l.kind === "lease"))?.address, JSON.stringify({ fast: fast.saw, slow: slow.saw })).toBe("fd78::b");
+    // Both answered the first SOLICIT, and the fast one first.
+    expect(fast.saw[0]).toMatchObject({ type: 1, answered: true });
+    expect(slow.saw[0]).toMatchObject({ type: 1, answered: true });
+    // The REQUEST named the slow server, so only it answered.
+    expect(slow.saw.find((m) => m.type === 3)).toMatchObject({ serverId: true, answered: true });
+    expect(fast.saw.find((m) => m.type === 3)).toMatchObject({ serverId: true, answered: false });
+
+    // Preference 255 is taken at once: no second of waiting.
+    await Promise.all([fast.stop(), slow.stop()]);
+    scripted.length = 0;
+    const eager = await startScriptedServer6(pair.server, { ...common, addresses: ["fd78::c"], preference: 255 });
+    scripted.push(eager);
+    const again = await (await startDriver(pair.client, { cfg: { ip: { mode: "dhcp6" } }, opts: { netWaitMs: 2000, dhcpTimeoutMs: 20000 } }, { timeoutMs: 40_000 })).done;
+    expect(again.code, again.stderr).toBe(0);
+    expect(leaseOf(again.lines.find((l) => l.kind === "lease"))?.address).toBe("fd78::c");
+    const solicit = eager.saw.find((m) => m.type === 1)!.at;
+    const request = eager.saw.find((m) => m.type === 3)!.at;
+    expect(request - solicit).toBeLessThan(800);
+  });
+
   it("ip=dhcp6: RENEWs at T1 with the server's DUID, and REBINDs with any server at T2 when the renewal goes unanswered", async () => {
     for (const ignoreRenew of [false, true]) {
       pair = createNetnsPair(SERVER);

@@ -1,6 +1,7 @@
 // A scripted DHCPv6 server for what dnsmasq cannot be made to do on demand: T1 and T2 of a few
 // seconds (dnsmasq derives them from a lease of at least two minutes), a server that ignores
-// RENEW so that the client must REBIND, and the next address after a DECLINE. Runs in the server namespace as its own process, printing
+// RENEW so that the client must REBIND, the next address after a DECLINE, and several servers of
+// different preference and speed. Runs in the server namespace as its own process, printing
 // one JSON line per message it receives. Wire format from tarboot's codec; the codec itself is
 // checked against dnsmasq.
 //   argv[2]: JSON Scripted6Config
@@ -16,6 +17,12 @@ export interface Scripted6Config {
   valid: number;
   /** Leave RENEW unanswered (REBIND still is). */
   ignoreRenew?: boolean;
+  /** The MAC in the server's DUID: two servers on one link need two. */
+  serverMac?: string;
+  /** The preference option in ADVERTISE (none when absent). */
+  preference?: number;
+  /** Milliseconds before answering a SOLICIT: a slower server. */
+  advertiseDelayMs?: number;
 }
 
 export interface Saw6 {
@@ -28,7 +35,7 @@ export interface Saw6 {
 }
 
 const cfg = JSON.parse(process.argv[2] ?? "{}") as Scripted6Config;
-const SERVER_DUID = duidLl(Buffer.from("020000000006", "hex"));
+const SERVER_DUID = duidLl(Buffer.from((cfg.serverMac ?? "02:00:00:00:00:06").replace(/:/g, ""), "hex"));
 const sock = createSocket({ type: "udp6", reuseAddr: true });
 let next = 0;
 
@@ -45,12 +52,19 @@ sock.on("message", (buf, rinfo) => {
   const saw: Saw6 = { type: m.type, xid: m.xid, serverId: get(Opt6.SERVERID) !== undefined, answered: false, at: Date.now() };
   if (m.type === Msg6.DECLINE) next = Math.min(next + 1, cfg.addresses.length - 1);
   const answer = m.type === Msg6.SOLICIT ? Msg6.ADVERTISE : [Msg6.REQUEST, Msg6.REBIND].includes(m.type as 3) || (m.type === Msg6.RENEW && !cfg.ignoreRenew) ? Msg6.REPLY : 0;
-  if (answer && clientId && ia) {
+  // A REQUEST or RENEW names the server it is for; another server keeps quiet (RFC 8415, 18.3).
+  const named = get(Opt6.SERVERID);
+  const forUs = named === undefined || named.equals(SERVER_DUID);
+  if (answer && clientId && ia && forUs) {
     const iaNa = encodeIaNa(ia.readUInt32BE(0), [{ address: cfg.addresses[next], preferred: cfg.valid, valid: cfg.valid }]);
     iaNa.writeUInt32BE(cfg.t1, 4);
     iaNa.writeUInt32BE(cfg.t2, 8);
     const options: Option6[] = [[Opt6.SERVERID, SERVER_DUID], [Opt6.CLIENTID, clientId], [Opt6.IA_NA, iaNa]];
-    sock.send(encodeMessage6({ type: answer, xid: m.xid, options }), rinfo.port, `${rinfo.address.replace(/%.*/, "")}%${cfg.iface}`);
+    if (answer === Msg6.ADVERTISE && cfg.preference !== undefined) options.push([Opt6.PREFERENCE, Buffer.from([cfg.preference])]);
+    const reply = encodeMessage6({ type: answer, xid: m.xid, options });
+    const to = `${rinfo.address.replace(/%.*/, "")}%${cfg.iface}`;
+    const delay = answer === Msg6.ADVERTISE ? (cfg.advertiseDelayMs ?? 0) : 0;
+    setTimeout(() => sock.send(reply, rinfo.port, to), delay);
     saw.answered = true;
   }
   process.stdout.write(JSON.stringify(saw) + "\n");

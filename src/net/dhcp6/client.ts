@@ -124,7 +124,12 @@ interface Advertised {
   address: string;
   serverDuid: Buffer;
   from: string;
+  /** The server's preference option (0 without one); 255 is taken at once. */
+  preference: number;
 }
+
+/** The highest preference: an ADVERTISE carrying it ends the collection at once. */
+const PREFERENCE_MAX = 255;
 
 export class Dhcp6Client {
   readonly iface: string;
@@ -186,8 +191,10 @@ export class Dhcp6Client {
               debug(`${this.iface}: ${r.from} advertises no address: ${describeStatus(got.refused)}`);
               return undefined;
             }
-            return { address: got.address, serverDuid: s.serverDuid!, from: r.from };
+            return { address: got.address, serverDuid: s.serverDuid!, from: r.from, preference: s.preference };
           },
+          // Several servers may answer: the first SOLICIT's timeout is the window to hear them all.
+          collect: { windowMs: SOLICIT_BACKOFF.initialMs, rank: (a) => a.preference, enough: PREFERENCE_MAX },
           startedAt,
           deadline,
           delay: (n) => backoffDelay(SOLICIT_BACKOFF, n, this.random),
@@ -200,7 +207,7 @@ export class Dhcp6Client {
         }
         stats.advertises++;
         const offer = advertised.value;
-        debug(`${this.iface}: ${offer.from} advertises ${offer.address}`);
+        debug(`${this.iface}: ${offer.from} advertises ${offer.address} (preference ${offer.preference})`);
         const rxid = this.newXid();
         const answered = await exchange<ServerMessage, Message6, Received6>({
           socket,

@@ -105,11 +105,13 @@ describe("failures on a real kernel", () => {
   });
 
   it("a bond option the bonding driver refuses: its own reason, from the kernel log, on tarboot's error line", async () => {
+    const before = server.requests.length;
     const r = await bootFailing(`root=http://10.0.2.2:${server.port}/ok.tar.zst bond=bond0:eth0:xmit_hash_policy=layer9`, "bond");
     expectCleanFailure(r);
     expect(r.console).toMatch(
       /tarboot: error: .*bond=bond0:eth0:xmit_hash_policy=layer9: cannot set xmit_hash_policy=layer9 on bond0: the bonding driver refused it: "bond0: option xmit_hash_policy: invalid value \(layer9\)"/,
     );
-    expect(server.requests).toEqual([]);
+    // The boot fails in the network stage: this test asks for nothing (earlier tests in this file did).
+    expect(server.requests.slice(before)).toEqual([]);
   });
 });

@@ -9,11 +9,11 @@ import { BOND_LIST_OPTIONS, bondMode } from "../cmdline/bond";
 import type { BondConfig, BondOption } from "../cmdline/types";
 import { BootError, describeError } from "../console/errors";
 import { recentKernelLines } from "../console/kmsg";
-import { info, warn } from "../console/log";
+import { info } from "../console/log";
 import { setLinkUp, setMtu } from "../sys/netdev";
 import { type NetInterface, readInterface, SYS_CLASS_NET } from "./links";
-import { bootifFirst, waitForLowers } from "./lowers";
-
+import { waitForLowers } from "./lowers";
+import { madeInterface } from "./made";
 
 /** The bond's parameter as written, for messages. */
 export function bondParam(bond: BondConfig): string {
@@ -46,20 +46,16 @@ function write(file: string, text: string, bond: BondConfig, what: string): void
 /** Makes the bond over its slaves and brings it up; returns it with the MAC it took. */
 export async function makeBond(bond: BondConfig, o: { deadline: number; waitMs: number; bootif?: string }): Promise<NetInterface> {
   const param = bondParam(bond);
-  const root = SYS_CLASS_NET;
-  const present = await waitForLowers(bond.slaves, { param, what: "slaves", made: "the bond", ...o });
-  const slaves = bootifFirst(present, o.bootif);
-  if (o.bootif && !slaves.some((s) => s.mac === o.bootif)) warn(`${param}: BOOTIF= names ${o.bootif}, which none of the slaves has: the bond is made as bond= says`);
-  const dir = join(root, bond.name, "bonding");
+  const slaves = await waitForLowers(bond.slaves, { param, what: "slaves", made: "the bond", ...o });
+  const dir = join(SYS_CLASS_NET, bond.name, "bonding");
   if (readInterface(bond.name)) throw new BootError("network", `${param}: an interface named ${bond.name} exists already`);
-  const masters = join(root, "bonding_masters");
+  const masters = join(SYS_CLASS_NET, "bonding_masters");
   if (!existsSync(masters)) throw new BootError("network", `${param}: the kernel has no bonding driver (the bonding module is not loaded)`);
   write(masters, `+${bond.name}`, bond, `make ${bond.name}`);
   const options = bond.options.filter((opt) => opt.name !== "active_slave");
   for (const opt of options) for (const text of optionWrites(opt)) write(join(dir, opt.name), text, bond, `set ${opt.name}=${opt.value} on ${bond.name}`);
   for (const s of slaves) write(join(dir, "slaves"), `+${s.name}`, bond, `enslave ${s.name} (MAC ${s.mac}) to ${bond.name}`);
-  const made = readInterface(bond.name);
-  if (!made) throw new BootError("network", `${param}: the kernel made ${bond.name}, but it is not in ${root}`);
+  const made = madeInterface(param, bond.name);
   try {
     if (bond.mtu) setMtu(made.ifindex, bond.name, bond.mtu);
     setLinkUp(made.ifindex, bond.name);

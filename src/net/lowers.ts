@@ -1,6 +1,7 @@
 // The interfaces a bond or a bridge is made over: waited for together, since their drivers were
 // loaded together; one that has not appeared a grace time after the first is left out, loudly,
-// so that a node with one dead NIC still boots.
+// so that a node with one dead NIC still boots. They come back BOOTIF='s first: a bond or bridge
+// takes its first lower's MAC, and the DHCP server knows the node by the one it booted from.
 import { BootError } from "../console/errors";
 import { warn } from "../console/log";
 import { listInterfaces, type NetInterface, readInterface } from "./links";
@@ -20,10 +21,19 @@ export interface LowersWait {
   made: string;
   deadline: number;
   waitMs: number;
+  bootif?: string;
 }
 
-/** The named interfaces present, all of them, or those there at the deadline or the grace time after the first. */
+/** The named interfaces present (all of them, or those there at the deadline or the grace time after the first), BOOTIF='s first. */
 export async function waitForLowers(names: string[], o: LowersWait): Promise<NetInterface[]> {
+  const present = await presentLowers(names, o);
+  if (o.bootif && !present.some((l) => l.mac === o.bootif)) {
+    warn(`${o.param}: BOOTIF= names ${o.bootif}, which none of the ${o.what} has: ${o.made} takes ${present[0].name}'s MAC`);
+  }
+  return bootifFirst(present, o.bootif);
+}
+
+async function presentLowers(names: string[], o: LowersWait): Promise<NetInterface[]> {
   let firstSeen: number | undefined;
   for (;;) {
     const found = names.map((s) => readInterface(s)).filter((i): i is NetInterface => i !== undefined);

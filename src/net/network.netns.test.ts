@@ -313,6 +313,17 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     expect(execFileSync("ip", ["netns", "exec", pair.client, "cat", "/sys/class/net/br0/addr_assign_type"], { encoding: "utf8" }).trim()).toBe("3"); // NET_ADDR_SET
   });
 
+  it("bridge=: a BOOTIF= that none of the ports has is said, and the bridge takes its first port's MAC", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    const bridge = { name: "br0", ports: [link.clientIf] };
+    const drv = await startDriver(pair.client, { cfg: { bridge, bootif: "52:54:00:99:99:99" }, opts: { netWaitMs: 2000, dhcpTimeoutMs: 1000 } }, { timeoutMs: 20_000 });
+    const run = await drv.done;
+    expect(run.code).toBe(2); // no DHCP server on this link
+    expect(run.stderr).toContain(`bridge=br0:${link.clientIf}: BOOTIF= names 52:54:00:99:99:99, which none of the ports has: the bridge takes ${link.clientIf}'s MAC`);
+    expect(JSON.parse(ip(["-j", "link", "show", "br0"], pair.client))[0]).toMatchObject({ address: link.clientMac });
+  });
+
   it("bridge=: names ports that never appear", async () => {
     pair = createNetnsPair(SERVER);
     const link = pair.links[0];

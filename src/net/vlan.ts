@@ -2,22 +2,15 @@
 // appears (the parent brought up, as the VLAN's carrier follows it) and is then the interface DHCP
 // or ip= configures; the kernel tags and untags every frame, the DHCP client included.
 import type { VlanConfig } from "../cmdline/types";
-import { BootError, describeError } from "../console/errors";
+import { BootError } from "../console/errors";
 import { info, warn } from "../console/log";
-import { SysError } from "../sys/libc";
 import { addVlan, setLinkUp } from "../sys/netdev";
 import { listInterfaces, type NetInterface, readInterface } from "./links";
+import { linkRefusal, madeInterface } from "./made";
 import { describePresent } from "./select";
 
 const POLL_MS = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** What the kernel's refusal means for an operator. */
-function refusal(err: unknown, vlan: VlanConfig): string {
-  if (err instanceof SysError && err.code === "EEXIST") return `an interface named ${vlan.name} exists already`;
-  if (err instanceof SysError && err.code === "EOPNOTSUPP") return "the kernel has no 802.1Q support (8021q is not loaded)";
-  return describeError(err);
-}
 
 /** Makes the VLAN interface and returns it; `deadline` bounds the wait for its parent. */
 export async function makeVlan(vlan: VlanConfig, o: { deadline: number; waitMs: number; bootif?: string }): Promise<NetInterface> {
@@ -38,10 +31,9 @@ export async function makeVlan(vlan: VlanConfig, o: { deadline: number; waitMs: 
     setLinkUp(parent.ifindex, parent.name);
     addVlan(parent.ifindex, vlan.name, vlan.id);
   } catch (err) {
-    throw new BootError("network", `${param}: cannot make VLAN ${vlan.id} on ${vlan.parent}: ${refusal(err, vlan)}`, { cause: err });
+    throw new BootError("network", `${param}: cannot make VLAN ${vlan.id} on ${vlan.parent}: ${linkRefusal(err, vlan.name, "802.1Q support (8021q is not loaded)")}`, { cause: err });
   }
-  const made = readInterface(vlan.name);
-  if (!made) throw new BootError("network", `${param}: the kernel made ${vlan.name}, but it is not in /sys/class/net`);
+  const made = madeInterface(param, vlan.name);
   info(`${vlan.name}: VLAN ${vlan.id} on ${vlan.parent} (MAC ${made.mac})`);
   return made;
 }

@@ -11,6 +11,7 @@ import { TRUSTED_KEYS_DIR } from "../src/fetch/trusted-keys";
 import { machineIdFromMac } from "../src/root/machine-id";
 import { makeCerts } from "../src/fetch/testing/tls-certs";
 import { startChronyd } from "../src/testing/chronyd";
+import { startRsyslogd } from "../src/testing/rsyslogd";
 import { freeUdpPort } from "../src/testing/udp-port";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Artifacts, QEMU_OUT, baseAppend, consoleLog, loadArtifacts } from "./lib/artifacts";
@@ -219,13 +220,15 @@ describe("HTTPS with a clock years off", () => {
     });
     const https = await serveDir(tlsDir, certs);
     const chronyd = await startChronyd({ address: "127.0.0.1", port: await freeUdpPort() });
+    // Syslog over TLS with the same CA: its certificate, too, checks only once the clock is set.
+    const syslog = await startRsyslogd({ address: "127.0.0.1", port: await freeUdpPort(), tls: { caFile: certs.caFile, certFile: certs.certFile, keyFile: certs.keyFile } });
     try {
       const initrd = await withFiles(art.initramfs, [{ path: "etc/ssl/test-ca.pem", data: readFileSync(certs.caFile) }], join(tlsDir, "initramfs-ca.img"));
       const r = await bootQemu({
         kernel: art.vmlinux,
         initrd,
         // The ARP check rides along: its packet socket in a real kernel, QEMU's network not answering for 10.0.2.15.
-        append: baseAppend(`root=https://10.0.2.2:${https.port}/clock.tar.zst tarboot.ca=/etc/ssl/test-ca.pem tarboot.ntp=10.0.2.2:${chronyd.port} tarboot.arp-check=200 tarboot.machine-id=mac debug`),
+        append: baseAppend(`root=https://10.0.2.2:${https.port}/clock.tar.zst tarboot.ca=/etc/ssl/test-ca.pem tarboot.ntp=10.0.2.2:${chronyd.port} tarboot.syslog=tls://10.0.2.2:${syslog.port} tarboot.arp-check=200 tarboot.machine-id=mac debug`),
         extraArgs: ["-rtc", "base=2001-01-01T00:00:00"],
         until: /TARBOOT-CLOCK .*/,
         waitForExit: true,
@@ -244,7 +247,14 @@ describe("HTTPS with a clock years off", () => {
       expect(r.console).toContain("eth0: no answer to ARP probes for 10.0.2.15 in 200 ms: free");
       expect(https.requests).toEqual(["GET /clock.tar.zst 200"]);
       expect(r.console).not.toMatch(/Kernel panic/);
+      // TLS from inside the executable (Node's own OpenSSL), the certificate checked against tarboot.ca=.
+      expect(r.console).toContain(`console lines also go to syslog at tls://10.0.2.2:${syslog.port}`);
+      // The last line before the exec: sent synchronously, it has left before /sbin/init replaces tarboot.
+      const lines = await syslog.waitFor(/starting \/sbin\/init/, 10_000);
+      expect(lines).toContainEqual(expect.stringMatching(/^30 \S+ tarboot 1 booting 1 layer\(s\): /));
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\d+ \\S+ tarboot 1 clock set from NTP server 10\\.0\\.2\\.2:${chronyd.port}`)));
     } finally {
+      await syslog.stop();
       await chronyd.stop();
       await https.close();
     }

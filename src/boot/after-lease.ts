@@ -4,9 +4,10 @@
 // root=dhcp takes the layers from the lease, and when a layer is on an IPv6 address waits for the
 // kernel's SLAAC address.
 import type { BootConfig, SyslogServer } from "../cmdline/types";
-import { formatHostPort } from "../cmdline/values";
+import { formatHostPort, formatSyslogServer } from "../cmdline/values";
 import { info, warn } from "../console/log";
-import { TCP_RETRY_MS, startSyslog } from "../console/syslog";
+import { type SyslogTls, TCP_RETRY_MS, startSyslog } from "../console/syslog";
+import { trustStore } from "../fetch/trust-store";
 import type { NetworkSession } from "../net";
 import { ntpServers } from "../net/ntp/servers";
 import { urlHasIpv6Host, waitForIpv6 } from "../net/ipv6";
@@ -14,6 +15,7 @@ import { ipv6Only, type Lease } from "../net/lease";
 import { leaseAddressOf } from "../net/server-address";
 import type { Timeline } from "../root/timeline";
 import { setRealtime } from "../sys/clock";
+import { pemCertificates } from "../sys/tls";
 import { layersFromLease } from "./dhcp-root";
 
 /** Per NTP server: a LAN answers in milliseconds; a dead server must not hold the boot long. */
@@ -33,7 +35,7 @@ export async function useLease(cfg: BootConfig, session: NetworkSession, timelin
     timeline.addFacts({ ntp: await setClockFromNtp(servers, { timeoutMs: NTP_WAIT_MS, stepMs: NTP_STEP_MS, set: setRealtime, addressOf }) });
   }
   const syslog = syslogServer(cfg.syslog, session.lease);
-  if (syslog) await useSyslog(syslog.server, session, syslog.from);
+  if (syslog) await useSyslog(syslog.server, session, syslog.from, cfg.ca);
   if (cfg.rootFromDhcp) {
     cfg.layers = layersFromLease(session.lease, cfg.mirrors);
     info(`root path from DHCP: ${cfg.layers.length} layer(s): ${cfg.layers.map((l) => l.raw).join(", ")}`);
@@ -51,7 +53,7 @@ export function syslogServer(cfg: SyslogServer | "off" | undefined, lease: Lease
   return host ? { server: { host, port: 514, transport: "udp" }, from: "the DHCP lease's log server (option 7)" } : null;
 }
 
-async function useSyslog(server: SyslogServer, session: NetworkSession, from: string): Promise<void> {
+async function useSyslog(server: SyslogServer, session: NetworkSession, from: string, caFile: string | undefined): Promise<void> {
   const { host, port } = server;
   const iface = session.lease?.iface;
   if (!iface) {
@@ -65,8 +67,17 @@ async function useSyslog(server: SyslogServer, session: NetworkSession, from: st
     warn(`tarboot.syslog=${formatHostPort(host, port)}: ${(err as Error).message}; console lines are not sent`);
     return;
   }
-  const where = `${server.transport === "tcp" ? "tcp://" : ""}${formatHostPort(host, port)}${address === host ? "" : ` (${address})`}`;
-  const failed = startSyslog({ ...server, host: address }, iface, () => session.hostname ?? session.lease?.address);
+  const where = `${formatSyslogServer(server)}${address === host ? "" : ` (${address})`}`;
+  let tls: SyslogTls | undefined;
+  if (server.transport === "tls") {
+    try {
+      tls = { name: host, ca: trustStore(caFile).flatMap(pemCertificates) };
+    } catch (err) {
+      warn(`tarboot.syslog=${where}: CA bundle (tarboot.ca=) ${caFile}: ${(err as Error).message}; console lines are not sent`);
+      return;
+    }
+  }
+  const failed = startSyslog({ ...server, host: address }, iface, () => session.hostname ?? session.lease?.address, Date.now, tls);
   if (failed === null) info(`console lines also go to syslog at ${where}${from === "tarboot.syslog" ? "" : `, ${from}`}`);
   else warn(`syslog at ${where}: ${failed}; lines are kept and sent when it answers (asked again every ${TCP_RETRY_MS / 1000}s)`);
 }

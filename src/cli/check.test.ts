@@ -156,6 +156,7 @@ describe("tarboot check", () => {
     expect(v6.all).toContain("network: DHCPv6 (IPv6 only) on every Ethernet interface, first lease wins\n");
     expect(v6.all).toContain("clock: [fd00::123]:123; syslog: tcp://[fd00::514]:601;");
     expect((await run("root=http://srv/a.tar", "ip=dhcp6")).all).toContain("clock: the lease's servers (DHCPv6 option 56); syslog: none;");
+    expect((await run("root=http://srv/a.tar", "tarboot.syslog=tls://loghost.example")).all).toContain("syslog: tls://loghost.example:6514;");
     expect((await run("root=http://srv/a.tar", "ip=auto6")).all).toContain("network: SLAAC and the router's DNS (IPv6 only) on every Ethernet interface");
     const static6 = await run("root=http://srv/a.tar", "ip=[fd00::5]::[fe80::1]:64:node5:eno1:none:[fd00::53]");
     expect(static6.all).toContain("network: static fd00::5/64 via fe80::1 on eno1, dns fd00::53, hostname node5\n");

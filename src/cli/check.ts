@@ -12,7 +12,7 @@ import { bondMode } from "../cmdline/bond";
 import { parseBootConfig } from "../cmdline/parse";
 import { stackOrder } from "../cmdline/stack";
 import type { BootConfig, Layer } from "../cmdline/types";
-import { formatHostPort } from "../cmdline/values";
+import { formatHostPort, formatSyslogServer } from "../cmdline/values";
 import { layersFromLease } from "../boot/dhcp-root";
 import { templateVars } from "../boot/template-vars";
 import { describeError } from "../console/errors";
@@ -249,7 +249,7 @@ export function describeSettings(cfg: BootConfig): string[] {
     cfg.syslog === "off"
       ? "off"
       : cfg.syslog
-        ? `${cfg.syslog.transport === "tcp" ? "tcp://" : ""}${formatHostPort(cfg.syslog.host, cfg.syslog.port)}`
+        ? formatSyslogServer(cfg.syslog)
         : ip.mode === "dhcp" ? "the lease's log server (DHCP option 7), if any" : "none";
   return [
     `network: ${net}${vlan}${cfg.hostname ? `, hostname ${cfg.hostname}` : ""}${cfg.arpCheck ? `, ARP check ${cfg.arpCheck} ms` : ""}`,

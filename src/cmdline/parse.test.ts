@@ -372,6 +372,9 @@ describe("parseBootConfig: every parameter", () => {
     expect(parse("tarboot.syslog=tcp://loghost:601").syslog).toEqual({ host: "loghost", port: 601, transport: "tcp" });
     expect(parse("tarboot.syslog=tcp://[fd00::514]:601").syslog).toEqual({ host: "fd00::514", port: 601, transport: "tcp" });
     expect(parse("tarboot.syslog=[::1]").syslog).toEqual({ host: "::1", port: 514, transport: "udp" });
+    // RFC 5425's port unless given.
+    expect(parse("tarboot.syslog=tls://loghost.example").syslog).toEqual({ host: "loghost.example", port: 6514, transport: "tls" });
+    expect(parse("tarboot.syslog=TLS://[fd00::514]:10514").syslog).toEqual({ host: "fd00::514", port: 10514, transport: "tls" });
     // off: not even the lease's log server (DHCP option 7).
     expect(parse("tarboot.syslog=off").syslog).toBe("off");
     expect(parse("tarboot.ntp=[fd77::123],10.0.0.1:1123").ntp).toEqual({ mode: "servers", servers: [{ host: "fd77::123", port: 123 }, { host: "10.0.0.1", port: 1123 }] });
@@ -488,7 +491,7 @@ describe("parseBootConfig: error messages name the parameter, show the value and
     ["tarboot.ntp=ntp..example", `tarboot.ntp=ntp..example: server 1 "ntp..example" is not an IPv4 address, [IPv6 address] or host name with an optional :port; accepted: ${ACCEPTED["tarboot.ntp"]}`],
     ["tarboot.ntp=10.0.0.1:0", `tarboot.ntp=10.0.0.1:0: server 1 "10.0.0.1:0": port 0 is out of range (1 to 65535); accepted: ${ACCEPTED["tarboot.ntp"]}`],
     ["tarboot.syslog=log_host", `tarboot.syslog=log_host: "log_host" is not an IPv4 address, [IPv6 address] or host name with an optional :port; accepted: ${ACCEPTED["tarboot.syslog"]}`],
-    ["tarboot.syslog=tls://loghost:6514", `tarboot.syslog=tls://loghost:6514: "tls://loghost:6514": the transport is udp:// (the default) or tcp://; accepted: ${ACCEPTED["tarboot.syslog"]}`],
+    ["tarboot.syslog=relp://loghost:2514", `tarboot.syslog=relp://loghost:2514: "relp://loghost:2514": the transport is udp:// (the default), tcp:// or tls://; accepted: ${ACCEPTED["tarboot.syslog"]}`],
     ["tarboot.syslog=[::1:514", `tarboot.syslog=[::1:514: "[::1:514" is not an IPv4 address, [IPv6 address] or host name with an optional :port; accepted: ${ACCEPTED["tarboot.syslog"]}`],
     ["tarboot.syslog=[fe80::zz]", `tarboot.syslog=[fe80::zz]: "[fe80::zz]" is not an IPv4 address, [IPv6 address] or host name with an optional :port; accepted: ${ACCEPTED["tarboot.syslog"]}`],
     ["tarboot.ca=ca.pem", `tarboot.ca=ca.pem: not an absolute path; accepted: ${ACCEPTED["tarboot.ca"]}`],

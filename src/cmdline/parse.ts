@@ -84,7 +84,8 @@ export const ACCEPTED = {
   "tarboot.dhcp_timeout": `whole seconds from 1 to ${SECONDS_MAX}, e.g. tarboot.dhcp-timeout=60`,
   "tarboot.arp_check": `whole milliseconds from 0 (no check) to ${ARP_CHECK_MAX_MS}, e.g. tarboot.arp-check=300`,
   "tarboot.ntp": "off, or comma-separated NTP servers, IPv4 addresses, [IPv6 addresses] or host names with an optional :port, e.g. tarboot.ntp=10.0.0.1,ntp2.example:1123",
-  "tarboot.syslog": "off, or a syslog server's IPv4 address, [IPv6 address] or host name with an optional :port (514 by default), UDP unless written tcp://, e.g. tarboot.syslog=loghost or tarboot.syslog=tcp://[fd00::514]:601",
+  "tarboot.syslog":
+    "off, or a syslog server's IPv4 address, [IPv6 address] or host name with an optional :port (514 by default, 6514 for tls://), UDP unless written tcp:// or tls://, e.g. tarboot.syslog=loghost or tarboot.syslog=tcp://[fd00::514]:601 or tarboot.syslog=tls://loghost.example",
   "tarboot.machine_id": "keep, mac (from the boot NIC's MAC), dmi (the firmware's system UUID) or empty, e.g. tarboot.machine-id=mac",
 } as const;
 

@@ -44,9 +44,9 @@ export interface HostPort {
   port: number;
 }
 
-/** `tarboot.syslog=`: RFC 5426 datagrams, or RFC 6587 octet-counted frames over TCP. */
+/** `tarboot.syslog=`: RFC 5426 datagrams, RFC 6587 octet-counted frames over TCP, or the same frames over TLS (RFC 5425). */
 export interface SyslogServer extends HostPort {
-  transport: "udp" | "tcp";
+  transport: "udp" | "tcp" | "tls";
 }
 
 /** An NTP server to set the clock from. */

@@ -240,13 +240,22 @@ export function parseNtp(value: string | undefined): NtpConfig {
   return { mode: "servers", servers: v.split(",").map((entry, k) => parseHostPort(entry, 123, `server ${k + 1} `)) };
 }
 
-/** `tarboot.syslog=`: `[udp://|tcp://]` an IPv4 address, [IPv6 address] or host name with an optional `:port` (514 by default). */
+/**
+ * `tarboot.syslog=`: `[udp://|tcp://|tls://]` an IPv4 address, [IPv6 address] or host name with an
+ * optional `:port` (514 by default, 6514 for TLS as RFC 5425 assigns).
+ */
 export function parseSyslog(value: string | undefined): SyslogServer | "off" {
   const v = requireValue(value);
   if (v === "off") return "off";
-  const m = /^(udp|tcp):\/\/(.*)$/i.exec(v);
-  if (!m && /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) throw new Invalid(`"${v}": the transport is udp:// (the default) or tcp://`);
-  return { ...parseHostPort(m ? m[2] : v, 514, ""), transport: m ? (m[1].toLowerCase() as SyslogServer["transport"]) : "udp" };
+  const m = /^(udp|tcp|tls):\/\/(.*)$/i.exec(v);
+  if (!m && /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) throw new Invalid(`"${v}": the transport is udp:// (the default), tcp:// or tls://`);
+  const transport = m ? (m[1].toLowerCase() as SyslogServer["transport"]) : "udp";
+  return { ...parseHostPort(m ? m[2] : v, transport === "tls" ? 6514 : 514, ""), transport };
+}
+
+/** A syslog server as tarboot.syslog= takes it: the transport written out unless UDP. */
+export function formatSyslogServer(server: SyslogServer): string {
+  return `${server.transport === "udp" ? "" : `${server.transport}://`}${formatHostPort(server.host, server.port)}`;
 }
 
 /** host:port as written in a parameter: an IPv6 address in brackets. */

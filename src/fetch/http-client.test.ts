@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from "node:n
 import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { trustStore } from "./connection";
+import { trustStore } from "./trust-store";
 import { httpGet, type ResponseHead } from "./http-client";
 import { makeCerts } from "./testing/tls-certs";
 

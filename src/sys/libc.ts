@@ -31,7 +31,8 @@ export class SysError extends Error {
 }
 
 const strerror = libc.func("const char *strerror(int errnum)");
-function describe(errno: number): string {
+/** strerror's text for `errno`. */
+export function describe(errno: number): string {
   return String(strerror(errno));
 }
 

@@ -32,6 +32,7 @@ const SO_REUSEADDR = 2;
 const SO_BROADCAST = 6;
 const SO_RCVBUF = 8;
 const SO_BINDTODEVICE = 25;
+const SO_RCVTIMEO = 20;
 const SO_SNDTIMEO = 21;
 const IPPROTO_TCP = 6;
 /** Bytes not yet acknowledged by the peer (TIOCOUTQ on a TCP socket). */
@@ -239,12 +240,17 @@ export class DeviceUdpSocket {
  * costs at most `timeoutMs` per call. For the remote syslog; Node's sockets cannot promise either.
  */
 export class BlockingTcp {
-  private fd: number;
+  private _fd: number;
   readonly target: string;
 
   private constructor(fd: number, target: string) {
-    this.fd = fd;
+    this._fd = fd;
     this.target = target;
+  }
+
+  /** The socket, for a TLS layer over it; -1 once closed. */
+  get fd(): number {
+    return this._fd;
   }
 
   static connect(address: string, port: number, timeoutMs: number): BlockingTcp {
@@ -255,6 +261,8 @@ export class BlockingTcp {
       tv.writeBigInt64LE(BigInt(Math.floor(timeoutMs / 1000)), 0);
       tv.writeBigInt64LE(BigInt((timeoutMs % 1000) * 1000), 8);
       check(setsockopt_(fd, SOL_SOCKET, SO_SNDTIMEO, tv, 16), "setsockopt(SO_SNDTIMEO)", target);
+      // Only a TLS handshake reads: a server that never answers it costs the same bound.
+      check(setsockopt_(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16), "setsockopt(SO_RCVTIMEO)", target);
       // Each line leaves at once: Nagle would hold a short line until the last one is acknowledged,
       // and the line before a reboot would never leave.
       setIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY", target);
@@ -269,9 +277,9 @@ export class BlockingTcp {
 
   /** Sends all of `data`, or throws (EAGAIN: the peer has not taken data within the timeout). */
   send(data: Buffer): void {
-    if (this.fd < 0) throw new Error(`${this.target}: connection already closed`);
+    if (this._fd < 0) throw new Error(`${this.target}: connection already closed`);
     for (let off = 0; off < data.length; ) {
-      const n = Number(send_(this.fd, data.subarray(off), data.length - off, MSG_NOSIGNAL));
+      const n = Number(send_(this._fd, data.subarray(off), data.length - off, MSG_NOSIGNAL));
       if (n < 0) throw new SysError("send", koffi.errno(), this.target);
       off += n;
     }
@@ -286,7 +294,7 @@ export class BlockingTcp {
     const pending = [0];
     const nap = new Int32Array(new SharedArrayBuffer(4));
     for (;;) {
-      if (this.fd < 0 || ioctlInt_(this.fd, SIOCOUTQ, pending) < 0) return false;
+      if (this._fd < 0 || ioctlInt_(this._fd, SIOCOUTQ, pending) < 0) return false;
       if (pending[0] === 0) return true;
       if (Date.now() >= until) return false;
       Atomics.wait(nap, 0, 0, 10);
@@ -294,8 +302,8 @@ export class BlockingTcp {
   }
 
   close(): void {
-    if (this.fd >= 0) close_(this.fd);
-    this.fd = -1;
+    if (this._fd >= 0) close_(this._fd);
+    this._fd = -1;
   }
 }
 

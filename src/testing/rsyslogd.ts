@@ -2,7 +2,7 @@
 // (installing it would replace this machine's logging), receiving UDP on one address and port and
 // writing each message as `PRI HOSTNAME PROGRAM PROCID MSG` to a file the test reads.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unpackedPackage } from "./debian-package";
@@ -16,18 +16,47 @@ export interface Rsyslogd {
   stop(): Promise<void>;
 }
 
-/** With `tcp`, it also listens on TCP at the same port (RFC 6587 framing, octet counting included). */
-export async function startRsyslogd(o: { address: string; port: number; tcp?: boolean }): Promise<Rsyslogd> {
+/** A server certificate for syslog over TLS (RFC 5425), PEM files. */
+export interface RsyslogTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+const MODULES = "usr/lib/x86_64-linux-gnu/rsyslog";
+
+/**
+ * With `tcp`, it also listens on TCP at the same port (RFC 6587 framing, octet counting included);
+ * with `tls`, that TCP input speaks TLS (rsyslog's GnuTLS driver, from rsyslog-gnutls) and asks
+ * the client for no certificate.
+ */
+export async function startRsyslogd(o: { address: string; port: number; tcp?: boolean; tls?: RsyslogTls }): Promise<Rsyslogd> {
   const tree = await unpackedPackage("rsyslog", "usr/sbin/rsyslogd");
-  const modules = join(tree, "usr/lib/x86_64-linux-gnu/rsyslog");
   const dir = mkdtempSync(join(tmpdir(), "tarboot-rsyslogd-"));
+  let modules = join(tree, MODULES);
+  if (o.tls) {
+    // One module folder (-M) with the GnuTLS stream driver beside rsyslog's own modules.
+    const gtls = await unpackedPackage("rsyslog-gnutls", `${MODULES}/lmnsd_gtls.so`);
+    const merged = join(dir, "modules");
+    mkdirSync(merged);
+    for (const from of [join(tree, MODULES), join(gtls, MODULES)]) for (const f of readdirSync(from)) symlinkSync(join(from, f), join(merged, f));
+    modules = merged;
+  }
   const out = join(dir, "messages");
+  const tcpInput = [`module(load="${join(modules, "imtcp.so")}")`, `input(type="imtcp" address="${o.address}" port="${o.port}")`];
+  const tlsInput = o.tls
+    ? [
+        `global(DefaultNetstreamDriverCAFile="${o.tls.caFile}" DefaultNetstreamDriverCertFile="${o.tls.certFile}" DefaultNetstreamDriverKeyFile="${o.tls.keyFile}")`,
+        `module(load="${join(modules, "imtcp.so")}" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")`,
+        `input(type="imtcp" address="${o.address}" port="${o.port}")`,
+      ]
+    : [];
   writeFileSync(
     join(dir, "rsyslog.conf"),
     [
       `module(load="${join(modules, "imudp.so")}")`,
       `input(type="imudp" address="${o.address}" port="${o.port}")`,
-      ...(o.tcp ? [`module(load="${join(modules, "imtcp.so")}")`, `input(type="imtcp" address="${o.address}" port="${o.port}")`] : []),
+      ...(o.tls ? tlsInput : o.tcp ? tcpInput : []),
       'template(name="line" type="string" string="%pri% %hostname% %programname% %procid% %msg%\\n")',
       `*.* action(type="omfile" file="${out}" template="line")`,
       "",
@@ -54,7 +83,7 @@ export async function startRsyslogd(o: { address: string; port: number; tcp?: bo
   } finally {
     probe.close();
   }
-  if (o.tcp) await tcpListening(o.address, o.port, child, () => stderr);
+  if (o.tcp || o.tls) await tcpListening(o.address, o.port, child, () => stderr);
   return {
     port: o.port,
     lines,

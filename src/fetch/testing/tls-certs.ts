@@ -8,6 +8,8 @@ export interface TestCerts {
   caFile: string;
   key: string;
   cert: string;
+  keyFile: string;
+  certFile: string;
 }
 
 export function makeCerts(dir: string, altNames = "IP:127.0.0.1,DNS:localhost"): TestCerts {
@@ -21,5 +23,7 @@ export function makeCerts(dir: string, altNames = "IP:127.0.0.1,DNS:localhost"):
     caFile: join(dir, "ca.pem"),
     key: readFileSync(join(dir, "srv.key"), "utf8"),
     cert: readFileSync(join(dir, "srv.pem"), "utf8"),
+    keyFile: join(dir, "srv.key"),
+    certFile: join(dir, "srv.pem"),
   };
 }

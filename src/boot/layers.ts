@@ -6,6 +6,7 @@ import { expandTemplate } from "../cmdline";
 import { type FetchOptions, FetchError, fetchLayer, loadManifest } from "../fetch";
 import { TRUSTED_KEYS_DIR, readTrustedKeys } from "../fetch/trusted-keys";
 import { extract } from "../unpack";
+import { whiteoutNote } from "../unpack/whiteout";
 import { info, warn } from "../console/log";
 import { unusedProxyEnv } from "../fetch/proxy";
 import { ipv6Only, type Lease, searchDomains } from "../net/lease";
@@ -69,7 +70,7 @@ export async function unpackLayers(cfg: BootConfig, lease: Lease | null, root: s
     const seconds = (Date.now() - started) / 1000;
     results.push({ index: layer.index, url: done.url, bytes: done.bytes, entries: done.result.entries, seconds, ...(opts.manifest ? { manifestKey: opts.manifest.keyId } : {}) });
     const checks = [opts.manifest ? `manifest of key ${opts.manifest.keyId} verified` : "", layer.sha256 ? "sha256 verified" : ""].filter(Boolean);
-    info(`${label} ${done.url}: ${done.result.entries} entries unpacked${checks.map((c) => `, ${c}`).join("")}`);
+    info(`${label} ${done.url}: ${done.result.entries} entries unpacked${whiteoutNote(done.result.whiteouts)}${checks.map((c) => `, ${c}`).join("")}`);
   }
   return results;
 }

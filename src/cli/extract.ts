@@ -8,6 +8,7 @@ import { hideCredentials } from "../console/redact";
 import { formatBytes, formatRate } from "../console/units";
 import type { FetchOptions } from "../fetch";
 import { type ExtractStats, extract } from "../unpack";
+import { whiteoutNote } from "../unpack/whiteout";
 
 const USAGE = `usage: tarboot extract [options] SOURCE DIR
 
@@ -109,7 +110,7 @@ export async function extractCli(argv: string[]): Promise<number> {
     if (!values.quiet) {
       const input = downloaded ?? stats.inputBytes;
       say(
-        `${source}: ${stats.entries} entries, ${formatBytes(stats.bytes)} written from ${formatBytes(input)} ${stats.compression} ` +
+        `${source}: ${stats.entries} entries${whiteoutNote(stats.whiteouts)}, ${formatBytes(stats.bytes)} written from ${formatBytes(input)} ${stats.compression} ` +
           `in ${seconds.toFixed(2)}s (${formatRate(stats.tarBytes / Math.max(seconds, 1e-6))})`,
       );
       for (const w of stats.warnings) say(`warning: ${w}`);

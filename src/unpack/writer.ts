@@ -33,6 +33,7 @@ import { AclError, AclNames, aclXattrName, aclXattrValue, type AclKind } from ".
 import type { Entry, EntrySink, SparseMap } from "./entry";
 import { display, fsPath, normalizedMember, UnsafeNameError } from "./names";
 import { ContainmentError, RootDir } from "./root";
+import { applyWhiteout, whiteoutOf } from "./whiteout";
 
 const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
@@ -45,6 +46,8 @@ export interface WriterStats {
   special: number;
   /** File content bytes written (holes of sparse files not counted). */
   bytes: number;
+  /** Whiteout entries (OCI layers) that removed something a lower layer made. */
+  whiteouts: number;
   /** Things GNU tar would also only warn about (an xattr the filesystem refuses). */
   warnings: string[];
 }
@@ -90,7 +93,7 @@ export class EntryError extends Error {
 }
 
 export class TreeWriter implements EntrySink {
-  readonly stats: WriterStats = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, special: 0, bytes: 0, warnings: [] };
+  readonly stats: WriterStats = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, special: 0, bytes: 0, whiteouts: 0, warnings: [] };
   private readonly dir: RootDir;
   // GNU tar's delayed_set_stat list: a stack of directories whose metadata waits until the archive
   // leaves them (the next member is not below them) or ends; a directory named again is updated
@@ -112,6 +115,8 @@ export class TreeWriter implements EntrySink {
   private rootOwner: Owner;
   private readonly aclNames: AclNames;
   private readonly pendingAcls: PendingAcl[] = [];
+  /** Resolved paths this layer made, with their ancestors: whiteouts leave them alone. */
+  private readonly mine = new Set<string>();
 
   /** `root` must be an existing directory, given as an absolute path without symlinks. */
   constructor(root: string) {
@@ -126,6 +131,11 @@ export class TreeWriter implements EntrySink {
     try {
       const norm = normalizedMember(entry.name);
       this.applyNonAncestors(norm);
+      const w = whiteoutOf(norm);
+      if (w) {
+        if (applyWhiteout(this.dir, w, entry.name, this.mine, (rel) => this.forgetRemoved(rel))) this.stats.whiteouts++;
+        return;
+      }
       this.create(entry, norm);
     } catch (e) {
       this.closeFd();
@@ -251,6 +261,7 @@ export class TreeWriter implements EntrySink {
     // Unless a symlink on the way moved it, the path is the name itself.
     const rel = slash < 0 ? norm : parent.length === slash && norm.startsWith(parent) ? norm : joinRel(parent, norm.slice(slash + 1));
     const path = this.dir.abs(rel);
+    this.own(rel);
     switch (entry.type) {
       case "file": {
         // Created by us (O_EXCL): the open's mode and our ids are what it gets.
@@ -351,6 +362,21 @@ export class TreeWriter implements EntrySink {
     } else {
       unlinkSync(path);
     }
+  }
+
+  /** Marks `rel` and its ancestors as this layer's. */
+  private own(rel: string): void {
+    for (let r = rel; r !== "" && !this.mine.has(r); ) {
+      this.mine.add(r);
+      const slash = r.lastIndexOf("/");
+      r = slash < 0 ? "" : r.slice(0, slash);
+    }
+  }
+
+  /** `rel` and everything below it is gone (a whiteout). */
+  private forgetRemoved(rel: string): void {
+    this.dir.forget(rel);
+    this.forgetDeferred(rel);
   }
 
   private forgetDeferred(rel: string): void {

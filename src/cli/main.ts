@@ -7,6 +7,8 @@ commands:
   manifest      sign layers for nodes that verify them (tarboot manifest --help)
   check         read kernel parameters as a node would, and ask the servers for its layers
                 (tarboot check --help)
+  oci-root      print the root= that boots a container image from its OCI image layout
+                (tarboot oci-root --help)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -20,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import("./manifest")).manifestCommand(rest);
     case "check":
       return (await import("./check")).checkCommand(rest);
+    case "oci-root":
+      return (await import("./oci-root")).ociRootCommand(rest);
     case undefined:
     case "-h":
     case "--help":

@@ -114,17 +114,25 @@ describe("tarboot check", () => {
 
   it("--image: the image's baked-in parameters and trusted keys, as a node with that image reads them", async () => {
     const id = manifestKeyId(signed.keys.publicKey);
-    const parts: Buffer[] = [];
-    const entries: CpioEntry[] = [
-      { type: "dir", path: "etc", mode: 0o755 },
-      { type: "file", path: "etc/tarboot.conf", mode: 0o644, data: Buffer.from(`# site\nroot=${base}/base.tar\n`) },
+    const cpio = async (entries: CpioEntry[]) => {
+      const parts: Buffer[] = [];
+      for await (const p of writeCpio(entries, { mtime: 0 })) parts.push(p);
+      return Buffer.concat(parts);
+    };
+    const main = zstdCompressSync(
+      await cpio([
+        { type: "dir", path: "etc", mode: 0o755 },
+        { type: "file", path: "etc/tarboot.conf", mode: 0o644, data: Buffer.from(`# site\nroot=${base}/base.tar\n`) },
+      ]),
+    );
+    // The key in a cpio appended to the image (as a site adds one), after zero bytes up to a multiple of 4.
+    const site = await cpio([
       { type: "dir", path: "etc/tarboot", mode: 0o755 },
       { type: "dir", path: "etc/tarboot/keys", mode: 0o755 },
       { type: "file", path: `etc/tarboot/keys/${id}.pub`, mode: 0o644, data: readFileSync(signed.publicKeyFile) },
-    ];
-    for await (const p of writeCpio(entries, { mtime: 0 })) parts.push(p);
+    ]);
     const image = join(tmp, "initramfs.img");
-    writeFileSync(image, zstdCompressSync(Buffer.concat(parts)));
+    writeFileSync(image, Buffer.concat([main, Buffer.alloc((4 - (main.length % 4)) % 4), site]));
     const r = await run("--image", image, "--fetch");
     expect(r.out).toBe(
       `image ${image}: 1 baked-in parameter(s), trusted key(s) ${id}\n` +

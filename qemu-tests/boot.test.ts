@@ -47,6 +47,7 @@ beforeAll(async () => {
       ),
       "etc/who": "base\n",
       "etc/from-base": "kept\n",
+      "etc/gone": "whited out by the next layer\n",
       "lib/modules/5.10.0-99-amd64/modules.dep": "",
       // Left over from the machine the root was tarred on: / from a disk.
       "etc/fstab": "UUID=0a1b-2c3d / ext4 errors=remount-ro 0 1\ntmpfs /tmp tmpfs defaults 0 0\n",
@@ -54,7 +55,8 @@ beforeAll(async () => {
   });
   // gzip, bzip2 and xz on purpose: the format is found from the bytes, per layer, and the image
   // must carry every decoder library.
-  makeRootTarball(join(dir, "extra.tar.gz"), { files: { "etc/who": "extra\n", "etc/from-extra": "kept\n" } }, "gzip");
+  // With an OCI whiteout: base's etc/gone is removed, as a container runtime would.
+  makeRootTarball(join(dir, "extra.tar.gz"), { files: { "etc/who": "extra\n", "etc/from-extra": "kept\n", "etc/.wh.gone": "" } }, "gzip");
   // Published per kernel release, asked for as tools-%kernel.
   makeRootTarball(join(dir, `tools-${art.kernelVersion}.tar.bz2`), { files: { "etc/from-tools": "bz2\n" } }, "bzip2");
   makeRootTarball(join(dir, "node7.tar.xz"), { files: { "etc/who": "node7\n" } }, "xz");
@@ -78,7 +80,7 @@ describe("boot from HTTP root layers", () => {
       // The firmware's system UUID the guest reads from SMBIOS, for %uuid.
       extraArgs: ["-uuid", NODE_UUID],
       // The rescue shell at break=bottom sees the unpacked root in /root; leaving it goes on with the boot.
-      input: [{ after: /break=bottom: rescue shell/, send: "echo SHELL-SAW-$(cat /root/etc/who)-$(cat /root/etc/from-tools); exit\n" }],
+      input: [{ after: /break=bottom: rescue shell/, send: "echo SHELL-SAW-$(cat /root/etc/who)-$(cat /root/etc/from-tools)-$(ls -a /root/etc | grep -c gone)-$(cat /root/etc/from-base); exit\n" }],
       hostname: "node7",
       domain: "cluster.test",
       until: /TARBOOT-BOOTED .*/,
@@ -106,7 +108,9 @@ describe("boot from HTTP root layers", () => {
     expect(r.console).toMatch(new RegExp(`layer 4/5 http://\\S+/node7\\.tar\\.xz: \\d+ entries unpacked, manifest of key ${id} verified`));
     expect(r.console).toContain(`layer 5/5 (optional): no such manifest at ${base}/site-${NODE_UUID}.tar.zst.manifest (HTTP 404 Not Found); skipped`);
     expect(r.console).toContain("eth0: 10.0.2.15/24 via 10.0.2.2");
-    expect(r.console).toContain("SHELL-SAW-node7-bz2");
+    // Neither etc/gone nor the whiteout itself is in the root; base's other files are.
+    expect(r.console).toContain("SHELL-SAW-node7-bz2-0-kept");
+    expect(r.console).toMatch(new RegExp(`layer 2/5 http://\\S+/extra\\.tar\\.gz: \\d+ entries unpacked, 1 removed by whiteouts, manifest of key ${id} verified`));
     expect(r.console).toContain(`warn: the new root has kernel modules for 5.10.0-99-amd64 but not for the running kernel ${art.kernelVersion}: `);
     // What the booted system finds in boot.json about both.
     const boot = JSON.parse(r.console.match(/^BOOT-JSON=(.*)$/m)?.[1] ?? "{}");

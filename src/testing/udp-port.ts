@@ -1,4 +1,4 @@
-// Test servers on loopback UDP ports picked at run time.
+// Test servers on loopback ports picked at run time.
 
 /** A UDP port nobody uses now on 127.0.0.1. */
 export async function freeUdpPort(): Promise<number> {
@@ -10,3 +10,13 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
+
+/** A TCP port nobody listens on now on 127.0.0.1, for a server in another process. */
+export async function freeTcpPort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}

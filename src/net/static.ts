@@ -12,6 +12,23 @@ function splitHostname(text: string | undefined): { hostname?: string; domain?: 
   return dot < 0 ? { hostname: text } : { hostname: text.slice(0, dot), domain: text.slice(dot + 1) };
 }
 
+/** What ip= gives either family's lease; the netmask (and broadcast) are the family's own. */
+function fromParameter(ip: StaticIp, iface: string, mac: string, prefix: number): Omit<Lease, "netmask"> {
+  return {
+    source: "static",
+    iface,
+    mac,
+    address: ip.client,
+    prefix,
+    gateway: ip.gateway || undefined,
+    dns: [...ip.dns],
+    search: [],
+    ...splitHostname(ip.hostname),
+    ntp: ip.ntp ? [ip.ntp] : [],
+    boundAt: Date.now(),
+  };
+}
+
 /**
  * A static IPv6 configuration: the address with its prefix (the on-link route comes with it), a
  * default route when a gateway is given (a router's link-local address, usually), DNS servers.
@@ -21,20 +38,7 @@ function staticLease6(ip: StaticIp, iface: string, mac: string): Lease {
   if (!isIPv6(ip.client)) throw new Error(`ip=: client address ${JSON.stringify(ip.client)} is not an IPv6 address`);
   if (!Number.isInteger(prefix) || prefix < 1 || prefix > 128) throw new Error(`ip=: prefix length ${JSON.stringify(ip.netmask)} is not 1 to 128`);
   for (const v of [ip.gateway, ip.server, ...ip.dns]) if (v !== undefined && v !== "" && !isIPv6(v)) throw new Error(`ip=: ${JSON.stringify(v)} is not an IPv6 address`);
-  return {
-    source: "static",
-    iface,
-    mac,
-    address: ip.client,
-    prefix,
-    netmask: "",
-    gateway: ip.gateway || undefined,
-    dns: [...ip.dns],
-    search: [],
-    ...splitHostname(ip.hostname),
-    ntp: ip.ntp ? [ip.ntp] : [],
-    boundAt: Date.now(),
-  };
+  return { ...fromParameter(ip, iface, mac, prefix), netmask: "" };
 }
 
 export function staticLease(ip: StaticIp, iface: string, mac: string): Lease {
@@ -56,21 +60,5 @@ export function staticLease(ip: StaticIp, iface: string, mac: string): Lease {
   }
   const bad = ip.dns.filter((d) => !isIpv4(d));
   if (bad.length) throw new Error(`ip=: DNS server ${JSON.stringify(bad[0])} is not an IPv4 address`);
-  const { hostname, domain } = splitHostname(ip.hostname);
-  return {
-    source: "static",
-    iface,
-    mac,
-    address: ip.client,
-    prefix,
-    netmask: maskFromPrefix(prefix),
-    broadcast: broadcastOf(ip.client, prefix),
-    gateway: ip.gateway || undefined,
-    dns: [...ip.dns],
-    domain,
-    search: [],
-    hostname,
-    ntp: ip.ntp ? [ip.ntp] : [],
-    boundAt: Date.now(),
-  };
+  return { ...fromParameter(ip, iface, mac, prefix), netmask: maskFromPrefix(prefix), broadcast: broadcastOf(ip.client, prefix) };
 }

@@ -2,9 +2,10 @@
 // it would start a daemon that steers this machine's clock), run on a loopback port as a local
 // stratum-8 reference that serves the host's clock and never touches it (-x).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stopDaemon } from "./daemon";
 import { unpackedPackage } from "./debian-package";
 import { spawnInNetns } from "./netns";
 
@@ -47,14 +48,6 @@ export async function startChronyd(o: { address: string; port: number; ns?: stri
   });
   return {
     port: o.port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve(void rmSync(dir, { recursive: true, force: true }));
-        child.once("exit", () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        });
-        child.kill("SIGTERM");
-      }),
+    stop: () => stopDaemon(child, dir),
   };
 }

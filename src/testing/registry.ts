@@ -2,10 +2,11 @@
 // from its package (installing it would start a daemon on this machine), on loopback without auth,
 // and an image pushed into it from an OCI layout through the registry's own HTTP API.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stopDaemon } from "./daemon";
 import { unpackedPackage } from "./debian-package";
 import { freeTcpPort } from "./udp-port";
 
@@ -69,15 +70,6 @@ export async function startRegistry(): Promise<Registry> {
       const put = await call("PUT", `${base}/v2/${name}/manifests/${tag}`, manifestBytes, { "Content-Type": desc.mediaType });
       if (put.status !== 201) throw new Error(`manifest ${name}:${tag}: HTTP ${put.status} ${put.body}`);
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        };
-        if (child.exitCode !== null) return done();
-        child.once("exit", done);
-        child.kill("SIGTERM");
-      }),
+    stop: () => stopDaemon(child, dir),
   };
 }

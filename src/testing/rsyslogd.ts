@@ -2,9 +2,10 @@
 // (installing it would replace this machine's logging), receiving UDP on one address and port and
 // writing each message as `PRI HOSTNAME PROGRAM PROCID MSG` to a file the test reads.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stopDaemon } from "./daemon";
 import { unpackedPackage } from "./debian-package";
 
 export interface Rsyslogd {
@@ -96,16 +97,7 @@ export async function startRsyslogd(o: { address: string; port: number; tcp?: bo
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        };
-        if (child.exitCode !== null) return done();
-        child.once("exit", done);
-        child.kill("SIGTERM");
-      }),
+    stop: () => stopDaemon(child, dir),
   };
 }
 

@@ -4,7 +4,7 @@
 // root=dhcp takes the layers from the lease, and when a layer is on an IPv6 address waits for the
 // kernel's SLAAC address.
 import type { BootConfig, SyslogServer } from "../cmdline/types";
-import { formatHostPort, formatSyslogServer } from "../cmdline/values";
+import { formatSyslogServer } from "../cmdline/values";
 import { info, warn } from "../console/log";
 import { type SyslogTls, TCP_RETRY_MS, startSyslog } from "../console/syslog";
 import { trustStore } from "../fetch/trust-store";
@@ -15,7 +15,7 @@ import { ipv6Only, type Lease } from "../net/lease";
 import { leaseAddressOf } from "../net/server-address";
 import type { Timeline } from "../root/timeline";
 import { setRealtime } from "../sys/clock";
-import { pemCertificates } from "../sys/tls";
+import { pemCertificates, TlsClientContext } from "../sys/tls";
 import { layersFromLease } from "./dhcp-root";
 
 /** Per NTP server: a LAN answers in milliseconds; a dead server must not hold the boot long. */
@@ -54,26 +54,26 @@ export function syslogServer(cfg: SyslogServer | "off" | undefined, lease: Lease
 }
 
 async function useSyslog(server: SyslogServer, session: NetworkSession, from: string, caFile: string | undefined): Promise<void> {
-  const { host, port } = server;
+  const { host } = server;
   const iface = session.lease?.iface;
   if (!iface) {
-    warn(`tarboot.syslog=${formatHostPort(host, port)}: no network (ip=off), nothing is sent`);
+    warn(`tarboot.syslog=${formatSyslogServer(server)}: no network (ip=off), nothing is sent`);
     return;
   }
   let address: string;
   try {
     address = await leaseAddressOf(session.lease, SYSLOG_LOOKUP_MS)(host);
   } catch (err) {
-    warn(`tarboot.syslog=${formatHostPort(host, port)}: ${(err as Error).message}; console lines are not sent`);
+    warn(`tarboot.syslog=${formatSyslogServer(server)}: ${(err as Error).message}; console lines are not sent`);
     return;
   }
   const where = `${formatSyslogServer(server)}${address === host ? "" : ` (${address})`}`;
   let tls: SyslogTls | undefined;
   if (server.transport === "tls") {
     try {
-      tls = { name: host, ca: trustStore(caFile).flatMap(pemCertificates) };
+      tls = { name: host, context: TlsClientContext.create(trustStore(caFile).flatMap(pemCertificates)) };
     } catch (err) {
-      warn(`tarboot.syslog=${where}: CA bundle (tarboot.ca=) ${caFile}: ${(err as Error).message}; console lines are not sent`);
+      warn(`tarboot.syslog=${where}: CA bundle${caFile ? ` (tarboot.ca=) ${caFile}` : ""}: ${(err as Error).message}; console lines are not sent`);
       return;
     }
   }

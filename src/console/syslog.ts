@@ -10,7 +10,7 @@
 import type { SyslogServer } from "../cmdline/types";
 import { formatSyslogServer } from "../cmdline/values";
 import { BlockingTcp, DeviceUdpSocket } from "../sys/socket";
-import { BlockingTls } from "../sys/tls";
+import { BlockingTls, type TlsClientContext } from "../sys/tls";
 import { addLogSink, logLocal } from "./log";
 import { formatSyslog } from "./syslog-message";
 
@@ -21,7 +21,7 @@ const TCP_QUEUE = 500;
 /** For tls://: the server as the operator named it (its certificate must name it too) and the CAs it is checked against. */
 export interface SyslogTls {
   name: string;
-  ca: string[];
+  context: TlsClientContext;
 }
 
 /**
@@ -42,7 +42,8 @@ export function startSyslog(server: SyslogServer, iface: string, hostname: () =>
     const tcp = BlockingTcp.connect(server.host, server.port, TCP_TIMEOUT_MS);
     if (!tls) return tcp;
     try {
-      return BlockingTls.connect(tcp, tls.name, tls.ca);
+      // One context for every reconnection: the CAs are read once.
+      return BlockingTls.connect(tcp, tls.name, tls.context);
     } catch (err) {
       tcp.close();
       throw err;

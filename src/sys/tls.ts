@@ -107,24 +107,18 @@ function queuedErrors(o: OpenSsl): string {
   return texts.join("; ");
 }
 
-export class BlockingTls {
+/** The CAs and settings every connection shares: built once, since reading ~140 CA certificates is not free under emulation. */
+export class TlsClientContext {
   private constructor(
-    private readonly o: OpenSsl,
-    private ctx: Pointer,
-    private ssl: Pointer,
-    private readonly tcp: BlockingTcp,
+    readonly o: OpenSsl,
+    readonly ctx: Pointer,
   ) {}
 
-  /**
-   * The TLS handshake over `tcp` (blocking, bounded by the socket's timeouts); `name` is the server
-   * as the operator wrote it (a host name, or an IP address), which its certificate must name.
-   */
-  static connect(tcp: BlockingTcp, name: string, caPem: string[]): BlockingTls {
+  static create(caPem: string[]): TlsClientContext {
     const o = openssl();
     o.errClear();
     const ctx = o.ctxNew(o.clientMethod());
-    if (!ctx) throw new Error(`TLS to ${tcp.target}: cannot make a TLS context: ${queuedErrors(o)}`);
-    let ssl: Pointer = null;
+    if (!ctx) throw new Error(`cannot make a TLS context: ${queuedErrors(o)}`);
     try {
       o.ctxCtrl(ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, null);
       o.ctxSetVerify(ctx, SSL_VERIFY_PEER, null);
@@ -134,13 +128,37 @@ export class BlockingTls {
         const bio = o.bioMem(text, text.length);
         const cert = o.readX509(bio, null, null, null);
         o.bioFree(bio);
-        if (!cert) throw new Error(`TLS to ${tcp.target}: a CA certificate does not parse: ${queuedErrors(o)}`);
+        if (!cert) throw new Error(`a CA certificate does not parse: ${queuedErrors(o)}`);
         o.storeAdd(store, cert);
         o.x509Free(cert);
       }
       // The same CA twice (a site bundle repeating a built-in one) is not an error.
       o.errClear();
-      ssl = o.sslNew(ctx);
+      return new TlsClientContext(o, ctx);
+    } catch (err) {
+      o.ctxFree(ctx);
+      o.errClear();
+      throw err;
+    }
+  }
+}
+
+export class BlockingTls {
+  private constructor(
+    private readonly o: OpenSsl,
+    private ssl: Pointer,
+    private readonly tcp: BlockingTcp,
+  ) {}
+
+  /**
+   * The TLS handshake over `tcp` (blocking, bounded by the socket's timeouts); `name` is the server
+   * as the operator wrote it (a host name, or an IP address), which its certificate must name.
+   */
+  static connect(tcp: BlockingTcp, name: string, context: TlsClientContext): BlockingTls {
+    const o = context.o;
+    o.errClear();
+    const ssl = o.sslNew(context.ctx);
+    try {
       if (!ssl || o.setFd(ssl, tcp.fd) !== 1) throw new Error(`TLS to ${tcp.target}: cannot set up the connection: ${queuedErrors(o)}`);
       const isIp = /^[\d.]+$/.test(name) || name.includes(":");
       if (isIp) {
@@ -153,17 +171,13 @@ export class BlockingTls {
       const ret = o.connect(ssl);
       if (ret !== 1) {
         const verify = o.verifyResult(ssl);
-        const why =
-          verify !== X509_V_OK
-            ? `the server's certificate is not trusted: ${o.verifyText(verify)}`
-            : describeFailure(o, o.getError(ssl, ret), "handshake");
+        const why = verify !== X509_V_OK ? `the server's certificate is not trusted: ${o.verifyText(verify)}` : describeFailure(o, o.getError(ssl, ret), "handshake");
         o.errClear();
         throw new Error(`TLS to ${tcp.target} (${name}): ${why}`);
       }
-      return new BlockingTls(o, ctx, ssl, tcp);
+      return new BlockingTls(o, ssl, tcp);
     } catch (err) {
       if (ssl) o.sslFree(ssl);
-      o.ctxFree(ctx);
       throw err;
     }
   }
@@ -190,11 +204,9 @@ export class BlockingTls {
       // close_notify without waiting for the server's: the socket is closed right after.
       this.o.shutdown(this.ssl);
       this.o.sslFree(this.ssl);
-      this.o.ctxFree(this.ctx);
       this.o.errClear();
     }
     this.ssl = null;
-    this.ctx = null;
     this.tcp.close();
   }
 }

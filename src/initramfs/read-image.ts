@@ -80,6 +80,7 @@ function xzStreamLength(buf: Buffer, path: string): number {
   }
   throw new Error(`${path}: an xz stream without its footer (cut short?)`);
 }
+
 /** The regular files of the image at `path` whose names (without a leading /) `wanted` accepts; later segments win. */
 export function readImageFiles(path: string, wanted: (name: string) => boolean, image: Buffer<ArrayBufferLike> = readFileSync(path)): Map<string, Buffer> {
   const out = new Map<string, Buffer>();

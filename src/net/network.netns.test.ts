@@ -451,6 +451,32 @@ describe("bringUpNetwork against dnsmasq in a network namespace", () => {
     expect(addrs).not.toContain("fd78::9");
   });
 
+  it("ip=dhcp6: a RENEW that moves the node to an address another host holds is declined, and a new lease sought", async () => {
+    pair = createNetnsPair(SERVER);
+    const link = pair.links[0];
+    ip(["addr", "add", "fd78::1/64", "dev", link.serverIf], pair.server);
+    // The address the renewal moves the node to is the server side's own: DAD fails for it.
+    ip(["addr", "add", "fd78::a/128", "dev", link.serverIf], pair.server);
+    const server = await startScriptedServer6(pair.server, { iface: link.serverIf, addresses: ["fd78::9", "fd78::a", "fd78::b"], t1: 2, t2: 4, valid: 60, moveOnRenew: true });
+    scripted.push(server);
+    const drv = await startDriver(pair.client, { cfg: { ip: { mode: "dhcp6" } }, opts: { netWaitMs: 3000, dhcpTimeoutMs: 20000 }, waitFor: ["declined", "bound"] }, { timeoutMs: 40_000 });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    const evs = events(run.lines);
+    expect(evs.map((e) => e.type)).toEqual(["declined", "bound"]);
+    expect(evs[0]).toMatchObject({ address: "fd78::a", lease: { address: "fd78::9" } });
+    expect(evs[1]).toMatchObject({ lease: { address: "fd78::b" } });
+    expect(run.stderr).toMatch(new RegExp(`${link.clientIf}: \\S+ moved us from fd78::9 to fd78::a, which another host \\(duplicate address detection\\) holds; declined, asking for a new lease`));
+    // RENEW, then the DECLINE for the address it gave, then a new SOLICIT.
+    const types = server.saw.map((m) => m.type);
+    expect(types.indexOf(9)).toBeGreaterThan(types.indexOf(5));
+    expect(types.lastIndexOf(1)).toBeGreaterThan(types.indexOf(9));
+    const addrs = (JSON.parse(ip(["-j", "-6", "addr", "show", "dev", link.clientIf], pair.client))[0].addr_info as { local: string }[]).map((a) => a.local);
+    expect(addrs).toContain("fd78::b");
+    expect(addrs).not.toContain("fd78::a");
+    expect(addrs).not.toContain("fd78::9");
+  });
+
   it("ip=dhcp6: hears every server for the first second and takes the most preferred, not the fastest", async () => {
     pair = createNetnsPair(SERVER);
     const link = pair.links[0];
@@ -676,6 +702,27 @@ describe("bringUpNetwork against a scripted server", () => {
     expect(server.saw.map((m) => `${m.type}->${m.answered}`)).toEqual(["DISCOVER->OFFER", "REQUEST->NAK", "DISCOVER->OFFER", "REQUEST->ACK"]);
     // A new transaction after the NAK.
     expect(server.saw[2].xid).not.toBe(server.saw[0].xid);
+  });
+
+  it("with the ARP check, declines a renewal that moves it to an address another host answers for, and gets a new lease", async () => {
+    const server = await scriptedPair({ leaseTime: 60, t1: 2, t2: 4, moveOnRenew: "10.77.0.77" });
+    const link = pair!.links[0];
+    // The server's side holds the address the renewal hands out: its kernel answers the probes.
+    ip(["addr", "add", "10.77.0.77/24", "dev", link.serverIf], pair!.server);
+    const drv = await startDriver(pair!.client, { cfg: {}, opts: { netWaitMs: 5000, dhcpTimeoutMs: 30000, arpCheckMs: 300 }, waitFor: ["declined", "bound"] }, { timeoutMs: 45_000 });
+    const run = await drv.done;
+    expect(run.code, run.stderr).toBe(0);
+    const evs = events(run.lines);
+    expect(evs.map((e) => e.type)).toEqual(["declined", "bound"]);
+    expect(evs[0]).toMatchObject({ address: "10.77.0.77", server: SERVER, lease: { address: "10.77.0.50" } });
+    const serverMac = JSON.parse(ip(["-j", "link", "show", link.serverIf], pair!.server))[0].address as string;
+    expect(run.stderr).toContain(`${link.clientIf}: ${SERVER} moved us from 10.77.0.50 to 10.77.0.77, which ${serverMac} (it answered ARP) holds; declined, asking for a new lease`);
+    // The DECLINE names the address; then a new DISCOVER, and the node is back on its own address.
+    const after = server.saw.slice(2).map((m) => `${m.type}->${m.answered}`);
+    expect(after.slice(0, 2)).toEqual(["REQUEST->ACK", "DECLINE->null"]);
+    expect(server.saw.find((m) => m.type === "DECLINE")?.requestedIp).toBe("10.77.0.77");
+    expect(after).toContain("DISCOVER->OFFER");
+    expect(addresses(pair!.client, link.clientIf)).toEqual(["10.77.0.50/24"]);
   });
 
   it("says so loudly when the lease expires, keeps the address meanwhile, and gets a new lease", async () => {

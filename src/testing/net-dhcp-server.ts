@@ -1,5 +1,6 @@
 // A scripted DHCP server for the cases dnsmasq cannot be made to produce on demand: a NAK to a
-// REQUEST in SELECTING state, and a lease that runs out because the server went silent. Runs in
+// REQUEST in SELECTING state, a lease that runs out because the server went silent, and a
+// renewal acknowledged with another address. Runs in
 // the server namespace as its own process (Node's dgram, not tarboot's sockets), printing one
 // JSON line per message it receives.
 //   argv[2]: JSON ScriptedServerConfig
@@ -18,6 +19,8 @@ export interface ScriptedServerConfig {
   nakSelecting?: number;
   /** After the first ACK, ignore everything for this long (ms). */
   silentAfterFirstAckMs?: number;
+  /** ACK the first renewing REQUEST with this address instead of the client's (a server that moves its client). */
+  moveOnRenew?: string;
 }
 
 export interface ServerSaw {
@@ -38,6 +41,7 @@ const leases = new Map<string, string>();
 let naks = 0;
 let silentUntil = 0;
 let acks = 0;
+let moved = false;
 
 function addressFor(mac: string): string {
   let a = leases.get(mac);
@@ -99,7 +103,9 @@ sock.on("message", (buf, rinfo) => {
       naks++;
       out = reply(req, MessageType.NAK, "0.0.0.0");
     } else {
-      out = reply(req, MessageType.ACK, selecting ? saw.requestedIp ?? addressFor(mac) : req.ciaddr);
+      const move = !selecting && cfg.moveOnRenew && !moved;
+      if (move) moved = true;
+      out = reply(req, MessageType.ACK, selecting ? saw.requestedIp ?? addressFor(mac) : move ? cfg.moveOnRenew! : req.ciaddr);
       if (acks++ === 0 && cfg.silentAfterFirstAckMs) silentUntil = Date.now() + cfg.silentAfterFirstAckMs;
     }
   }

@@ -1,6 +1,6 @@
 // A scripted DHCPv6 server for what dnsmasq cannot be made to do on demand: T1 and T2 of a few
 // seconds (dnsmasq derives them from a lease of at least two minutes), a server that ignores
-// RENEW so that the client must REBIND, the next address after a DECLINE, and several servers of
+// RENEW so that the client must REBIND, the next address after a DECLINE or (once) a RENEW, and several servers of
 // different preference and speed. Runs in the server namespace as its own process, printing
 // one JSON line per message it receives. Wire format from tarboot's codec; the codec itself is
 // checked against dnsmasq.
@@ -17,6 +17,8 @@ export interface Scripted6Config {
   valid: number;
   /** Leave RENEW unanswered (REBIND still is). */
   ignoreRenew?: boolean;
+  /** Answer the first RENEW with the next address instead of the leased one (a server that moves its client). */
+  moveOnRenew?: boolean;
   /** The MAC in the server's DUID: two servers on one link need two. */
   serverMac?: string;
   /** The preference option in ADVERTISE (none when absent). */
@@ -38,6 +40,7 @@ const cfg = JSON.parse(process.argv[2] ?? "{}") as Scripted6Config;
 const SERVER_DUID = duidLl(Buffer.from((cfg.serverMac ?? "02:00:00:00:00:06").replace(/:/g, ""), "hex"));
 const sock = createSocket({ type: "udp6", reuseAddr: true });
 let next = 0;
+let moved = false;
 
 sock.on("message", (buf, rinfo) => {
   let m;
@@ -51,6 +54,10 @@ sock.on("message", (buf, rinfo) => {
   const ia = get(Opt6.IA_NA);
   const saw: Saw6 = { type: m.type, xid: m.xid, serverId: get(Opt6.SERVERID) !== undefined, answered: false, at: Date.now() };
   if (m.type === Msg6.DECLINE) next = Math.min(next + 1, cfg.addresses.length - 1);
+  if (m.type === Msg6.RENEW && cfg.moveOnRenew && !moved) {
+    moved = true;
+    next = Math.min(next + 1, cfg.addresses.length - 1);
+  }
   const answer = m.type === Msg6.SOLICIT ? Msg6.ADVERTISE : [Msg6.REQUEST, Msg6.REBIND].includes(m.type as 3) || (m.type === Msg6.RENEW && !cfg.ignoreRenew) ? Msg6.REPLY : 0;
   // A REQUEST or RENEW names the server it is for; another server keeps quiet (RFC 8415, 18.3).
   const named = get(Opt6.SERVERID);

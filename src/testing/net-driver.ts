@@ -16,7 +16,7 @@ export interface DriverRequest {
 
 export type DriverLine =
   | { kind: "lease"; lease: unknown; hostname?: string; osHostname: string }
-  | { kind: "event"; event: { type: string; lease?: unknown; previous?: unknown; server?: string; message?: string; error?: string } }
+  | { kind: "event"; event: { type: string; lease?: unknown; previous?: unknown; server?: string; message?: string; address?: string; error?: string } }
   | { kind: "error"; name: string; stage?: string; message: string }
   | { kind: "stopped" };
 
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
         previous: "previous" in e ? e.previous : undefined,
         server: "server" in e ? e.server : undefined,
         message: "message" in e ? e.message : undefined,
+        address: "address" in e ? e.address : undefined,
         error: e.type === "error" ? e.error.message : undefined,
       },
     });

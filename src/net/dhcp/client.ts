@@ -68,6 +68,8 @@ export class DhcpAbortedError extends Error {
 export type ExtendResult =
   | { kind: "ack"; lease: Lease }
   | { kind: "nak"; server: string; message?: string }
+  /** The answer moved the node to an address another host holds: declined to the server, so discovery starts again. */
+  | { kind: "declined"; server: string; address: string; holder: string }
   | { kind: "timeout"; sends: number }
   | { kind: "aborted" };
 
@@ -230,7 +232,19 @@ export class DhcpClient {
       if (messageType(reply.packet) === MessageType.NAK) {
         return { kind: "nak", server: this.serverOf(reply), message: this.nakMessage(reply) };
       }
-      return { kind: "ack", lease: this.toLease(reply, r.lastSentAt) };
+      const renewed = this.toLease(reply, r.lastSentAt);
+      // A new address gets the ARP check the first one had (with tarboot.arp-check=).
+      const user = renewed.address === lease.address ? null : await this.addressUser(renewed.address, signal);
+      if (user !== null) {
+        const server = this.serverOf(reply);
+        try {
+          socket.send(decline(this.identity, xid, renewed.address, server, `address in use by ${user}`), BROADCAST);
+        } catch (err) {
+          debug(`${this.iface}: DHCPDECLINE not sent: ${(err as Error).message}`);
+        }
+        return { kind: "declined", server, address: renewed.address, holder: `${user} (it answered ARP)` };
+      }
+      return { kind: "ack", lease: renewed };
     } finally {
       socket.close();
     }

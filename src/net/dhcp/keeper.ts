@@ -14,6 +14,8 @@ export type LeaseEvent =
   | { type: "rebinding"; lease: Lease }
   /** A server refused to extend the lease; discovery starts again. */
   | { type: "nak"; lease: Lease; server: string; message?: string }
+  /** The renewal moved the node to an address another host holds; declined, discovery starts again. */
+  | { type: "declined"; lease: Lease; server: string; address: string }
   /** The lease ran out without any answer; discovery starts again. */
   | { type: "expired"; lease: Lease }
   /** A new lease after NAK or expiry (the address may have changed). */
@@ -137,7 +139,10 @@ export class LeaseKeeper {
         continue;
       }
       let requestedIp: string | undefined;
-      if (r.kind === "nak") {
+      if (r.kind === "declined") {
+        warn(`${l.iface}: ${r.server} moved us from ${l.address} to ${r.address}, which ${r.holder} holds; declined, asking for a new lease`);
+        this.o.emit({ type: "declined", lease: l, server: r.server, address: r.address });
+      } else if (r.kind === "nak") {
         warn(`${l.iface}: ${r.server} refused to extend the lease on ${l.address} (DHCPNAK${r.message ? `: ${r.message}` : ""}), asking for a new one`);
         this.o.emit({ type: "nak", lease: l, server: r.server, message: r.message });
       } else {

@@ -295,7 +295,14 @@ export class Dhcp6Client {
       if (!r.ok) return r.reason === "aborted" ? { kind: "aborted" } : { kind: "timeout", sends: r.sends };
       const granted = grantedAddress(r.value.s);
       if ("refused" in granted) return { kind: "nak", server: r.value.from, message: describeStatus(granted.refused) };
-      return { kind: "ack", lease: this.toLease(r.value.s, granted, r.value.from, r.lastSentAt) };
+      const renewed = this.toLease(r.value.s, granted, r.value.from, r.lastSentAt);
+      // A new address goes through duplicate address detection as the first one did.
+      if (renewed.address !== lease.address && (await this.detectDuplicate(renewed)) === "dadfailed") {
+        socket.send(giveBack(Msg6.DECLINE, this.identity, this.newXid(), renewed.address, Buffer.from(renewed.serverDuid!, "hex")), ALL_SERVERS);
+        this.removeAddress(renewed.address);
+        return { kind: "declined", server: r.value.from, address: renewed.address, holder: "another host (duplicate address detection)" };
+      }
+      return { kind: "ack", lease: renewed };
     } finally {
       socket.close();
     }

@@ -5,6 +5,7 @@
 // get: for those, copy the image into a layout (`skopeo copy docker://... oci:DIR`).
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { basicAuthorization } from "../fetch/basic-auth";
 import { type Descriptor, MANIFEST_TYPES, type ManifestDoc, manifestLayers, type OciLayer, platformManifest } from "./oci-manifest";
 
 export interface RegistryRef {
@@ -47,7 +48,7 @@ export function registryBlobUrl(ref: RegistryRef, layer: OciLayer): string {
 /** GETs a manifest; `mediaType` from the document or the response's Content-Type. */
 function getManifest(ref: RegistryRef, reference: string, timeoutMs: number): Promise<ManifestDoc> {
   const url = new URL(`${ref.base}/v2/${ref.name}/manifests/${reference}`);
-  const auth = url.username ? { Authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}` } : {};
+  const auth = url.username ? { Authorization: basicAuthorization(url) } : {};
   const shown = `${url.protocol}//${url.host}${url.pathname}`;
   return new Promise((resolve, reject) => {
     const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(

@@ -7,7 +7,7 @@ import type { BootConfig, SyslogServer } from "../cmdline/types";
 import { formatSyslogServer } from "../cmdline/values";
 import { info, warn } from "../console/log";
 import { type SyslogTls, TCP_RETRY_MS, startSyslog } from "../console/syslog";
-import { trustStore } from "../fetch/trust-store";
+import { pemCertificates, trustStore } from "../fetch/trust-store";
 import type { NetworkSession } from "../net";
 import { ntpServers } from "../net/ntp/servers";
 import { urlHasIpv6Host, waitForIpv6 } from "../net/ipv6";
@@ -15,7 +15,7 @@ import { ipv6Only, type Lease } from "../net/lease";
 import { leaseAddressOf } from "../net/server-address";
 import type { Timeline } from "../root/timeline";
 import { setRealtime } from "../sys/clock";
-import { pemCertificates, TlsClientContext } from "../sys/tls";
+import { TlsClientContext } from "../sys/tls";
 import { layersFromLease } from "./dhcp-root";
 
 /** Per NTP server: a LAN answers in milliseconds; a dead server must not hold the boot long. */

@@ -15,3 +15,8 @@ export function trustStore(caFile: string | undefined): string[] {
   // `ca` replaces the defaults instead of adding to them, so they are listed too.
   return [...defaults, pem];
 }
+
+/** The PEM certificates in `pem`, in order (a bundle or a single certificate), for a store that takes one at a time. */
+export function pemCertificates(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}

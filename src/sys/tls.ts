@@ -4,6 +4,7 @@
 // exported for addons: no library joins the initramfs, and it is the one https:// already trusts.
 // The server's certificate is checked against the CAs given, and its name (or IP address) against
 // the server as written; TLS 1.2 at least, as RFC 9662 asks of syslog over TLS.
+import { isIP } from "node:net";
 import { describe, errnoName, koffi } from "./libc";
 import type { BlockingTcp } from "./socket";
 
@@ -89,11 +90,6 @@ const SSL_ERROR_SYSCALL = 5;
 const SSL_ERROR_ZERO_RETURN = 6;
 const X509_V_OK = 0;
 
-/** The PEM certificates in `pem`, in order (a bundle or a single certificate). */
-export function pemCertificates(pem: string): string[] {
-  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-}
-
 /** What OpenSSL's error queue says (emptied, so that Node's own TLS never sees our errors). */
 function queuedErrors(o: OpenSsl): string {
   const texts: string[] = [];
@@ -160,8 +156,7 @@ export class BlockingTls {
     const ssl = o.sslNew(context.ctx);
     try {
       if (!ssl || o.setFd(ssl, tcp.fd) !== 1) throw new Error(`TLS to ${tcp.target}: cannot set up the connection: ${queuedErrors(o)}`);
-      const isIp = /^[\d.]+$/.test(name) || name.includes(":");
-      if (isIp) {
+      if (isIP(name) !== 0) {
         o.setIp(o.param(ssl), name);
       } else {
         o.setHost(ssl, name);

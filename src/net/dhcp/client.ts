@@ -192,11 +192,7 @@ export class DhcpClient {
         // Taken by a host the server does not know about: tell the server, so that it offers
         // another address next time, and ask again after the wait the RFC asks for.
         stats.declined.push(`${lease.address} by ${user}`);
-        try {
-          socket.send(decline(this.identity, xid, lease.address, offer.serverId, `address in use by ${user}`), BROADCAST);
-        } catch (err) {
-          debug(`${this.iface}: DHCPDECLINE not sent: ${(err as Error).message}`);
-        }
+        this.decline(socket, xid, lease.address, offer.serverId, user);
         warn(`${this.iface}: ${lease.address} from ${offer.serverId} is already in use by ${user} (it answered ARP); declined, asking again in ${DECLINE_WAIT_MS / 1000}s`);
         await sleep(Math.min(DECLINE_WAIT_MS, Math.max(0, deadline - Date.now())), o.signal);
         requestedIp = undefined;
@@ -237,11 +233,7 @@ export class DhcpClient {
       const user = renewed.address === lease.address ? null : await this.addressUser(renewed.address, signal);
       if (user !== null) {
         const server = this.serverOf(reply);
-        try {
-          socket.send(decline(this.identity, xid, renewed.address, server, `address in use by ${user}`), BROADCAST);
-        } catch (err) {
-          debug(`${this.iface}: DHCPDECLINE not sent: ${(err as Error).message}`);
-        }
+        this.decline(socket, xid, renewed.address, server, user);
         return { kind: "declined", server, address: renewed.address, holder: `${user} (it answered ARP)` };
       }
       return { kind: "ack", lease: renewed };
@@ -265,6 +257,15 @@ export class DhcpClient {
   }
 
   /** The MAC of another host using `address` per ARP, or null (also when the check is off). */
+  /** DHCPDECLINE for an address `user` holds; best effort (the server learns of it, or offers it again). */
+  private decline(socket: DhcpSocket, xid: number, address: string, server: string, user: string): void {
+    try {
+      socket.send(decline(this.identity, xid, address, server, `address in use by ${user}`), BROADCAST);
+    } catch (err) {
+      debug(`${this.iface}: DHCPDECLINE not sent: ${(err as Error).message}`);
+    }
+  }
+
   private async addressUser(address: string, signal?: AbortSignal): Promise<string | null> {
     if (this.arpCheckMs <= 0 || this.ifindex === undefined) return null;
     const user = await findAddressUser({ iface: this.iface, ifindex: this.ifindex, mac: this.mac, address, waitMs: this.arpCheckMs }, signal);

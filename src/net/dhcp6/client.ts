@@ -239,8 +239,7 @@ export class Dhcp6Client {
         // Another host holds it (a static address the server does not know of): say so to the
         // server, which then hands out another one, and ask again.
         stats.declined.push(lease.address);
-        socket.send(giveBack(Msg6.DECLINE, this.identity, this.newXid(), lease.address, Buffer.from(lease.serverDuid!, "hex")), ALL_SERVERS);
-        this.removeAddress(lease.address);
+        this.decline(socket, lease);
         warn(`${this.iface}: ${lease.address} from ${offer.from} is already in use by another host (duplicate address detection); declined, asking again in ${DECLINE_WAIT_MS / 1000}s`);
         await sleep(DECLINE_WAIT_MS, o.signal);
       }
@@ -256,6 +255,12 @@ export class Dhcp6Client {
   private async detectDuplicate(lease: Lease): Promise<"usable" | "dadfailed" | null> {
     addAddress({ ifindex: this.ifindex, name: this.iface, address: lease.address, prefix: lease.prefix });
     return dadVerdict(this.iface, lease.address);
+  }
+
+  /** Tells the granting server another host holds the lease's address (DAD failed) and takes it off the interface. */
+  private decline(socket: Dhcp6Socket, lease: Lease): void {
+    socket.send(giveBack(Msg6.DECLINE, this.identity, this.newXid(), lease.address, Buffer.from(lease.serverDuid!, "hex")), ALL_SERVERS);
+    this.removeAddress(lease.address);
   }
 
   private removeAddress(address: string): void {
@@ -298,8 +303,7 @@ export class Dhcp6Client {
       const renewed = this.toLease(r.value.s, granted, r.value.from, r.lastSentAt);
       // A new address goes through duplicate address detection as the first one did.
       if (renewed.address !== lease.address && (await this.detectDuplicate(renewed)) === "dadfailed") {
-        socket.send(giveBack(Msg6.DECLINE, this.identity, this.newXid(), renewed.address, Buffer.from(renewed.serverDuid!, "hex")), ALL_SERVERS);
-        this.removeAddress(renewed.address);
+        this.decline(socket, renewed);
         return { kind: "declined", server: r.value.from, address: renewed.address, holder: "another host (duplicate address detection)" };
       }
       return { kind: "ack", lease: renewed };
